@@ -1,0 +1,129 @@
+//! Plain-text tables for people: aligned columns, sizes in readable units.
+
+use std::io::{self, Write};
+
+/// Column alignment.
+#[derive(Clone, Copy)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// A table built row by row and printed with aligned columns.
+pub struct Table {
+    header: Vec<&'static str>,
+    align: Vec<Align>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(columns: &[(&'static str, Align)]) -> Table {
+        Table {
+            header: columns.iter().map(|c| c.0).collect(),
+            align: columns.iter().map(|c| c.1).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub fn print(&self, out: &mut dyn Write) -> io::Result<()> {
+        let width = |i: usize| {
+            self.rows
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([self.header[i].len()])
+                .max()
+                .unwrap_or(0)
+        };
+        let widths: Vec<usize> = (0..self.header.len()).map(width).collect();
+        let line = |cells: &[String]| {
+            let mut s = String::new();
+            for (i, cell) in cells.iter().enumerate() {
+                let pad = widths[i] - cell.chars().count();
+                let last = i + 1 == cells.len();
+                match self.align[i] {
+                    Align::Left if last => s.push_str(cell),
+                    Align::Left => {
+                        s.push_str(cell);
+                        s.push_str(&" ".repeat(pad));
+                    }
+                    Align::Right => {
+                        s.push_str(&" ".repeat(pad));
+                        s.push_str(cell);
+                    }
+                }
+                if !last {
+                    s.push_str("  ");
+                }
+            }
+            s
+        };
+        let header: Vec<String> = self.header.iter().map(|h| h.to_string()).collect();
+        writeln!(out, "{}", line(&header))?;
+        for row in &self.rows {
+            writeln!(out, "{}", line(row))?;
+        }
+        Ok(())
+    }
+}
+
+/// Bytes as a person reads them: `512 B`, `1.5 kB`, `12.3 MB` (powers of 1000, like DevTools).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A signed byte delta: `+1.2 MB`, `-300 B`.
+pub fn signed_bytes(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "+" };
+    format!("{sign}{}", bytes(n.unsigned_abs()))
+}
+
+/// A distance as DevTools means it: `-` unreachable, `sys+N` only through system roots.
+pub fn distance(d: i32) -> String {
+    if d == heaplens_graph::NO_DISTANCE {
+        "-".into()
+    } else if d >= heaplens_graph::SYSTEM_DISTANCE {
+        format!("sys+{}", d - heaplens_graph::SYSTEM_DISTANCE)
+    } else {
+        d.to_string()
+    }
+}
+
+/// A class name shortened for a table cell.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.replace(['\n', '\r', '\t'], " ");
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out.replace(['\n', '\r', '\t'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_sizes_and_distances() {
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(1500), "1.5 kB");
+        assert_eq!(signed_bytes(-2_500_000), "-2.5 MB");
+        assert_eq!(distance(-5), "-");
+        assert_eq!(distance(100_000_003), "sys+3");
+        assert_eq!(clip("abcdef", 4), "abc…");
+    }
+}

@@ -1,0 +1,132 @@
+//! The Comparison view: per class, which objects (by node id) a snapshot added and removed
+//! relative to a base snapshot of the same process — DevTools' `calculateSnapshotDiff`, with the
+//! base classified by the current snapshot's interface definitions.
+
+use std::collections::HashMap;
+
+use heaplens_snapshot::Location;
+
+use crate::summary::{ClassIds, ClassSummary};
+use crate::HeapGraph;
+
+/// One row of the Comparison view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassDiff {
+    /// DevTools' public class key.
+    pub key: String,
+    /// Class name.
+    pub name: String,
+    /// Source location of location-keyed classes.
+    pub location: Option<Location>,
+    /// Objects present only in the current snapshot.
+    pub added_count: u64,
+    /// Objects present only in the base snapshot.
+    pub removed_count: u64,
+    /// Their self sizes.
+    pub added_size: u64,
+    /// Self sizes of removed objects (as in the base).
+    pub removed_size: u64,
+}
+
+impl ClassDiff {
+    /// `added_count - removed_count`.
+    pub fn count_delta(&self) -> i64 {
+        self.added_count as i64 - self.removed_count as i64
+    }
+
+    /// `added_size - removed_size`.
+    pub fn size_delta(&self) -> i64 {
+        self.added_size as i64 - self.removed_size as i64
+    }
+}
+
+struct Side<'a> {
+    graph: &'a HeapGraph,
+    rows: HashMap<String, ClassSummary>,
+}
+
+impl Side<'_> {
+    /// Members of a class as (id, self size), sorted by id.
+    fn members(&self, key: &str) -> Vec<(u32, u64)> {
+        let s = &self.graph.snapshot;
+        let mut m: Vec<(u32, u64)> = self.rows.get(key).map_or_else(Vec::new, |r| {
+            r.members.iter().map(|&i| (s.nodes.id[i as usize], u64::from(s.nodes.self_size[i as usize]))).collect()
+        });
+        m.sort_unstable_by_key(|&(id, _)| id);
+        m
+    }
+}
+
+/// Compares `current` with `base`. `base` is classified with `current`'s interface
+/// definitions for the comparison, as DevTools does.
+pub fn diff(base: &mut HeapGraph, current: &HeapGraph) -> Vec<ClassDiff> {
+    let own_classes = base.class_index.clone();
+    let mut foreign_classes = base.class_index.clone();
+    base.classify_with(&current.interfaces, &mut foreign_classes);
+    let base_ids = ClassIds::build(base, &foreign_classes);
+    let base_rows = crate::summary::summarize(base, &base_ids, &foreign_classes, None);
+    let base_side = Side { graph: base, rows: base_rows.into_iter().map(|r| (r.key.clone(), r)).collect() };
+    let current_rows = current.summary(None);
+    let order: Vec<String> = current_rows.iter().map(|r| r.key.clone()).collect();
+    let current_side = Side { graph: current, rows: current_rows.into_iter().map(|r| (r.key.clone(), r)).collect() };
+
+    let mut keys: Vec<&String> = base_side.rows.keys().collect();
+    keys.sort();
+    keys.extend(order.iter().filter(|k| !base_side.rows.contains_key(*k)));
+    let mut result = Vec::new();
+    for key in keys {
+        let old = base_side.members(key);
+        let new = current_side.members(key);
+        let mut d = ClassDiff {
+            key: key.clone(),
+            name: String::new(),
+            location: None,
+            added_count: 0,
+            removed_count: 0,
+            added_size: 0,
+            removed_size: 0,
+        };
+        let (mut i, mut j) = (0, 0);
+        while i < old.len() && j < new.len() {
+            if old[i].0 < new[j].0 {
+                d.removed_count += 1;
+                d.removed_size += old[i].1;
+                i += 1;
+            } else if old[i].0 > new[j].0 {
+                d.added_count += 1;
+                d.added_size += new[j].1;
+                j += 1;
+            } else {
+                i += 1;
+                j += 1;
+            }
+        }
+        for &(_, size) in &old[i..] {
+            d.removed_count += 1;
+            d.removed_size += size;
+        }
+        for &(_, size) in &new[j..] {
+            d.added_count += 1;
+            d.added_size += size;
+        }
+        if d.added_count == 0 && d.removed_count == 0 {
+            continue;
+        }
+        match current_side.rows.get(key) {
+            Some(row) => {
+                d.name = row.name.clone();
+                d.location = row.location;
+            }
+            None => {
+                let row = &base_side.rows[key];
+                // DevTools names a class gone from the current snapshot after the base's own
+                // classification of its last instance by id.
+                let last = row.members.iter().copied().max_by_key(|&m| base.snapshot.nodes.id[m as usize]);
+                d.name = last.map_or_else(String::new, |m| base.snapshot.strings.get(own_classes[m as usize]).into_owned());
+                d.location = row.location;
+            }
+        }
+        result.push(d);
+    }
+    result
+}

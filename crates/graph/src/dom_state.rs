@@ -1,0 +1,88 @@
+//! Attached/detached state of embedder (DOM) nodes, as DevTools derives it: the snapshot's
+//! `detachedness` field seeds it, attached state spreads to native children first, then detached
+//! state to the rest, and detached nodes are renamed `Detached <name>`.
+
+use std::collections::HashMap;
+
+use heaplens_snapshot::Snapshot;
+
+use crate::kinds::{EdgeKinds, NodeKinds};
+
+/// DOM link state of a node as DevTools encodes it.
+pub const UNKNOWN: u8 = 0;
+/// Reachable from a live document.
+pub const ATTACHED: u8 = 1;
+/// Part of a DOM tree no document holds.
+pub const DETACHED: u8 = 2;
+
+/// Computes every node's DOM state and renames detached native nodes in `s.nodes.name`.
+pub(crate) fn propagate(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
+    let n = s.node_count();
+    let native = nk.native;
+    if s.nodes.detachedness.is_empty() {
+        // Old snapshots without the field: native nodes named `Detached ...` are detached.
+        return (0..n)
+            .map(|i| {
+                let detached = u16::from(s.nodes.kind[i]) == native && s.strings.starts_with(s.nodes.name[i], "Detached ");
+                if detached { DETACHED } else { UNKNOWN }
+            })
+            .collect();
+    }
+    let mut state: Vec<u8> = s.nodes.detachedness.iter().map(|&d| d & 3).collect();
+    let mut visited = vec![false; n];
+    let mut attached: Vec<u32> = Vec::new();
+    let mut detached: Vec<u32> = Vec::new();
+    let mut renamed: HashMap<u32, u32> = HashMap::new();
+
+    let mut process = |s: &mut Snapshot, state: &mut [u8], node: usize, new_state: u8, attached: &mut Vec<u32>, detached: &mut Vec<u32>| {
+        if visited[node] {
+            return;
+        }
+        visited[node] = true;
+        if u16::from(s.nodes.kind[node]) != native {
+            return;
+        }
+        state[node] = new_state;
+        if new_state == ATTACHED {
+            attached.push(node as u32);
+        } else if new_state == DETACHED {
+            let old = s.nodes.name[node];
+            let new = *renamed.entry(old).or_insert_with(|| {
+                let name = format!("Detached {}", s.strings.get(old));
+                s.strings.push(name)
+            });
+            s.nodes.name[node] = new;
+            detached.push(node as u32);
+        }
+    };
+
+    for node in 0..n {
+        if state[node] != UNKNOWN {
+            let known = state[node];
+            process(s, &mut state, node, known, &mut attached, &mut detached);
+        }
+    }
+    let skipped = [ek.hidden, ek.weak];
+    while let Some(parent) = attached.pop() {
+        for e in s.edge_range(parent) {
+            if skipped.contains(&u16::from(s.edges.kind[e])) {
+                continue;
+            }
+            let child = s.edges.to_node[e] as usize;
+            process(s, &mut state, child, ATTACHED, &mut attached, &mut detached);
+        }
+    }
+    while let Some(parent) = detached.pop() {
+        if state[parent as usize] == ATTACHED {
+            continue;
+        }
+        for e in s.edge_range(parent) {
+            if skipped.contains(&u16::from(s.edges.kind[e])) {
+                continue;
+            }
+            let child = s.edges.to_node[e] as usize;
+            process(s, &mut state, child, DETACHED, &mut attached, &mut detached);
+        }
+    }
+    state
+}

@@ -1,0 +1,108 @@
+//! The node and edge types DevTools gives meaning to, looked up by name once per snapshot.
+//! A type the snapshot does not have gets an index no node can carry, so comparisons simply fail.
+
+use heaplens_snapshot::Snapshot;
+
+const ABSENT: u16 = u16::MAX;
+
+fn lookup(names: &[String], name: &str) -> u16 {
+    names.iter().position(|t| t == name).map_or(ABSENT, |i| i as u16)
+}
+
+/// Node type indexes (`u16::MAX` when the snapshot lacks the type).
+#[derive(Debug, Clone, Copy)]
+#[allow(missing_docs)]
+pub struct NodeKinds {
+    pub hidden: u16,
+    pub array: u16,
+    pub string: u16,
+    pub object: u16,
+    pub code: u16,
+    pub closure: u16,
+    pub regexp: u16,
+    pub number: u16,
+    pub native: u16,
+    pub synthetic: u16,
+    pub cons_string: u16,
+    pub sliced_string: u16,
+}
+
+/// Edge type indexes (`u16::MAX` when the snapshot lacks the type).
+#[derive(Debug, Clone, Copy)]
+#[allow(missing_docs)]
+pub struct EdgeKinds {
+    pub context: u16,
+    pub element: u16,
+    pub property: u16,
+    pub internal: u16,
+    pub hidden: u16,
+    pub shortcut: u16,
+    pub weak: u16,
+}
+
+impl NodeKinds {
+    pub(crate) fn of(s: &Snapshot) -> NodeKinds {
+        let t = &s.node_types;
+        NodeKinds {
+            hidden: lookup(t, "hidden"),
+            array: lookup(t, "array"),
+            string: lookup(t, "string"),
+            object: lookup(t, "object"),
+            code: lookup(t, "code"),
+            closure: lookup(t, "closure"),
+            regexp: lookup(t, "regexp"),
+            number: lookup(t, "number"),
+            native: lookup(t, "native"),
+            synthetic: lookup(t, "synthetic"),
+            cons_string: lookup(t, "concatenated string"),
+            sliced_string: lookup(t, "sliced string"),
+        }
+    }
+}
+
+impl EdgeKinds {
+    pub(crate) fn of(s: &Snapshot) -> EdgeKinds {
+        let t = &s.edge_types;
+        EdgeKinds {
+            context: lookup(t, "context"),
+            element: lookup(t, "element"),
+            property: lookup(t, "property"),
+            internal: lookup(t, "internal"),
+            hidden: lookup(t, "hidden"),
+            shortcut: lookup(t, "shortcut"),
+            weak: lookup(t, "weak"),
+        }
+    }
+
+    /// Whether an edge of this type names its target with a string (DevTools: all but element
+    /// and hidden edges).
+    pub fn has_string_name(&self, kind: u8) -> bool {
+        let k = u16::from(kind);
+        k != self.element && k != self.hidden
+    }
+}
+
+/// A compact set of ordinals.
+#[derive(Debug, Clone, Default)]
+pub struct BitSet {
+    words: Vec<u64>,
+}
+
+impl BitSet {
+    /// An empty set able to hold `0..len`.
+    pub fn new(len: usize) -> BitSet {
+        BitSet { words: vec![0; len.div_ceil(64)] }
+    }
+
+    /// Adds `i`.
+    #[inline]
+    pub fn insert(&mut self, i: usize) {
+        self.words[i / 64] |= 1 << (i % 64);
+    }
+
+    /// Whether `i` is in the set.
+    #[inline]
+    pub fn contains(&self, i: usize) -> bool {
+        self.words[i / 64] >> (i % 64) & 1 == 1
+    }
+}

@@ -1,0 +1,222 @@
+//! DevTools-exact analyses of a V8 heap snapshot.
+//!
+//! [`HeapGraph::analyze`] takes a [`Snapshot`] from `heaplens-snapshot` and computes, in the
+//! order Chrome DevTools' heap snapshot worker does (DevTools 1.0.1705227), every node's class
+//! name, shallow size after DevTools' ownership transfer, distance from the roots, immediate
+//! dominator and retained size. On top of those: the Summary ([`HeapGraph::summary`]), the
+//! Statistics ([`HeapGraph::statistics`]) and the Comparison of two snapshots ([`diff()`]).
+//!
+//! ```no_run
+//! let snapshot = heaplens_snapshot::read_path("app.heapsnapshot".as_ref())?;
+//! let graph = heaplens_graph::HeapGraph::analyze(snapshot);
+//! for class in graph.summary(None).iter().take(5) {
+//!     println!("{} x{} retains {} bytes", class.name, class.count, class.retained_size);
+//! }
+//! # Ok::<(), heaplens_snapshot::SnapshotError>(())
+//! ```
+//!
+//! All per-node results are flat arrays indexed by node ordinal.
+#![deny(missing_docs)]
+
+mod classes;
+mod diff;
+mod distances;
+mod dom_state;
+mod dominators;
+mod ephemeron;
+mod kinds;
+mod ownership;
+mod statistics;
+mod summary;
+
+use std::collections::HashMap;
+
+use heaplens_snapshot::{Location, Snapshot};
+
+pub use classes::{format_property_name, InterfaceDefinition};
+pub use diff::{diff, ClassDiff};
+pub use distances::{NO_DISTANCE, SYSTEM_DISTANCE};
+pub use dom_state::{ATTACHED, DETACHED, UNKNOWN};
+pub use dominators::{dominators, Dominators, FlowGraph};
+pub use kinds::{BitSet, EdgeKinds, NodeKinds};
+pub use statistics::Statistics;
+pub use summary::{ClassIds, ClassKey, ClassSummary};
+
+/// A snapshot with everything DevTools computes on load.
+pub struct HeapGraph {
+    /// The snapshot; `nodes.self_size` holds sizes after the ownership transfer and detached
+    /// native nodes carry their `Detached ` names.
+    pub snapshot: Snapshot,
+    /// Node types by meaning.
+    pub node_kinds: NodeKinds,
+    /// Edge types by meaning.
+    pub edge_kinds: EdgeKinds,
+    /// DOM link state per node ([`UNKNOWN`], [`ATTACHED`], [`DETACHED`]).
+    pub dom_state: Vec<u8>,
+    /// Distance from the roots per node ([`NO_DISTANCE`] when unreachable).
+    pub distance: Vec<i32>,
+    /// Immediate dominator (ordinal) per node; the root dominates itself.
+    pub dominator: Vec<u32>,
+    /// Retained size per node.
+    pub retained_size: Vec<u64>,
+    /// Class name (a string index) per node.
+    pub class_index: Vec<u32>,
+    /// Dense class ids per node, by DevTools' class key.
+    pub class_ids: ClassIds,
+    /// Interface definitions inferred from this snapshot's plain objects.
+    pub interfaces: Vec<InterfaceDefinition>,
+    /// The Statistics view.
+    pub statistics: Statistics,
+    interface_names: HashMap<String, u32>,
+    /// Dominator tree children: `dominated_nodes[dominated_first[v]..dominated_first[v + 1]]`.
+    dominated_first: Vec<u32>,
+    dominated_nodes: Vec<u32>,
+    /// Locations sorted by node, one per node (the last one the file gives).
+    locations: Vec<Location>,
+}
+
+impl HeapGraph {
+    /// Runs every analysis, using both cores where steps are independent.
+    pub fn analyze(mut snapshot: Snapshot) -> HeapGraph {
+        let nk = NodeKinds::of(&snapshot);
+        let ek = EdgeKinds::of(&snapshot);
+        let dom_state = dom_state::propagate(&mut snapshot, &nk, &ek);
+        let owned = ownership::page_owned(&snapshot, &nk, &ek);
+        let mut ephemerons = ephemeron::EphemeronNames::new();
+        let essential = ownership::essential_edges(&snapshot, &ek, &owned, &mut ephemerons);
+        drop(owned);
+        ownership::transfer_shallow_sizes(&mut snapshot, &nk, &ek);
+        let mut class_index = classes::base_class_indexes(&mut snapshot, &nk);
+        let interfaces = classes::infer_interfaces(&snapshot, &nk, &ek);
+        let mut interface_names = HashMap::new();
+        classes::apply_interfaces(&mut snapshot, &nk, &ek, &interfaces, &mut interface_names, &mut class_index);
+
+        let s = &snapshot;
+        let ((dominator, retained_size, dominated_first, dominated_nodes), (distance, retainer_counts)) = rayon::join(
+            || {
+                let flow = FlowGraph { first_edge: &s.nodes.first_edge, to_node: &s.edges.to_node, usable: &essential };
+                let d = dominators(&flow, s.node_count(), s.root);
+                let retained = retained_sizes(s, &d);
+                let (first, nodes) = dominated_lists(&d.idom, s.root);
+                (d.idom, retained, first, nodes)
+            },
+            || {
+                let mut ephemerons = ephemeron::EphemeronNames::new();
+                let distance = distances::distances(s, nk, ek, &mut ephemerons, &|_| false);
+                (distance, statistics::retainer_counts(s))
+            },
+        );
+        drop(essential);
+        let total = retained_size[snapshot.root as usize] + snapshot.extra_native_bytes;
+        let statistics = statistics::statistics(&snapshot, &nk, &ek, total, &retainer_counts);
+        drop(retainer_counts);
+        let locations = sorted_locations(&snapshot.locations);
+        let mut graph = HeapGraph {
+            snapshot,
+            node_kinds: nk,
+            edge_kinds: ek,
+            dom_state,
+            distance,
+            dominator,
+            retained_size,
+            class_index,
+            class_ids: ClassIds::default(),
+            interfaces,
+            statistics,
+            interface_names,
+            dominated_first,
+            dominated_nodes,
+            locations,
+        };
+        graph.class_ids = ClassIds::build(&graph, &graph.class_index);
+        graph
+    }
+
+    /// Total size as DevTools shows it: the root's retained size plus extra native bytes.
+    pub fn total_size(&self) -> u64 {
+        self.statistics.total
+    }
+
+    /// The source location of node `node`, if the snapshot gives one.
+    pub fn location_of(&self, node: u32) -> Option<Location> {
+        self.locations.binary_search_by_key(&node, |l| l.node).ok().map(|i| self.locations[i])
+    }
+
+    /// Nodes whose immediate dominator is `node`.
+    pub fn dominated(&self, node: u32) -> &[u32] {
+        let v = node as usize;
+        &self.dominated_nodes[self.dominated_first[v] as usize..self.dominated_first[v + 1] as usize]
+    }
+
+    /// The class name of node `node`.
+    pub fn class_name(&self, node: u32) -> std::borrow::Cow<'_, str> {
+        self.snapshot.strings.get(self.class_index[node as usize])
+    }
+
+    /// The name DevTools shows for a node (plain objects as `{a, b}`, cons strings as text).
+    pub fn display_name(&self, node: u32) -> String {
+        classes::node_display_name(&self.snapshot, &self.node_kinds, &self.edge_kinds, node)
+    }
+
+    /// The node type's name.
+    pub fn type_name(&self, node: u32) -> &str {
+        &self.snapshot.node_types[self.snapshot.nodes.kind[node as usize] as usize]
+    }
+
+    /// The Summary rows of the nodes `filter` accepts (all nodes when `None`), in no order.
+    pub fn summary(&self, filter: Option<&dyn Fn(u32) -> bool>) -> Vec<ClassSummary> {
+        summary::summarize(self, &self.class_ids, &self.class_index, filter)
+    }
+
+    /// The largest odd (JavaScript) node id: DevTools' `maxJSObjectId`.
+    pub fn max_js_object_id(&self) -> u32 {
+        self.snapshot.nodes.id.iter().copied().filter(|id| id % 2 == 1).max().unwrap_or(0)
+    }
+
+    /// Reclassifies plain objects with other interface definitions, into `classes`.
+    pub(crate) fn classify_with(&mut self, definitions: &[InterfaceDefinition], classes: &mut [u32]) {
+        let (nk, ek) = (self.node_kinds, self.edge_kinds);
+        classes::apply_interfaces(&mut self.snapshot, &nk, &ek, definitions, &mut self.interface_names, classes);
+    }
+}
+
+/// Retained size per node: its transferred self size plus its dominator subtree.
+fn retained_sizes(s: &Snapshot, d: &Dominators) -> Vec<u64> {
+    let mut retained: Vec<u64> = s.nodes.self_size.iter().map(|&x| u64::from(x)).collect();
+    for &v in d.preorder.iter().skip(1).rev() {
+        let dom = d.idom[v as usize] as usize;
+        retained[dom] += retained[v as usize];
+    }
+    retained
+}
+
+/// Children lists of the dominator tree, as a CSR over node ordinals.
+fn dominated_lists(idom: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
+    let n = idom.len();
+    let mut first = vec![0u32; n + 1];
+    for (v, &d) in idom.iter().enumerate() {
+        if v as u32 != root {
+            first[d as usize + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        first[i + 1] += first[i];
+    }
+    let mut fill = first.clone();
+    let mut nodes = vec![0u32; first[n] as usize];
+    for (v, &d) in idom.iter().enumerate() {
+        if v as u32 != root {
+            nodes[fill[d as usize] as usize] = v as u32;
+            fill[d as usize] += 1;
+        }
+    }
+    (first, nodes)
+}
+
+/// Locations sorted by node; when the file gives a node several, the last one counts.
+fn sorted_locations(locations: &[Location]) -> Vec<Location> {
+    let mut sorted: Vec<(usize, Location)> = locations.iter().copied().enumerate().collect();
+    sorted.sort_by_key(|&(i, l)| (l.node, std::cmp::Reverse(i)));
+    sorted.dedup_by_key(|(_, l)| l.node);
+    sorted.into_iter().map(|(_, l)| l).collect()
+}

@@ -1,0 +1,133 @@
+//! Which edges can retain, and who owns what: DevTools' page-owned flag, its rule for the edges
+//! the dominator tree is built from, and the shallow-size transfer of internal arrays to their
+//! single owner.
+
+use heaplens_snapshot::Snapshot;
+
+use crate::ephemeron::EphemeronNames;
+use crate::kinds::{BitSet, EdgeKinds, NodeKinds};
+
+/// Whether a direct child of the root starts a user (non-system) tree: DevTools' user roots are
+/// the non-synthetic children and the synthetic `(Document DOM trees)`.
+pub(crate) fn is_user_root(s: &Snapshot, nk: &NodeKinds, node: u32) -> bool {
+    let i = node as usize;
+    u16::from(s.nodes.kind[i]) != nk.synthetic || s.strings.eq(s.nodes.name[i], "(Document DOM trees)")
+}
+
+fn is_document_dom_trees_root(s: &Snapshot, nk: &NodeKinds, node: u32) -> bool {
+    let i = node as usize;
+    u16::from(s.nodes.kind[i]) == nk.synthetic && s.strings.eq(s.nodes.name[i], "(Document DOM trees)")
+}
+
+/// Nodes reachable over non-weak edges from the root's shortcut targets (the globals) and
+/// from `(Document DOM trees)`.
+pub(crate) fn page_owned(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> BitSet {
+    let mut owned = BitSet::new(s.node_count());
+    let mut stack: Vec<u32> = Vec::new();
+    for e in s.edge_range(s.root) {
+        let kind = u16::from(s.edges.kind[e]);
+        let target = s.edges.to_node[e];
+        let entry = if kind == ek.element {
+            is_document_dom_trees_root(s, nk, target)
+        } else {
+            kind == ek.shortcut
+        };
+        if entry {
+            owned.insert(target as usize);
+            stack.push(target);
+        }
+    }
+    while let Some(node) = stack.pop() {
+        for e in s.edge_range(node) {
+            let child = s.edges.to_node[e];
+            if owned.contains(child as usize) || u16::from(s.edges.kind[e]) == ek.weak {
+                continue;
+            }
+            owned.insert(child as usize);
+            stack.push(child);
+        }
+    }
+    owned
+}
+
+/// The edges the dominator tree is built from (DevTools' "essential" edges): not weak, not a
+/// self loop, not the WeakMap table's half of an ephemeron pair, and — except from the root —
+/// not a shortcut and not from a non-page-owned node into a page-owned one.
+pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephemerons: &mut EphemeronNames) -> BitSet {
+    let mut essential = BitSet::new(s.edge_count());
+    for node in 0..s.node_count() as u32 {
+        let node_owned = owned.contains(node as usize);
+        let is_root = node == s.root;
+        for e in s.edge_range(node) {
+            let kind = u16::from(s.edges.kind[e]);
+            if kind == ek.internal {
+                if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index[e]) {
+                    if eph.table_id == u64::from(s.nodes.id[node as usize]) {
+                        continue;
+                    }
+                }
+            }
+            let child = s.edges.to_node[e];
+            if kind == ek.weak || child == node {
+                continue;
+            }
+            if !is_root && (kind == ek.shortcut || (owned.contains(child as usize) && !node_owned)) {
+                continue;
+            }
+            essential.insert(e);
+        }
+    }
+    essential
+}
+
+/// Moves the self size of hidden and array nodes (and `system / ExternalStringData`) that have
+/// exactly one owner to that owner, as DevTools does when the snapshot has user roots.
+pub(crate) fn transfer_shallow_sizes(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) {
+    let has_user_roots = s.edge_range(s.root).any(|e| is_user_root(s, nk, s.edges.to_node[e]));
+    if !has_user_roots {
+        return;
+    }
+    const UNVISITED: u32 = u32::MAX;
+    const MULTIPLE: u32 = u32::MAX - 1;
+    let n = s.node_count();
+    let mut owner = vec![UNVISITED; n];
+    let mut worklist: Vec<u32> = Vec::new();
+    for i in 0..n {
+        let kind = u16::from(s.nodes.kind[i]);
+        let owned = kind == nk.hidden
+            || kind == nk.array
+            || (kind == nk.native && s.strings.eq(s.nodes.name[i], "system / ExternalStringData"));
+        if !owned {
+            owner[i] = i as u32;
+            worklist.push(i as u32);
+        }
+    }
+    while let Some(node) = worklist.pop() {
+        let node_owner = owner[node as usize];
+        for e in s.edge_range(node) {
+            if u16::from(s.edges.kind[e]) == ek.weak {
+                continue;
+            }
+            let target = s.edges.to_node[e];
+            let current = owner[target as usize];
+            if current == UNVISITED {
+                owner[target as usize] = node_owner;
+                worklist.push(target);
+            } else if current != target && current != node_owner && current != MULTIPLE {
+                owner[target as usize] = MULTIPLE;
+                worklist.push(target);
+            }
+        }
+    }
+    for i in 0..n {
+        let o = owner[i];
+        if o == UNVISITED || o == MULTIPLE || o == i as u32 {
+            continue;
+        }
+        if u16::from(s.nodes.kind[o as usize]) == nk.synthetic || o == s.root {
+            continue;
+        }
+        let size = std::mem::take(&mut s.nodes.self_size[i]);
+        s.nodes.self_size[o as usize] = s.nodes.self_size[o as usize].wrapping_add(size);
+    }
+}

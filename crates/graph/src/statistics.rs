@@ -1,0 +1,73 @@
+//! The Statistics view: how the heap splits into code, strings, JS arrays, typed arrays, system
+//! objects and native memory, as DevTools' `calculateStatistics` adds it up.
+
+use heaplens_snapshot::Snapshot;
+
+use crate::kinds::{EdgeKinds, NodeKinds};
+
+/// Totals of the Statistics view, in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Statistics {
+    /// Total size (root's retained size plus extra native bytes).
+    pub total: u64,
+    /// Native (embedder) objects and extra native bytes.
+    pub native_total: u64,
+    /// ArrayBuffer backing stores (`system / JSArrayBufferData`).
+    pub typed_arrays: u64,
+    /// Everything in the V8 heap: `total - native_total`.
+    pub v8heap_total: u64,
+    /// Compiled code.
+    pub code: u64,
+    /// JS arrays with their elements store when they alone hold it.
+    pub js_arrays: u64,
+    /// Strings of every kind.
+    pub strings: u64,
+    /// Hidden (system) objects.
+    pub system: u64,
+}
+
+/// Adds up the view; `total` is the graph's total size, `retainer_counts` saturating counts of
+/// retaining edges per node.
+pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, total: u64, retainer_counts: &[u8]) -> Statistics {
+    let mut st = Statistics { total, native_total: s.extra_native_bytes, ..Statistics::default() };
+    for i in 0..s.node_count() {
+        let size = u64::from(s.nodes.self_size[i]);
+        let kind = u16::from(s.nodes.kind[i]);
+        let name = s.nodes.name[i];
+        if kind == nk.hidden {
+            st.system += size;
+        } else if kind == nk.native {
+            st.native_total += size;
+            if s.strings.eq(name, "system / JSArrayBufferData") {
+                st.typed_arrays += size;
+            }
+        } else if kind == nk.code {
+            st.code += size;
+        } else if kind == nk.cons_string || kind == nk.sliced_string || kind == nk.string {
+            st.strings += size;
+        } else if s.strings.eq(name, "Array") {
+            st.js_arrays += size;
+            let elements = s.edge_range(i as u32).find(|&e| {
+                u16::from(s.edges.kind[e]) == ek.internal && s.strings.eq(s.edges.name_or_index[e], "elements")
+            });
+            if let Some(e) = elements {
+                let target = s.edges.to_node[e] as usize;
+                if retainer_counts[target] == 1 {
+                    st.js_arrays += u64::from(s.nodes.self_size[target]);
+                }
+            }
+        }
+    }
+    st.v8heap_total = total.wrapping_sub(st.native_total);
+    st
+}
+
+/// Number of retaining edges per node, saturating at 255.
+pub(crate) fn retainer_counts(s: &Snapshot) -> Vec<u8> {
+    let mut counts = vec![0u8; s.node_count()];
+    for &to in &s.edges.to_node {
+        let c = &mut counts[to as usize];
+        *c = c.saturating_add(1);
+    }
+    counts
+}

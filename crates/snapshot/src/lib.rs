@@ -1,0 +1,41 @@
+//! Reading V8 heap snapshots into flat columns.
+//!
+//! This crate turns a `.heapsnapshot` or `.heaptimeline` file (as written by Node.js 18–24 and
+//! Chrome, gzipped or not) into a [`Snapshot`]: struct-of-arrays node and edge columns indexed by
+//! `u32` ordinals, with the string table kept undecoded until something shows a string. It does
+//! no analysis; `heaplens-graph` computes what DevTools computes on top of it.
+//!
+//! ```no_run
+//! let snapshot = heaplens_snapshot::read_path("app.heapsnapshot".as_ref())?;
+//! println!("{} nodes, {} edges", snapshot.node_count(), snapshot.edge_count());
+//! # Ok::<(), heaplens_snapshot::SnapshotError>(())
+//! ```
+//!
+//! Every field is found by name through the header's `meta`; malformed input of any kind is
+//! reported as a [`SnapshotError`] (never a panic), with the byte offset where it helps.
+#![deny(missing_docs)]
+
+mod error;
+mod header;
+mod input;
+mod load;
+mod model;
+mod scanner;
+mod strings;
+
+pub use error::{ErrorKind, Result, SnapshotError};
+pub use input::{Input, Progress};
+pub use model::{Edges, Location, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
+pub use strings::{decode_json_string, StringTable};
+
+use std::path::Path;
+
+/// Reads the snapshot at `path` (`-` for standard input; gzip is detected).
+pub fn read_path(path: &Path) -> Result<Snapshot> {
+    Input::open(path)?.read()
+}
+
+/// Reads a snapshot from bytes in memory (gzip is detected).
+pub fn read_bytes(bytes: &[u8]) -> Result<Snapshot> {
+    Input::from_reader(Box::new(std::io::Cursor::new(bytes.to_vec())), Some(bytes.len() as u64))?.read()
+}

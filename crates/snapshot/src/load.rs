@@ -1,0 +1,571 @@
+//! Walks the top level of a snapshot file and fills the columns of [`Snapshot`], checking every
+//! count and index against the header so analyses can index without checks.
+
+use std::io::Read;
+
+use crate::error::{ErrorKind, Result, SnapshotError};
+use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
+use crate::model::{Edges, Location, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
+use crate::scanner::Scanner;
+use crate::strings::StringTable;
+
+/// Reads a whole snapshot from an uncompressed JSON stream.
+pub(crate) fn read_json<R: Read>(src: R) -> Result<Snapshot> {
+    let mut s = Scanner::new(src);
+    match s.peek_token()? {
+        None => return Err(SnapshotError::new(ErrorKind::Empty)),
+        Some(b'{') => s.bump(),
+        Some(_) => {
+            return Err(s.error(ErrorKind::NotASnapshot("it does not start with a JSON object".into())))
+        }
+    }
+    let mut builder: Option<Builder> = None;
+    let mut key = Vec::new();
+    let mut first = true;
+    if s.peek_in("the top-level object")? == b'}' {
+        return Err(s.error(ErrorKind::NotASnapshot("the object has no \"snapshot\" header".into())));
+    }
+    loop {
+        key.clear();
+        let key_offset = s.offset();
+        s.read_raw_string(&mut key, "a top-level key")?;
+        s.expect(b':', "the top-level object")?;
+        if first && key != b"snapshot" {
+            return Err(SnapshotError::at(
+                ErrorKind::NotASnapshot(format!(
+                    "the first field is \"{}\", not the \"snapshot\" header",
+                    String::from_utf8_lossy(&key).chars().take(40).collect::<String>()
+                )),
+                key_offset,
+            ));
+        }
+        first = false;
+        match (key.as_slice(), builder.as_mut()) {
+            (b"snapshot", None) => {
+                let mut raw = Vec::new();
+                s.skip_value(Some(&mut raw), "the snapshot header")?;
+                let header = RawHeader::parse(&raw).map_err(|e| e.or_at(key_offset))?;
+                builder = Some(Builder::new(header).map_err(|e| e.or_at(key_offset))?);
+            }
+            (b"snapshot", Some(_)) => return Err(duplicate(&s, "snapshot")),
+            (_, Some(b)) => b.read_section(&mut s, &key, key_offset)?,
+            (_, None) => unreachable!("the first key is checked to be the header"),
+        }
+        if !s.comma_or(b'}', "the top-level object")? {
+            break;
+        }
+    }
+    if let Some(b) = s.peek_token()? {
+        return Err(s.error(ErrorKind::Syntax(format!(
+            "unexpected {} after the end of the snapshot",
+            crate::scanner::describe(b)
+        ))));
+    }
+    builder.expect("checked above").finish()
+}
+
+fn duplicate<R: Read>(s: &Scanner<R>, key: &str) -> SnapshotError {
+    s.error(ErrorKind::Syntax(format!("the \"{key}\" field appears twice")))
+}
+
+fn too_large(what: &str, value: u64) -> SnapshotError {
+    SnapshotError::inconsistent(format!("{what} {value} does not fit in 32 bits"))
+}
+
+struct Builder {
+    header: RawHeader,
+    node_layout: NodeLayout,
+    edge_layout: EdgeLayout,
+    node_types: Vec<String>,
+    edge_types: Vec<String>,
+    node_count: usize,
+    edge_count: usize,
+    nodes: Option<Nodes>,
+    edges: Option<Edges>,
+    strings: Option<StringTable>,
+    raw_locations: Option<Vec<u64>>,
+    trace_functions: Option<Vec<TraceFunction>>,
+    trace_tree: Option<TraceTree>,
+    samples: Option<Vec<Sample>>,
+}
+
+fn reserve<T>(v: &mut Vec<T>, n: usize, what: &str) -> Result<()> {
+    v.try_reserve_exact(n)
+        .map_err(|_| SnapshotError::new(ErrorKind::Header(format!("{what} {n} is too large to hold in memory"))))
+}
+
+impl Builder {
+    fn new(header: RawHeader) -> Result<Builder> {
+        let node_layout = header.node_layout()?;
+        let edge_layout = header.edge_layout()?;
+        let node_types = type_names(&header.meta.node_types, node_layout.kind, "node_types")?;
+        let edge_types = type_names(&header.meta.edge_types, edge_layout.kind, "edge_types")?;
+        if node_types.len() > 256 || edge_types.len() > 256 {
+            return Err(SnapshotError::new(ErrorKind::Header("more than 256 node or edge types".into())));
+        }
+        let node_count = usize::try_from(header.node_count).ok().filter(|&n| n < u32::MAX as usize);
+        let edge_count = usize::try_from(header.edge_count).ok().filter(|&n| n < u32::MAX as usize);
+        let (Some(node_count), Some(edge_count)) = (node_count, edge_count) else {
+            return Err(SnapshotError::new(ErrorKind::Header(format!(
+                "node_count {} or edge_count {} is beyond 4 billion",
+                header.node_count, header.edge_count
+            ))));
+        };
+        if node_count == 0 {
+            return Err(SnapshotError::new(ErrorKind::Header("node_count is 0: a snapshot has a root node".into())));
+        }
+        Ok(Builder {
+            header,
+            node_layout,
+            edge_layout,
+            node_types,
+            edge_types,
+            node_count,
+            edge_count,
+            nodes: None,
+            edges: None,
+            strings: None,
+            raw_locations: None,
+            trace_functions: None,
+            trace_tree: None,
+            samples: None,
+        })
+    }
+
+    fn read_section<R: Read>(&mut self, s: &mut Scanner<R>, key: &[u8], key_offset: u64) -> Result<()> {
+        match key {
+            b"nodes" if self.nodes.is_none() => self.nodes = Some(self.read_nodes(s)?),
+            b"edges" if self.edges.is_none() => self.edges = Some(self.read_edges(s)?),
+            b"strings" if self.strings.is_none() => self.strings = Some(read_strings(s)?),
+            b"locations" if self.raw_locations.is_none() && !self.header.meta.location_fields.is_empty() => {
+                let mut raw = Vec::new();
+                s.read_uint_array("locations", &mut |b| {
+                    raw.extend_from_slice(b);
+                    Ok(())
+                })?;
+                self.raw_locations = Some(raw);
+            }
+            b"trace_function_infos"
+                if self.trace_functions.is_none() && !self.header.meta.trace_function_info_fields.is_empty() =>
+            {
+                self.trace_functions = Some(self.read_trace_functions(s)?);
+            }
+            b"trace_tree" if self.trace_tree.is_none() && !self.header.meta.trace_node_fields.is_empty() => {
+                self.trace_tree = Some(self.read_trace_tree(s)?);
+            }
+            b"samples" if self.samples.is_none() && !self.header.meta.sample_fields.is_empty() => {
+                self.samples = Some(self.read_samples(s)?);
+            }
+            b"nodes" | b"edges" | b"strings" | b"locations" | b"trace_function_infos" | b"trace_tree"
+            | b"samples"
+                if self.is_read(key) =>
+            {
+                return Err(SnapshotError::at(
+                    ErrorKind::Syntax(format!("the \"{}\" field appears twice", String::from_utf8_lossy(key))),
+                    key_offset,
+                ));
+            }
+            _ => s.skip_value(None, "an unknown top-level field")?,
+        }
+        Ok(())
+    }
+
+    fn is_read(&self, key: &[u8]) -> bool {
+        match key {
+            b"nodes" => self.nodes.is_some(),
+            b"edges" => self.edges.is_some(),
+            b"strings" => self.strings.is_some(),
+            b"locations" => self.raw_locations.is_some(),
+            b"trace_function_infos" => self.trace_functions.is_some(),
+            b"trace_tree" => self.trace_tree.is_some(),
+            b"samples" => self.samples.is_some(),
+            _ => false,
+        }
+    }
+
+    fn read_nodes<R: Read>(&self, s: &mut Scanner<R>) -> Result<Nodes> {
+        let l = self.node_layout;
+        let n = self.node_count;
+        let mut nodes = Nodes::default();
+        reserve(&mut nodes.kind, n, "node_count")?;
+        reserve(&mut nodes.name, n, "node_count")?;
+        reserve(&mut nodes.id, n, "node_count")?;
+        reserve(&mut nodes.self_size, n, "node_count")?;
+        reserve(&mut nodes.first_edge, n + 1, "node_count")?;
+        if l.trace_node_id.is_some() {
+            reserve(&mut nodes.trace_node_id, n, "node_count")?;
+        }
+        if l.detachedness.is_some() {
+            reserve(&mut nodes.detachedness, n, "node_count")?;
+        }
+        let type_count = self.node_types.len() as u64;
+        let mut edges_so_far: u64 = 0;
+        let mut partial: Vec<u64> = Vec::with_capacity(l.count);
+        let mut records = 0usize;
+        let mut push_record = |rec: &[u64], nodes: &mut Nodes| -> Result<()> {
+            if records == n {
+                return Err(SnapshotError::inconsistent(format!(
+                    "the nodes array holds more than node_count ({n}) nodes"
+                )));
+            }
+            records += 1;
+            let kind = rec[l.kind];
+            if kind >= type_count {
+                return Err(SnapshotError::inconsistent(format!(
+                    "node type {kind} is not in meta.node_types ({type_count} types)"
+                )));
+            }
+            nodes.kind.push(kind as u8);
+            nodes.name.push(u32::try_from(rec[l.name]).map_err(|_| too_large("node name index", rec[l.name]))?);
+            nodes.id.push(u32::try_from(rec[l.id]).map_err(|_| too_large("node id", rec[l.id]))?);
+            nodes
+                .self_size
+                .push(u32::try_from(rec[l.self_size]).map_err(|_| too_large("self_size", rec[l.self_size]))?);
+            nodes.first_edge.push(edges_so_far as u32);
+            edges_so_far += rec[l.edge_count];
+            if edges_so_far > u32::MAX as u64 - 1 {
+                return Err(too_large("total edge count", edges_so_far));
+            }
+            if let Some(t) = l.trace_node_id {
+                nodes.trace_node_id.push(u32::try_from(rec[t]).map_err(|_| too_large("trace_node_id", rec[t]))?);
+            }
+            if let Some(d) = l.detachedness {
+                nodes.detachedness.push(rec[d].min(255) as u8);
+            }
+            Ok(())
+        };
+        s.read_uint_array("the nodes array", &mut |mut batch| {
+            if !partial.is_empty() {
+                let take = (l.count - partial.len()).min(batch.len());
+                partial.extend_from_slice(&batch[..take]);
+                batch = &batch[take..];
+                if partial.len() == l.count {
+                    push_record(&partial, &mut nodes)?;
+                    partial.clear();
+                }
+            }
+            let mut chunks = batch.chunks_exact(l.count);
+            for rec in &mut chunks {
+                push_record(rec, &mut nodes)?;
+            }
+            partial.extend_from_slice(chunks.remainder());
+            Ok(())
+        })?;
+        if !partial.is_empty() || records != n {
+            return Err(SnapshotError::inconsistent(format!(
+                "the nodes array holds {} numbers, but node_count {n} x {} fields needs {}",
+                records * l.count + partial.len(),
+                l.count,
+                n * l.count
+            )));
+        }
+        if edges_so_far != self.edge_count as u64 {
+            return Err(SnapshotError::inconsistent(format!(
+                "the nodes' edge_count fields add up to {edges_so_far}, but edge_count is {}",
+                self.edge_count
+            )));
+        }
+        nodes.first_edge.push(edges_so_far as u32);
+        if nodes.trace_node_id.iter().all(|&t| t == 0) {
+            nodes.trace_node_id = Vec::new();
+        }
+        Ok(nodes)
+    }
+
+    fn read_edges<R: Read>(&self, s: &mut Scanner<R>) -> Result<Edges> {
+        let l = self.edge_layout;
+        let n = self.edge_count;
+        let mut edges = Edges::default();
+        reserve(&mut edges.kind, n, "edge_count")?;
+        reserve(&mut edges.name_or_index, n, "edge_count")?;
+        reserve(&mut edges.to_node, n, "edge_count")?;
+        let node_fields = self.node_layout.count as u64;
+        let node_limit = self.node_count as u64 * node_fields;
+        let type_count = self.edge_types.len() as u64;
+        let mut partial: Vec<u64> = Vec::with_capacity(l.count);
+        let mut records = 0usize;
+        let mut push_record = |rec: &[u64], edges: &mut Edges| -> Result<()> {
+            if records == n {
+                return Err(SnapshotError::inconsistent(format!(
+                    "the edges array holds more than edge_count ({n}) edges"
+                )));
+            }
+            records += 1;
+            let kind = rec[l.kind];
+            if kind >= type_count {
+                return Err(SnapshotError::inconsistent(format!(
+                    "edge type {kind} is not in meta.edge_types ({type_count} types)"
+                )));
+            }
+            let to = rec[l.to_node];
+            let ordinal = match node_fields {
+                6 => to / 6,
+                7 => to / 7,
+                f => to / f,
+            };
+            if to >= node_limit || ordinal * node_fields != to {
+                return Err(SnapshotError::inconsistent(format!(
+                    "edge {} points to node index {to}, which is {}",
+                    records - 1,
+                    if to >= node_limit { "past the last node" } else { "not a multiple of the node field count" }
+                )));
+            }
+            edges.kind.push(kind as u8);
+            edges
+                .name_or_index
+                .push(u32::try_from(rec[l.name_or_index]).map_err(|_| too_large("edge name", rec[l.name_or_index]))?);
+            edges.to_node.push(ordinal as u32);
+            Ok(())
+        };
+        s.read_uint_array("the edges array", &mut |mut batch| {
+            if !partial.is_empty() {
+                let take = (l.count - partial.len()).min(batch.len());
+                partial.extend_from_slice(&batch[..take]);
+                batch = &batch[take..];
+                if partial.len() == l.count {
+                    push_record(&partial, &mut edges)?;
+                    partial.clear();
+                }
+            }
+            let mut chunks = batch.chunks_exact(l.count);
+            for rec in &mut chunks {
+                push_record(rec, &mut edges)?;
+            }
+            partial.extend_from_slice(chunks.remainder());
+            Ok(())
+        })?;
+        if !partial.is_empty() || records != n {
+            return Err(SnapshotError::inconsistent(format!(
+                "the edges array holds {} numbers, but edge_count {n} x {} fields needs {}",
+                records * l.count + partial.len(),
+                l.count,
+                n * l.count
+            )));
+        }
+        Ok(edges)
+    }
+
+    fn read_trace_functions<R: Read>(&self, s: &mut Scanner<R>) -> Result<Vec<TraceFunction>> {
+        let f = &self.header.meta.trace_function_info_fields;
+        let count = f.len();
+        let pos = |name| optional_field(f, name);
+        let (id, name, script_name, script_id, line, column) =
+            (pos("function_id"), pos("name"), pos("script_name"), pos("script_id"), pos("line"), pos("column"));
+        let mut raw = Vec::new();
+        s.read_uint_array("trace_function_infos", &mut |b| {
+            raw.extend_from_slice(b);
+            Ok(())
+        })?;
+        if raw.len() % count != 0 {
+            return Err(SnapshotError::inconsistent("trace_function_infos is not a whole number of records"));
+        }
+        let get = |rec: &[u64], i: Option<usize>| -> Result<u32> {
+            i.map_or(Ok(0), |i| u32::try_from(rec[i]).map_err(|_| too_large("trace function field", rec[i])))
+        };
+        raw.chunks_exact(count)
+            .map(|rec| {
+                Ok(TraceFunction {
+                    function_id: get(rec, id)?,
+                    name: get(rec, name)?,
+                    script_name: get(rec, script_name)?,
+                    script_id: get(rec, script_id)?,
+                    line: get(rec, line)?,
+                    column: get(rec, column)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The trace tree is nested: `[id, function, count, size, [children...], id, ...]`.
+    /// Parsed with an explicit stack of parents, so any depth is fine.
+    fn read_trace_tree<R: Read>(&self, s: &mut Scanner<R>) -> Result<TraceTree> {
+        let f = &self.header.meta.trace_node_fields;
+        let children = optional_field(f, "children");
+        if children != Some(f.len() - 1) {
+            return Err(SnapshotError::new(ErrorKind::Header(
+                "meta.trace_node_fields must end with \"children\"".into(),
+            )));
+        }
+        let scalars = f.len() - 1;
+        let pos = |name| optional_field(f, name);
+        let (id, function, count, size) = (pos("id"), pos("function_info_index"), pos("count"), pos("size"));
+        let what = "trace_tree";
+        let mut tree = TraceTree::default();
+        let mut parents: Vec<u32> = vec![u32::MAX];
+        let mut pending: Vec<u64> = Vec::with_capacity(scalars);
+        s.expect(b'[', what)?;
+        loop {
+            match s.peek_in(what)? {
+                b'0'..=b'9' => {
+                    if pending.len() == scalars {
+                        return Err(s.error(ErrorKind::Syntax("a trace tree node has too many fields".into())));
+                    }
+                    pending.push(s.read_uint(what)?);
+                }
+                b'[' => {
+                    if pending.len() != scalars {
+                        return Err(s.error(ErrorKind::Syntax("a trace tree node has too few fields".into())));
+                    }
+                    let field = |i: Option<usize>| i.map_or(0, |i| pending[i]);
+                    let u32_field = |i: Option<usize>| u32::try_from(field(i)).map_err(|_| too_large(what, field(i)));
+                    tree.id.push(u32_field(id)?);
+                    tree.function.push(u32_field(function)?);
+                    tree.count.push(field(count));
+                    tree.size.push(field(size));
+                    tree.parent.push(*parents.last().expect("never empty inside the tree"));
+                    parents.push((tree.id.len() - 1) as u32);
+                    pending.clear();
+                    s.bump();
+                }
+                b']' => {
+                    if !pending.is_empty() {
+                        return Err(s.error(ErrorKind::Syntax("a trace tree node has no children list".into())));
+                    }
+                    s.bump();
+                    parents.pop();
+                    if parents.is_empty() {
+                        return Ok(tree);
+                    }
+                }
+                b',' => s.bump(),
+                other => {
+                    return Err(s.error(ErrorKind::Syntax(format!(
+                        "unexpected {} in trace_tree",
+                        crate::scanner::describe(other)
+                    ))))
+                }
+            }
+        }
+    }
+
+    fn read_samples<R: Read>(&self, s: &mut Scanner<R>) -> Result<Vec<Sample>> {
+        let f = &self.header.meta.sample_fields;
+        let (count, ts, last) = (f.len(), optional_field(f, "timestamp_us"), optional_field(f, "last_assigned_id"));
+        let mut raw = Vec::new();
+        s.read_uint_array("samples", &mut |b| {
+            raw.extend_from_slice(b);
+            Ok(())
+        })?;
+        if raw.len() % count != 0 {
+            return Err(SnapshotError::inconsistent("samples is not a whole number of records"));
+        }
+        Ok(raw
+            .chunks_exact(count)
+            .map(|r| Sample {
+                timestamp_us: ts.map_or(0, |i| r[i]),
+                last_assigned_id: last.map_or(0, |i| r[i]),
+            })
+            .collect())
+    }
+
+    fn finish(self) -> Result<Snapshot> {
+        let missing = |what: &str| SnapshotError::inconsistent(format!("the \"{what}\" array is missing"));
+        let nodes = self.nodes.ok_or_else(|| missing("nodes"))?;
+        let edges = self.edges.ok_or_else(|| missing("edges"))?;
+        let strings = self.strings.ok_or_else(|| missing("strings"))?;
+        let string_count = strings.len() as u64;
+        if let Some(i) = nodes.name.iter().position(|&s| u64::from(s) >= string_count) {
+            return Err(SnapshotError::inconsistent(format!(
+                "node {i} has name index {}, but there are only {string_count} strings",
+                nodes.name[i]
+            )));
+        }
+        let string_named: Vec<bool> = self
+            .edge_types
+            .iter()
+            .map(|t| !matches!(t.as_str(), "element" | "hidden"))
+            .collect();
+        if let Some(e) = (0..edges.kind.len())
+            .find(|&e| string_named[edges.kind[e] as usize] && u64::from(edges.name_or_index[e]) >= string_count)
+        {
+            return Err(SnapshotError::inconsistent(format!(
+                "edge {e} has name index {}, but there are only {string_count} strings",
+                edges.name_or_index[e]
+            )));
+        }
+        let node_fields = self.node_layout.count as u64;
+        let node_limit = self.node_count as u64 * node_fields;
+        let to_ordinal = |index: u64, what: &str| -> Result<u32> {
+            if index >= node_limit || index % node_fields != 0 {
+                return Err(SnapshotError::inconsistent(format!(
+                    "{what} {index} is not the index of a node"
+                )));
+            }
+            Ok((index / node_fields) as u32)
+        };
+        let root = to_ordinal(self.header.root_index.unwrap_or(0), "root_index")?;
+        let mut locations = Vec::new();
+        if let Some(raw) = self.raw_locations {
+            let f = &self.header.meta.location_fields;
+            let count = f.len();
+            let field = |name: &str| {
+                optional_field(f, name).ok_or_else(|| {
+                    SnapshotError::new(ErrorKind::Header(format!("meta.location_fields has no \"{name}\"")))
+                })
+            };
+            let (object, script, line, column) =
+                (field("object_index")?, field("script_id")?, field("line")?, field("column")?);
+            if raw.len() % count != 0 {
+                return Err(SnapshotError::inconsistent("locations is not a whole number of records"));
+            }
+            locations.reserve_exact(raw.len() / count);
+            for rec in raw.chunks_exact(count) {
+                let small = |v: u64| u32::try_from(v).map_err(|_| too_large("location field", v));
+                locations.push(Location {
+                    node: to_ordinal(rec[object], "a location's object_index")?,
+                    script_id: small(rec[script])?,
+                    line: small(rec[line])?,
+                    column: small(rec[column])?,
+                });
+            }
+        }
+        let trace_functions = self.trace_functions.unwrap_or_default();
+        for f in &trace_functions {
+            if u64::from(f.name) >= string_count || u64::from(f.script_name) >= string_count {
+                return Err(SnapshotError::inconsistent("a trace function's name index is out of range"));
+            }
+        }
+        let trace_tree = self.trace_tree.unwrap_or_default();
+        if trace_tree.function.iter().any(|&f| f as usize >= trace_functions.len()) {
+            return Err(SnapshotError::inconsistent("a trace tree node points past trace_function_infos"));
+        }
+        let extra_native_bytes = self.header.extra_native_bytes.unwrap_or(0.0);
+        Ok(Snapshot {
+            node_types: self.node_types,
+            edge_types: self.edge_types,
+            nodes,
+            edges,
+            strings,
+            locations,
+            trace_functions,
+            trace_tree,
+            samples: self.samples.unwrap_or_default(),
+            root,
+            extra_native_bytes: if extra_native_bytes.is_finite() && extra_native_bytes > 0.0 {
+                extra_native_bytes as u64
+            } else {
+                0
+            },
+            node_fields: self.header.meta.node_fields,
+        })
+    }
+}
+
+fn read_strings<R: Read>(s: &mut Scanner<R>) -> Result<StringTable> {
+    let what = "the strings array";
+    let mut table = StringTable::new();
+    s.expect(b'[', what)?;
+    if s.peek_in(what)? == b']' {
+        s.bump();
+        return Ok(table);
+    }
+    loop {
+        let escaped = s.read_raw_string(table.raw_bytes_mut(), what)?;
+        table.finish_raw(escaped);
+        if !s.comma_or(b']', what)? {
+            break;
+        }
+    }
+    table.shrink();
+    Ok(table)
+}

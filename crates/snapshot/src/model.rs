@@ -1,0 +1,160 @@
+//! The loaded snapshot: nodes and edges as flat columns indexed by `u32` ordinals.
+//!
+//! Node `i` (its *ordinal*; the file's node index is `i * node field count`) has
+//! `kind[i]`, `name[i]`, `id[i]`, `self_size[i]`, and its outgoing edges are the ordinals
+//! `first_edge[i]..first_edge[i + 1]` of the edge columns. Edge `e` goes to node
+//! `edges.to_node[e]` (an ordinal, converted from the file's node index while loading).
+
+use crate::strings::StringTable;
+
+/// Node columns (struct of arrays; one entry per node ordinal).
+#[derive(Debug, Default, Clone)]
+pub struct Nodes {
+    /// Index into [`Snapshot::node_types`].
+    pub kind: Vec<u8>,
+    /// String index of the node's name.
+    pub name: Vec<u32>,
+    /// V8's node id (stable between snapshots of one process).
+    pub id: Vec<u32>,
+    /// Shallow size in bytes, as written by V8.
+    pub self_size: Vec<u32>,
+    /// `first_edge[i]..first_edge[i + 1]` are node `i`'s edges; length is node count + 1.
+    pub first_edge: Vec<u32>,
+    /// Allocation trace node id per node; empty when the snapshot has no such field (Node 24)
+    /// or when every value is 0.
+    pub trace_node_id: Vec<u32>,
+    /// DOM link state per node (0 unknown, 1 attached, 2 detached); empty when absent.
+    pub detachedness: Vec<u8>,
+}
+
+/// Edge columns (struct of arrays; one entry per edge ordinal, grouped by source node).
+#[derive(Debug, Default, Clone)]
+pub struct Edges {
+    /// Index into [`Snapshot::edge_types`].
+    pub kind: Vec<u8>,
+    /// A string index, or an element/hidden index for the types that have no string name.
+    pub name_or_index: Vec<u32>,
+    /// Ordinal of the target node.
+    pub to_node: Vec<u32>,
+}
+
+/// A source position attached to a node (`locations` in the file); 0-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    /// Ordinal of the node.
+    pub node: u32,
+    /// V8 script id.
+    pub script_id: u32,
+    /// 0-based line.
+    pub line: u32,
+    /// 0-based column.
+    pub column: u32,
+}
+
+/// A function of the allocation tracker (`trace_function_infos`); 1-based line/column, 0 = unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceFunction {
+    /// V8's function id.
+    pub function_id: u32,
+    /// String index of the function name.
+    pub name: u32,
+    /// String index of the script name.
+    pub script_name: u32,
+    /// V8 script id.
+    pub script_id: u32,
+    /// 1-based line, 0 when unknown.
+    pub line: u32,
+    /// 1-based column, 0 when unknown.
+    pub column: u32,
+}
+
+/// The allocation call tree (`trace_tree`), flattened: entry `i` has `parent[i]`
+/// (`u32::MAX` for top-level entries), and nodes point at entries through their trace node id.
+#[derive(Debug, Default, Clone)]
+pub struct TraceTree {
+    /// Trace node id.
+    pub id: Vec<u32>,
+    /// Index into [`Snapshot::trace_functions`].
+    pub function: Vec<u32>,
+    /// Objects allocated at this stack.
+    pub count: Vec<u64>,
+    /// Bytes allocated at this stack.
+    pub size: Vec<u64>,
+    /// Position of the parent entry, `u32::MAX` for roots.
+    pub parent: Vec<u32>,
+}
+
+/// One timeline sample (`samples`): the last object id assigned at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// Microseconds since tracking started.
+    pub timestamp_us: u64,
+    /// Largest object id assigned by then.
+    pub last_assigned_id: u64,
+}
+
+/// A whole heap snapshot in columns. Built by [`crate::read`]; analyses live in `heaplens-graph`.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Names of node types (`meta.node_types[type]`), unknown ones kept as written.
+    pub node_types: Vec<String>,
+    /// Names of edge types (`meta.edge_types[type]`).
+    pub edge_types: Vec<String>,
+    /// Node columns.
+    pub nodes: Nodes,
+    /// Edge columns.
+    pub edges: Edges,
+    /// The string table.
+    pub strings: StringTable,
+    /// Source positions of nodes, in file order.
+    pub locations: Vec<Location>,
+    /// Allocation tracker functions (empty without allocation tracking).
+    pub trace_functions: Vec<TraceFunction>,
+    /// Allocation call tree (empty without allocation tracking).
+    pub trace_tree: TraceTree,
+    /// Timeline samples (empty unless recorded).
+    pub samples: Vec<Sample>,
+    /// Ordinal of the root node.
+    pub root: u32,
+    /// `snapshot.extra_native_bytes` of the header, 0 when absent.
+    pub extra_native_bytes: u64,
+    /// The header's `node_fields`, as written.
+    pub node_fields: Vec<String>,
+}
+
+impl Snapshot {
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.id.len()
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.edges.to_node.len()
+    }
+
+    /// The type index named `name`, if the snapshot knows that type.
+    pub fn node_type(&self, name: &str) -> Option<u8> {
+        self.node_types.iter().position(|t| t == name).map(|i| i as u8)
+    }
+
+    /// The edge type index named `name`, if the snapshot knows that type.
+    pub fn edge_type(&self, name: &str) -> Option<u8> {
+        self.edge_types.iter().position(|t| t == name).map(|i| i as u8)
+    }
+
+    /// Edge ordinals of node `node`.
+    pub fn edge_range(&self, node: u32) -> std::ops::Range<usize> {
+        self.nodes.first_edge[node as usize] as usize..self.nodes.first_edge[node as usize + 1] as usize
+    }
+
+    /// Whether edges of type `kind` name their target with a string (all but element and hidden).
+    pub fn edge_type_has_string_name(&self, kind: u8) -> bool {
+        !matches!(self.edge_types.get(kind as usize).map(String::as_str), Some("element" | "hidden"))
+    }
+
+    /// Allocation trace node id of a node, 0 when unknown.
+    pub fn trace_node_id(&self, node: u32) -> u32 {
+        self.nodes.trace_node_id.get(node as usize).copied().unwrap_or(0)
+    }
+}

@@ -1,0 +1,393 @@
+//! A streaming JSON tokenizer made for heap snapshots: a buffer over any `Read`, with fast paths
+//! for the two things that make up almost all of a snapshot's bytes — long arrays of
+//! non-negative integers and an array of strings that is kept undecoded.
+//!
+//! Nothing here recurses: nested values are skipped or captured with a depth counter, so hostile
+//! nesting cannot overflow the stack.
+
+use std::io::{ErrorKind as IoErrorKind, Read};
+
+use crate::error::{ErrorKind, Result, SnapshotError};
+
+const BUFFER_SIZE: usize = 4 << 20;
+/// Numbers handed to a sink per call.
+pub(crate) const BATCH: usize = 1 << 14;
+
+pub(crate) struct Scanner<R> {
+    src: R,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// Input offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+impl<R: Read> Scanner<R> {
+    pub(crate) fn new(src: R) -> Self {
+        Scanner { src, buf: vec![0; BUFFER_SIZE], pos: 0, end: 0, base: 0, eof: false }
+    }
+
+    /// Input offset of the next unread byte.
+    pub(crate) fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    pub(crate) fn error(&self, kind: ErrorKind) -> SnapshotError {
+        SnapshotError::at(kind, self.offset())
+    }
+
+    fn syntax(&self, message: impl Into<String>) -> SnapshotError {
+        self.error(ErrorKind::Syntax(message.into()))
+    }
+
+    /// Reads more input, keeping the unread bytes. Returns false at the end of the input.
+    fn fill(&mut self) -> Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.base += self.pos as u64;
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if self.end == self.buf.len() {
+            let grown = self.buf.len() * 2;
+            self.buf.resize(grown, 0);
+        }
+        loop {
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == IoErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.error(ErrorKind::Io(e.to_string()))),
+            }
+        }
+    }
+
+    /// The next byte that is not whitespace, without consuming it; `None` at the end.
+    pub(crate) fn peek_token(&mut self) -> Result<Option<u8>> {
+        loop {
+            while self.pos < self.end {
+                let b = self.buf[self.pos];
+                if !is_ws(b) {
+                    return Ok(Some(b));
+                }
+                self.pos += 1;
+            }
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Like [`peek_token`](Self::peek_token) but the end of input is an error about `what`.
+    pub(crate) fn peek_in(&mut self, what: &'static str) -> Result<u8> {
+        match self.peek_token()? {
+            Some(b) => Ok(b),
+            None => Err(self.error(ErrorKind::Truncated(what))),
+        }
+    }
+
+    pub(crate) fn bump(&mut self) {
+        self.pos += 1;
+    }
+
+    /// Consumes `expected` (after whitespace) or fails naming what was being read.
+    pub(crate) fn expect(&mut self, expected: u8, what: &'static str) -> Result<()> {
+        let b = self.peek_in(what)?;
+        if b != expected {
+            return Err(self.syntax(format!(
+                "expected '{}' in {what}, found {}",
+                expected as char,
+                describe(b)
+            )));
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// After a value inside an array or object: consumes ',' and returns true, or consumes the
+    /// closing byte and returns false.
+    pub(crate) fn comma_or(&mut self, close: u8, what: &'static str) -> Result<bool> {
+        let b = self.peek_in(what)?;
+        self.pos += 1;
+        if b == b',' {
+            Ok(true)
+        } else if b == close {
+            Ok(false)
+        } else {
+            self.pos -= 1;
+            Err(self.syntax(format!("expected ',' or '{}' in {what}, found {}", close as char, describe(b))))
+        }
+    }
+
+    /// Reads one non-negative integer (slow path, for small structures).
+    pub(crate) fn read_uint(&mut self, what: &'static str) -> Result<u64> {
+        let mut value: u64 = 0;
+        let mut digits = 0;
+        loop {
+            while self.pos < self.end && self.buf[self.pos].is_ascii_digit() {
+                value = value.checked_mul(10).and_then(|v| v.checked_add(u64::from(self.buf[self.pos] - b'0')))
+                    .ok_or_else(|| self.syntax(format!("number too large in {what}")))?;
+                digits += 1;
+                self.pos += 1;
+            }
+            if self.pos < self.end || !self.fill()? {
+                break;
+            }
+        }
+        if digits == 0 {
+            let found = self.peek_in(what)?;
+            return Err(self.syntax(format!("expected a non-negative integer in {what}, found {}", describe(found))));
+        }
+        Ok(value)
+    }
+
+    /// Reads a JSON string (the opening quote not yet consumed) and appends its raw, still
+    /// escaped content to `out`. Returns whether it contains escapes.
+    pub(crate) fn read_raw_string(&mut self, out: &mut Vec<u8>, what: &'static str) -> Result<bool> {
+        self.expect(b'"', what)?;
+        let mut escaped = false;
+        loop {
+            let window = &self.buf[self.pos..self.end];
+            match memchr::memchr2(b'"', b'\\', window) {
+                Some(i) if window[i] == b'"' => {
+                    out.extend_from_slice(&window[..i]);
+                    self.pos += i + 1;
+                    return Ok(escaped);
+                }
+                Some(i) => {
+                    // A backslash: keep it and the byte it escapes together.
+                    if self.pos + i + 1 >= self.end {
+                        out.extend_from_slice(&window[..i]);
+                        self.pos += i;
+                        if !self.fill()? || self.end - self.pos < 2 {
+                            return Err(self.error(ErrorKind::Truncated(what)));
+                        }
+                        continue;
+                    }
+                    out.extend_from_slice(&window[..i + 2]);
+                    self.pos += i + 2;
+                    escaped = true;
+                }
+                None => {
+                    out.extend_from_slice(window);
+                    self.pos = self.end;
+                    if !self.fill()? {
+                        return Err(self.error(ErrorKind::Truncated(what)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Skips one JSON value, or appends its exact bytes to `capture` when given. Iterative:
+    /// nesting depth costs a counter, not stack.
+    pub(crate) fn skip_value(&mut self, mut capture: Option<&mut Vec<u8>>, what: &'static str) -> Result<()> {
+        let mut depth = 0usize;
+        let mut scratch = Vec::new();
+        loop {
+            let b = self.peek_in(what)?;
+            match b {
+                b'"' => {
+                    let out = capture.as_deref_mut().unwrap_or(&mut scratch);
+                    out.push(b'"');
+                    self.read_raw_string(out, what)?;
+                    out.push(b'"');
+                    scratch.clear();
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.pos += 1;
+                    if let Some(c) = capture.as_deref_mut() {
+                        c.push(b);
+                    }
+                    continue;
+                }
+                b'}' | b']' => {
+                    if depth == 0 {
+                        return Err(self.syntax(format!("unexpected {} in {what}", describe(b))));
+                    }
+                    depth -= 1;
+                    self.pos += 1;
+                    if let Some(c) = capture.as_deref_mut() {
+                        c.push(b);
+                    }
+                }
+                b',' | b':' if depth > 0 => {
+                    self.pos += 1;
+                    if let Some(c) = capture.as_deref_mut() {
+                        c.push(b);
+                    }
+                    continue;
+                }
+                b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+                    loop {
+                        while self.pos < self.end {
+                            let c = self.buf[self.pos];
+                            if !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')) {
+                                break;
+                            }
+                            if let Some(out) = capture.as_deref_mut() {
+                                out.push(c);
+                            }
+                            self.pos += 1;
+                        }
+                        if self.pos < self.end || !self.fill()? {
+                            break;
+                        }
+                    }
+                }
+                other => return Err(self.syntax(format!("unexpected {} in {what}", describe(other)))),
+            }
+            if depth == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Parses an array of non-negative integers (the '[' not yet consumed), handing them to
+    /// `sink` in batches of at most [`BATCH`], in order.
+    pub(crate) fn read_uint_array(
+        &mut self,
+        what: &'static str,
+        sink: &mut dyn FnMut(&[u64]) -> Result<()>,
+    ) -> Result<()> {
+        self.expect(b'[', what)?;
+        let mut batch: Vec<u64> = Vec::with_capacity(BATCH);
+        // Whether a number is needed next (after '[' a number or ']' may come; after ',' a number).
+        let mut after_comma = false;
+        let mut after_number = false;
+        loop {
+            let bytes = &self.buf[self.pos..self.end];
+            let n = bytes.len();
+            let mut i = 0;
+            let mut closed = false;
+            while i < n {
+                let c = bytes[i];
+                if c.is_ascii_digit() {
+                    if after_number {
+                        self.pos += i;
+                        return Err(self.syntax(format!("expected ',' between numbers in {what}")));
+                    }
+                    let start = i;
+                    let mut value = u64::from(c - b'0');
+                    i += 1;
+                    while i < n && bytes[i].is_ascii_digit() {
+                        value = value.wrapping_mul(10).wrapping_add(u64::from(bytes[i] - b'0'));
+                        i += 1;
+                    }
+                    if i == n && !self.eof {
+                        // The number may go on in the next read.
+                        i = start;
+                        break;
+                    }
+                    if i - start > 19 {
+                        self.pos += start;
+                        return Err(self.syntax(format!("number too large in {what}")));
+                    }
+                    batch.push(value);
+                    if batch.len() == BATCH {
+                        let offset = self.offset() + i as u64;
+                        sink(&batch).map_err(|e| e.or_at(offset))?;
+                        batch.clear();
+                    }
+                    after_number = true;
+                    after_comma = false;
+                } else if c == b',' {
+                    if !after_number {
+                        self.pos += i;
+                        return Err(self.syntax(format!("expected a number before ',' in {what}")));
+                    }
+                    after_number = false;
+                    after_comma = true;
+                    i += 1;
+                } else if is_ws(c) {
+                    i += 1;
+                } else if c == b']' {
+                    if after_comma {
+                        self.pos += i;
+                        return Err(self.syntax(format!("expected a number before ']' in {what}")));
+                    }
+                    i += 1;
+                    closed = true;
+                    break;
+                } else {
+                    self.pos += i;
+                    return Err(self.syntax(format!(
+                        "expected a non-negative integer in {what}, found {}",
+                        describe(c)
+                    )));
+                }
+            }
+            self.pos += i;
+            if closed {
+                if !batch.is_empty() {
+                    let offset = self.offset();
+                    sink(&batch).map_err(|e| e.or_at(offset))?;
+                }
+                return Ok(());
+            }
+            if !self.fill()? && self.pos == self.end {
+                return Err(self.error(ErrorKind::Truncated(what)));
+            }
+        }
+    }
+}
+
+/// A byte as an error message shows it.
+pub(crate) fn describe(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        format!("'{}'", b as char)
+    } else {
+        format!("byte 0x{b:02x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbers(input: &str) -> Result<Vec<u64>> {
+        let mut s = Scanner::new(input.as_bytes());
+        let mut out = Vec::new();
+        s.read_uint_array("test", &mut |b| {
+            out.extend_from_slice(b);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_number_arrays_with_any_spacing() {
+        assert_eq!(numbers("[]").unwrap(), Vec::<u64>::new());
+        assert_eq!(numbers(" [ 1,2 ,\n 30\n,4000000000 ] ").unwrap(), vec![1, 2, 30, 4_000_000_000]);
+    }
+
+    #[test]
+    fn rejects_malformed_number_arrays() {
+        for bad in ["[1,,2]", "[,1]", "[1,]", "[1 2]", "[-1]", "[1.5]", "[1", "[12345678901234567890123]", "[a]"] {
+            assert!(numbers(bad).is_err(), "{bad} should fail");
+        }
+    }
+
+    #[test]
+    fn skips_nested_values_and_keeps_escapes_raw() {
+        let mut s = Scanner::new(&br#"{"a":[1,{"b":"x\"}"}],"c":true} rest"#[..]);
+        let mut out = Vec::new();
+        s.skip_value(Some(&mut out), "test").unwrap();
+        assert_eq!(out, br#"{"a":[1,{"b":"x\"}"}],"c":true}"#);
+    }
+}
