@@ -38,11 +38,24 @@ pub(crate) struct DistanceFilter<'a> {
     ek: EdgeKinds,
     ephemerons: &'a mut EphemeronNames,
     pending: HashSet<Box<str>>,
+    /// String indexes of the names the filter looks for.
+    native_context: Vec<u32>,
+    map_descriptors: Vec<u32>,
+    sloppy_function_map: Vec<u32>,
 }
 
 impl<'a> DistanceFilter<'a> {
     pub(crate) fn new(s: &'a Snapshot, nk: NodeKinds, ek: EdgeKinds, ephemerons: &'a mut EphemeronNames) -> Self {
-        DistanceFilter { s, nk, ek, ephemerons, pending: HashSet::new() }
+        DistanceFilter {
+            s,
+            nk,
+            ek,
+            ephemerons,
+            pending: HashSet::new(),
+            native_context: s.strings.indexes_of("system / NativeContext"),
+            map_descriptors: s.strings.indexes_of("(map descriptors)"),
+            sloppy_function_map: s.strings.indexes_of("sloppy_function_map"),
+        }
     }
 
     fn edge_name_string(&self, e: usize) -> std::borrow::Cow<'_, str> {
@@ -61,13 +74,13 @@ impl<'a> DistanceFilter<'a> {
         let name = s.nodes.name[node as usize];
         let edge_kind = s.edges.kind[e];
         if kind == self.nk.hidden
+            && self.native_context.contains(&name)
             && self.ek.has_string_name(edge_kind)
-            && s.strings.eq(s.edges.name_or_index[e], "sloppy_function_map")
-            && s.strings.eq(name, "system / NativeContext")
+            && self.sloppy_function_map.contains(&s.edges.name_or_index[e])
         {
             return false;
         }
-        if kind == self.nk.array && s.strings.eq(name, "(map descriptors)") {
+        if kind == self.nk.array && self.map_descriptors.contains(&name) {
             return match parse_int_prefix(&self.edge_name_string(e)) {
                 Some(index) => index < 2 || index % 3 != 1,
                 None => true,

@@ -28,78 +28,49 @@ pub struct Dominators {
     pub preorder: Vec<u32>,
 }
 
-/// Predecessors over usable edges, as a CSR: `(first, sources)`.
-fn predecessors(g: &FlowGraph<'_>, n: usize) -> (Vec<u32>, Vec<u32>) {
-    let mut first = vec![0u32; n + 1];
-    for v in 0..n {
-        for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
-            if g.usable.contains(e) {
-                first[g.to_node[e] as usize + 1] += 1;
-            }
-        }
-    }
-    for i in 0..n {
-        first[i + 1] += first[i];
-    }
-    let mut fill = first.clone();
-    let mut sources = vec![0u32; first[n] as usize];
-    for v in 0..n {
-        for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
-            if g.usable.contains(e) {
-                let w = g.to_node[e] as usize;
-                sources[fill[w] as usize] = v as u32;
-                fill[w] += 1;
-            }
-        }
-    }
-    (first, sources)
-}
-
 /// Computes immediate dominators from `root` over the usable edges of `g`.
+///
+/// Memory: five `u32` arrays over the nodes plus the predecessors that come later in depth-first
+/// order (earlier ones only matter through their number, folded into `semi` up front). The
+/// bucket lists live in `label` (head, while a vertex is not yet linked) and `dom` (next link,
+/// until the vertex's dominator is known); a bit per vertex says whether it is linked, so
+/// `ancestor` holds the DFS parent until then.
 pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators {
     let n = node_count;
-    let (pred_first, pred_sources) = predecessors(g, n);
-    // 1-based vertex arrays, indexed by ordinal + 1.
     let len = n + 1;
-    let mut parent = vec![0u32; len];
+    // 1-based vertex arrays indexed by ordinal + 1; `semi` first holds the DFS number.
     let mut ancestor = vec![0u32; len];
     let mut vertex = vec![0u32; len];
-    let mut label = vec![0u32; len];
     let mut semi = vec![0u32; len];
     let mut numbered = 0u32;
 
     let mut stack: Vec<(u32, u32)> = Vec::new();
-    let mut dfs = |start: u32, parent: &mut [u32], semi: &mut [u32], vertex: &mut [u32], label: &mut [u32], numbered: &mut u32| {
-        let s_ord = start - 1;
-        stack.push((start, g.first_edge[s_ord as usize]));
+    let mut dfs = |start: u32, ancestor: &mut [u32], semi: &mut [u32], vertex: &mut [u32], numbered: &mut u32| {
         *numbered += 1;
         semi[start as usize] = *numbered;
         vertex[*numbered as usize] = start;
-        label[start as usize] = start;
+        stack.push((start, g.first_edge[start as usize - 1]));
         while let Some(top) = stack.last_mut() {
             let (v, cursor) = *top;
-            let end = g.first_edge[v as usize];
-            let mut next_child = None;
+            let end = g.first_edge[v as usize] as usize;
             let mut e = cursor as usize;
-            while e < end as usize {
-                if g.usable.contains(e) {
-                    let w = g.to_node[e] + 1;
-                    if semi[w as usize] == 0 {
-                        next_child = Some(w);
-                        e += 1;
-                        break;
-                    }
-                }
+            let mut next_child = None;
+            while e < end {
+                let usable = g.usable.contains(e);
+                let w = g.to_node[e] + 1;
                 e += 1;
+                if usable && semi[w as usize] == 0 {
+                    next_child = Some(w);
+                    break;
+                }
             }
             top.1 = e as u32;
             match next_child {
                 Some(w) => {
-                    parent[w as usize] = v;
+                    ancestor[w as usize] = v;
                     *numbered += 1;
                     semi[w as usize] = *numbered;
                     vertex[*numbered as usize] = w;
-                    label[w as usize] = w;
                     stack.push((w, g.first_edge[w as usize - 1]));
                 }
                 None => {
@@ -109,39 +80,92 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
         }
     };
     let r = root + 1;
-    dfs(r, &mut parent, &mut semi, &mut vertex, &mut label, &mut numbered);
-    let has_usable_retainer = |v_ord: usize| -> bool { pred_first[v_ord] != pred_first[v_ord + 1] };
-    if (numbered as usize) < n {
-        for v in 1..=n as u32 {
-            if semi[v as usize] == 0 && !has_usable_retainer(v as usize - 1) {
-                parent[v as usize] = r;
-                dfs(v, &mut parent, &mut semi, &mut vertex, &mut label, &mut numbered);
+    dfs(r, &mut ancestor, &mut semi, &mut vertex, &mut numbered);
+
+    // Which nodes have a usable retainer at all (DevTools: the others only have weak ones).
+    let mut retained = BitSet::new(len);
+    for v in 0..n {
+        for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
+            if g.usable.contains(e) {
+                retained.insert(g.to_node[e] as usize + 1);
             }
         }
     }
     if (numbered as usize) < n {
         for v in 1..=n as u32 {
+            if semi[v as usize] == 0 && !retained.contains(v as usize) {
+                ancestor[v as usize] = r;
+                dfs(v, &mut ancestor, &mut semi, &mut vertex, &mut numbered);
+            }
+        }
+        for v in 1..=n as u32 {
             if semi[v as usize] == 0 {
-                parent[v as usize] = r;
+                ancestor[v as usize] = r;
                 numbered += 1;
                 semi[v as usize] = numbered;
                 vertex[numbered as usize] = v;
-                label[v as usize] = v;
             }
         }
     }
 
-    let mut compress_stack: Vec<u32> = Vec::new();
-    let mut eval = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32]| -> u32 {
-        if ancestor[v as usize] == 0 {
+    // Predecessors numbered before a vertex are not linked when it is processed: their
+    // contribution is their own number, taken now. Later ones go into a CSR, in `later`.
+    // Until a vertex is processed, `dom` holds the smallest number among it and its earlier
+    // predecessors.
+    let mut dom: Vec<u32> = semi.clone();
+    let mut first = vec![0u32; len + 1];
+    for v in 0..n {
+        let sv = semi[v + 1];
+        for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
+            if !g.usable.contains(e) {
+                continue;
+            }
+            let w = g.to_node[e] as usize + 1;
+            if sv < semi[w] {
+                dom[w] = dom[w].min(sv);
+            } else {
+                first[w + 1] += 1;
+            }
+        }
+    }
+    for i in 0..len {
+        first[i + 1] += first[i];
+    }
+    let mut later = vec![0u32; first[len] as usize];
+    for v in 0..n {
+        let sv = semi[v + 1];
+        for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
+            if !g.usable.contains(e) {
+                continue;
+            }
+            let w = g.to_node[e] as usize + 1;
+            if sv >= semi[w] {
+                later[first[w] as usize] = v as u32 + 1;
+                first[w] += 1;
+            }
+        }
+    }
+    // `first[w]` now ends w's list; shift back so it starts it.
+    for i in (1..=len).rev() {
+        first[i] = first[i - 1];
+    }
+    first[0] = 0;
+
+    // `label` is the vertex itself until linked; while unlinked it heads the vertex's bucket
+    // (itself = empty). `dom` links bucket entries until they get their dominator.
+    let mut label: Vec<u32> = (0..len as u32).collect();
+    let mut linked = BitSet::new(len);
+    let mut path: Vec<u32> = Vec::new();
+    let mut eval = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], linked: &BitSet| -> u32 {
+        if !linked.contains(v as usize) {
             return v;
         }
         let mut x = v;
-        while ancestor[ancestor[x as usize] as usize] != 0 {
-            compress_stack.push(x);
+        while linked.contains(ancestor[x as usize] as usize) {
+            path.push(x);
             x = ancestor[x as usize];
         }
-        while let Some(w) = compress_stack.pop() {
+        while let Some(w) = path.pop() {
             let a = ancestor[w as usize] as usize;
             if semi[label[a] as usize] < semi[label[w as usize] as usize] {
                 label[w as usize] = label[a];
@@ -151,36 +175,48 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
         label[v as usize]
     };
 
-    let mut dom = vec![0u32; len];
-    let mut bucket_head = vec![0u32; len];
-    let mut bucket_next = vec![0u32; len];
     for i in (2..=numbered).rev() {
         let w = vertex[i as usize];
-        let w_ord = w as usize - 1;
-        let preds = pred_first[w_ord] as usize..pred_first[w_ord + 1] as usize;
-        if preds.is_empty() {
+        // A bucket whose owner is processed before any child of it emptied the bucket (nodes
+        // DevTools numbers without a tree edge): its entries keep no dominator, as in DevTools.
+        let mut abandoned = label[w as usize];
+        while abandoned != w {
+            let next = dom[abandoned as usize];
+            dom[abandoned as usize] = 0;
+            abandoned = next;
+        }
+        label[w as usize] = w;
+        let preds = first[w as usize] as usize..first[w as usize + 1] as usize;
+        if preds.is_empty() && !retained.contains(w as usize) {
             // A node without usable retainers has the root as its only predecessor.
             semi[w as usize] = semi[r as usize];
-        }
-        for &v_ord in &pred_sources[preds] {
-            let u = eval(v_ord + 1, &mut ancestor, &mut label, &semi);
-            if semi[u as usize] < semi[w as usize] {
-                semi[w as usize] = semi[u as usize];
+        } else {
+            let mut best = dom[w as usize];
+            for &v in &later[preds] {
+                let u = eval(v, &mut ancestor, &mut label, &semi, &linked);
+                best = best.min(semi[u as usize]);
             }
+            semi[w as usize] = best;
         }
-        let b = vertex[semi[w as usize] as usize] as usize;
-        bucket_next[w as usize] = bucket_head[b];
-        bucket_head[b] = w;
-        let p = parent[w as usize];
-        ancestor[w as usize] = p;
-        let mut v = std::mem::take(&mut bucket_head[p as usize]);
-        while v != 0 {
-            let u = eval(v, &mut ancestor, &mut label, &semi);
+        let b = vertex[semi[w as usize] as usize];
+        if b == w {
+            // Its own bucket is never processed again: no dominator yet, like DevTools.
+            dom[w as usize] = 0;
+        } else {
+            dom[w as usize] = label[b as usize];
+            label[b as usize] = w;
+        }
+        let p = ancestor[w as usize];
+        linked.insert(w as usize);
+        let mut v = std::mem::replace(&mut label[p as usize], p);
+        while v != p {
+            let next = dom[v as usize];
+            let u = eval(v, &mut ancestor, &mut label, &semi, &linked);
             dom[v as usize] = if semi[u as usize] < semi[v as usize] { u } else { p };
-            v = bucket_next[v as usize];
+            v = next;
         }
     }
-    drop((bucket_head, bucket_next, ancestor, label));
+    drop((ancestor, label, later, first, linked));
     dom[0] = r;
     dom[r as usize] = r;
     for i in 2..=numbered {
@@ -189,9 +225,14 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
             dom[w as usize] = dom[dom[w as usize] as usize];
         }
     }
-    let idom = (0..n).map(|v| dom[v + 1] - 1).collect();
-    let preorder = vertex[1..=numbered as usize].iter().map(|&v| v - 1).collect();
-    Dominators { idom, preorder }
+    drop(semi);
+    // Back to 0-based ordinals, in place.
+    dom.remove(0);
+    dom.iter_mut().for_each(|d| *d -= 1);
+    vertex.remove(0);
+    vertex.truncate(numbered as usize);
+    vertex.iter_mut().for_each(|v| *v -= 1);
+    Dominators { idom: dom, preorder: vertex }
 }
 
 #[cfg(test)]
@@ -250,6 +291,203 @@ mod tests {
                 doms[v].iter().copied().find(|&d| doms[v].iter().all(|&o| o == d || doms[d as usize].contains(&o)))
             })
             .collect()
+    }
+
+    // A plain transcription of the algorithm as DevTools runs it (1-based arrays, a bucket
+    // list per vertex, every predecessor evaluated), to check the memory-saving version against.
+    fn predecessors(g: &FlowGraph<'_>, n: usize) -> (Vec<u32>, Vec<u32>) {
+        let mut first = vec![0u32; n + 1];
+        for v in 0..n {
+            for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
+                if g.usable.contains(e) {
+                    first[g.to_node[e] as usize + 1] += 1;
+                }
+            }
+        }
+        for i in 0..n {
+            first[i + 1] += first[i];
+        }
+        let mut fill = first.clone();
+        let mut sources = vec![0u32; first[n] as usize];
+        for v in 0..n {
+            for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
+                if g.usable.contains(e) {
+                    let w = g.to_node[e] as usize;
+                    sources[fill[w] as usize] = v as u32;
+                    fill[w] += 1;
+                }
+            }
+        }
+        (first, sources)
+    }
+
+    fn reference_dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators {
+        let n = node_count;
+        let (pred_first, pred_sources) = predecessors(g, n);
+        // 1-based vertex arrays, indexed by ordinal + 1.
+        let len = n + 1;
+        let mut parent = vec![0u32; len];
+        let mut ancestor = vec![0u32; len];
+        let mut vertex = vec![0u32; len];
+        let mut label = vec![0u32; len];
+        let mut semi = vec![0u32; len];
+        let mut numbered = 0u32;
+
+        let mut stack: Vec<(u32, u32)> = Vec::new();
+        let mut dfs = |start: u32, parent: &mut [u32], semi: &mut [u32], vertex: &mut [u32], label: &mut [u32], numbered: &mut u32| {
+            let s_ord = start - 1;
+            stack.push((start, g.first_edge[s_ord as usize]));
+            *numbered += 1;
+            semi[start as usize] = *numbered;
+            vertex[*numbered as usize] = start;
+            label[start as usize] = start;
+            while let Some(top) = stack.last_mut() {
+                let (v, cursor) = *top;
+                let end = g.first_edge[v as usize];
+                let mut next_child = None;
+                let mut e = cursor as usize;
+                while e < end as usize {
+                    if g.usable.contains(e) {
+                        let w = g.to_node[e] + 1;
+                        if semi[w as usize] == 0 {
+                            next_child = Some(w);
+                            e += 1;
+                            break;
+                        }
+                    }
+                    e += 1;
+                }
+                top.1 = e as u32;
+                match next_child {
+                    Some(w) => {
+                        parent[w as usize] = v;
+                        *numbered += 1;
+                        semi[w as usize] = *numbered;
+                        vertex[*numbered as usize] = w;
+                        label[w as usize] = w;
+                        stack.push((w, g.first_edge[w as usize - 1]));
+                    }
+                    None => {
+                        stack.pop();
+                    }
+                }
+            }
+        };
+        let r = root + 1;
+        dfs(r, &mut parent, &mut semi, &mut vertex, &mut label, &mut numbered);
+        let has_usable_retainer = |v_ord: usize| -> bool { pred_first[v_ord] != pred_first[v_ord + 1] };
+        if (numbered as usize) < n {
+            for v in 1..=n as u32 {
+                if semi[v as usize] == 0 && !has_usable_retainer(v as usize - 1) {
+                    parent[v as usize] = r;
+                    dfs(v, &mut parent, &mut semi, &mut vertex, &mut label, &mut numbered);
+                }
+            }
+        }
+        if (numbered as usize) < n {
+            for v in 1..=n as u32 {
+                if semi[v as usize] == 0 {
+                    parent[v as usize] = r;
+                    numbered += 1;
+                    semi[v as usize] = numbered;
+                    vertex[numbered as usize] = v;
+                    label[v as usize] = v;
+                }
+            }
+        }
+
+        let mut compress_stack: Vec<u32> = Vec::new();
+        let mut eval = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32]| -> u32 {
+            if ancestor[v as usize] == 0 {
+                return v;
+            }
+            let mut x = v;
+            while ancestor[ancestor[x as usize] as usize] != 0 {
+                compress_stack.push(x);
+                x = ancestor[x as usize];
+            }
+            while let Some(w) = compress_stack.pop() {
+                let a = ancestor[w as usize] as usize;
+                if semi[label[a] as usize] < semi[label[w as usize] as usize] {
+                    label[w as usize] = label[a];
+                }
+                ancestor[w as usize] = ancestor[a];
+            }
+            label[v as usize]
+        };
+
+        let mut dom = vec![0u32; len];
+        let mut bucket_head = vec![0u32; len];
+        let mut bucket_next = vec![0u32; len];
+        for i in (2..=numbered).rev() {
+            let w = vertex[i as usize];
+            let w_ord = w as usize - 1;
+            let preds = pred_first[w_ord] as usize..pred_first[w_ord + 1] as usize;
+            if preds.is_empty() {
+                // A node without usable retainers has the root as its only predecessor.
+                semi[w as usize] = semi[r as usize];
+            }
+            for &v_ord in &pred_sources[preds] {
+                let u = eval(v_ord + 1, &mut ancestor, &mut label, &semi);
+                if semi[u as usize] < semi[w as usize] {
+                    semi[w as usize] = semi[u as usize];
+                }
+            }
+            let b = vertex[semi[w as usize] as usize] as usize;
+            bucket_next[w as usize] = bucket_head[b];
+            bucket_head[b] = w;
+            let p = parent[w as usize];
+            ancestor[w as usize] = p;
+            let mut v = std::mem::take(&mut bucket_head[p as usize]);
+            while v != 0 {
+                let u = eval(v, &mut ancestor, &mut label, &semi);
+                dom[v as usize] = if semi[u as usize] < semi[v as usize] { u } else { p };
+                v = bucket_next[v as usize];
+            }
+        }
+        drop((bucket_head, bucket_next, ancestor, label));
+        dom[0] = r;
+        dom[r as usize] = r;
+        for i in 2..=numbered {
+            let w = vertex[i as usize];
+            if dom[w as usize] != vertex[semi[w as usize] as usize] {
+                dom[w as usize] = dom[dom[w as usize] as usize];
+            }
+        }
+        let idom = (0..n).map(|v| dom[v + 1] - 1).collect();
+        let preorder = vertex[1..=numbered as usize].iter().map(|&v| v - 1).collect();
+        Dominators { idom, preorder }
+    }
+
+
+    proptest! {
+        #[test]
+        fn equals_devtools_transcription_including_unreachable_cliques(
+            n in 2usize..30,
+            raw in proptest::collection::vec((0u32..30, 0u32..30, proptest::bool::weighted(0.8)), 0..90),
+        ) {
+            let mut edges: Vec<(u32, u32, bool)> = raw.into_iter().map(|(a, b, u)| (a % n as u32, b % n as u32, u)).collect();
+            edges.sort_by_key(|&(from, _, _)| from);
+            let mut first = vec![0u32; n + 1];
+            for &(from, _, _) in &edges {
+                first[from as usize + 1] += 1;
+            }
+            for i in 0..n {
+                first[i + 1] += first[i];
+            }
+            let to: Vec<u32> = edges.iter().map(|e| e.1).collect();
+            let mut usable = BitSet::new(to.len());
+            for (i, e) in edges.iter().enumerate() {
+                if e.2 && e.0 != e.1 {
+                    usable.insert(i);
+                }
+            }
+            let g = FlowGraph { first_edge: &first, to_node: &to, usable: &usable };
+            let ours = dominators(&g, n, 0);
+            let theirs = reference_dominators(&g, n, 0);
+            prop_assert_eq!(ours.idom, theirs.idom);
+            prop_assert_eq!(ours.preorder, theirs.preorder);
+        }
     }
 
     proptest! {

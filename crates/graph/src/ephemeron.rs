@@ -20,28 +20,34 @@ pub(crate) struct Ephemeron {
 /// Parses edge names lazily and remembers the answer per string index.
 pub(crate) struct EphemeronNames {
     pattern: Regex,
+    /// Per string index: whether its raw text could be an ephemeron name at all.
+    candidate: Vec<bool>,
     parsed: HashMap<u32, Option<Ephemeron>>,
 }
 
 impl EphemeronNames {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(strings: &StringTable) -> Self {
         // As DevTools' regular expression, with JavaScript's `.` (no line terminators) and `\d`.
         let any = r"[^\n\r\u{2028}\u{2029}]";
         let pattern = format!(
             r"^[0-9]+( / part of key \({any}*? @[0-9]+\) -> value \({any}*? @[0-9]+\) pair in WeakMap \(table @([0-9]+)\))$"
         );
-        EphemeronNames { pattern: Regex::new(&pattern).expect("valid pattern"), parsed: HashMap::new() }
+        EphemeronNames {
+            pattern: Regex::new(&pattern).expect("valid pattern"),
+            candidate: strings.containing(b"pair in WeakMap"),
+            parsed: HashMap::new(),
+        }
     }
 
     /// The ephemeron behind the edge name `name_index`, if it is one.
     pub(crate) fn get(&mut self, strings: &StringTable, name_index: u32) -> Option<&Ephemeron> {
+        if !self.candidate.get(name_index as usize).copied().unwrap_or(false) {
+            return None;
+        }
         let pattern = &self.pattern;
         self.parsed
             .entry(name_index)
             .or_insert_with(|| {
-                if !strings.raw_contains(name_index, b"pair in WeakMap") {
-                    return None;
-                }
                 let name = strings.get(name_index);
                 let caps = pattern.captures(&name)?;
                 Some(Ephemeron { pair: caps[1].into(), table_id: caps[2].parse().unwrap_or(u64::MAX) })
@@ -54,7 +60,7 @@ impl EphemeronNames {
 mod tests {
     #[test]
     fn recognises_ephemeron_names_only() {
-        let mut re = super::EphemeronNames::new();
+        let mut re = super::EphemeronNames::new(&heaplens_snapshot::StringTable::default());
         let ok = "12 / part of key (Object @33) -> value (Foo @45) pair in WeakMap (table @77)";
         let caps = re.pattern.captures(ok).unwrap();
         assert_eq!(&caps[2], "77");

@@ -72,7 +72,17 @@ pub struct HeapGraph {
     dominated_first: Vec<u32>,
     dominated_nodes: Vec<u32>,
     /// Locations sorted by node, one per node (the last one the file gives).
-    locations: Vec<Location>,
+    pub(crate) locations: Vec<Location>,
+}
+
+/// Runs `f`, and prints how long it took on stderr when `HEAPLENS_TIMINGS` is set.
+fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let result = f();
+    if std::env::var_os("HEAPLENS_TIMINGS").is_some() {
+        eprintln!("{name:>24}: {:>7.1} ms", start.elapsed().as_secs_f64() * 1e3);
+    }
+    result
 }
 
 impl HeapGraph {
@@ -80,35 +90,37 @@ impl HeapGraph {
     pub fn analyze(mut snapshot: Snapshot) -> HeapGraph {
         let nk = NodeKinds::of(&snapshot);
         let ek = EdgeKinds::of(&snapshot);
-        let dom_state = dom_state::propagate(&mut snapshot, &nk, &ek);
-        let owned = ownership::page_owned(&snapshot, &nk, &ek);
-        let mut ephemerons = ephemeron::EphemeronNames::new();
-        let essential = ownership::essential_edges(&snapshot, &ek, &owned, &mut ephemerons);
+        let dom_state = timed("dom state", || dom_state::propagate(&mut snapshot, &nk, &ek));
+        let owned = timed("page-owned", || ownership::page_owned(&snapshot, &nk, &ek));
+        let mut ephemerons = ephemeron::EphemeronNames::new(&snapshot.strings);
+        let essential = timed("essential edges", || ownership::essential_edges(&snapshot, &ek, &owned, &mut ephemerons));
         drop(owned);
-        ownership::transfer_shallow_sizes(&mut snapshot, &nk, &ek);
-        let mut class_index = classes::base_class_indexes(&mut snapshot, &nk);
-        let interfaces = classes::infer_interfaces(&snapshot, &nk, &ek);
+        timed("shallow sizes", || ownership::transfer_shallow_sizes(&mut snapshot, &nk, &ek));
+        let mut class_index = timed("class names", || classes::base_class_indexes(&mut snapshot, &nk));
+        let interfaces = timed("interface inference", || classes::infer_interfaces(&snapshot, &nk, &ek));
         let mut interface_names = HashMap::new();
-        classes::apply_interfaces(&mut snapshot, &nk, &ek, &interfaces, &mut interface_names, &mut class_index);
+        timed("interfaces", || {
+            classes::apply_interfaces(&mut snapshot, &nk, &ek, &interfaces, &mut interface_names, &mut class_index)
+        });
 
         let s = &snapshot;
         let ((dominator, retained_size, dominated_first, dominated_nodes), (distance, retainer_counts)) = rayon::join(
             || {
                 let flow = FlowGraph { first_edge: &s.nodes.first_edge, to_node: &s.edges.to_node, usable: &essential };
-                let d = dominators(&flow, s.node_count(), s.root);
-                let retained = retained_sizes(s, &d);
-                let (first, nodes) = dominated_lists(&d.idom, s.root);
+                let d = timed("dominators", || dominators(&flow, s.node_count(), s.root));
+                let retained = timed("retained sizes", || retained_sizes(s, &d));
+                let (first, nodes) = timed("dominated lists", || dominated_lists(&d.idom, s.root));
                 (d.idom, retained, first, nodes)
             },
             || {
-                let mut ephemerons = ephemeron::EphemeronNames::new();
-                let distance = distances::distances(s, nk, ek, &mut ephemerons, &|_| false);
-                (distance, statistics::retainer_counts(s))
+                let mut ephemerons = ephemeron::EphemeronNames::new(&s.strings);
+                let distance = timed("distances", || distances::distances(s, nk, ek, &mut ephemerons, &|_| false));
+                (distance, timed("retainer counts", || statistics::retainer_counts(s)))
             },
         );
         drop(essential);
         let total = retained_size[snapshot.root as usize] + snapshot.extra_native_bytes;
-        let statistics = statistics::statistics(&snapshot, &nk, &ek, total, &retainer_counts);
+        let statistics = timed("statistics", || statistics::statistics(&snapshot, &nk, &ek, total, &retainer_counts));
         drop(retainer_counts);
         let locations = sorted_locations(&snapshot.locations);
         let mut graph = HeapGraph {
@@ -128,7 +140,7 @@ impl HeapGraph {
             dominated_nodes,
             locations,
         };
-        graph.class_ids = ClassIds::build(&graph, &graph.class_index);
+        graph.class_ids = timed("class ids", || ClassIds::build(&graph, &graph.class_index));
         graph
     }
 

@@ -30,6 +30,9 @@ pub struct Statistics {
 /// retaining edges per node.
 pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, total: u64, retainer_counts: &[u8]) -> Statistics {
     let mut st = Statistics { total, native_total: s.extra_native_bytes, ..Statistics::default() };
+    let array_names = s.strings.indexes_of("Array");
+    let buffer_data_names = s.strings.indexes_of("system / JSArrayBufferData");
+    let elements_names = s.strings.indexes_of("elements");
     for i in 0..s.node_count() {
         let size = u64::from(s.nodes.self_size[i]);
         let kind = u16::from(s.nodes.kind[i]);
@@ -38,17 +41,17 @@ pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, total: u6
             st.system += size;
         } else if kind == nk.native {
             st.native_total += size;
-            if s.strings.eq(name, "system / JSArrayBufferData") {
+            if buffer_data_names.contains(&name) {
                 st.typed_arrays += size;
             }
         } else if kind == nk.code {
             st.code += size;
         } else if kind == nk.cons_string || kind == nk.sliced_string || kind == nk.string {
             st.strings += size;
-        } else if s.strings.eq(name, "Array") {
+        } else if array_names.contains(&name) {
             st.js_arrays += size;
             let elements = s.edge_range(i as u32).find(|&e| {
-                u16::from(s.edges.kind[e]) == ek.internal && s.strings.eq(s.edges.name_or_index[e], "elements")
+                u16::from(s.edges.kind[e]) == ek.internal && elements_names.contains(&s.edges.name_or_index[e])
             });
             if let Some(e) = elements {
                 let target = s.edges.to_node[e] as usize;

@@ -61,19 +61,28 @@ impl ClassIds {
     /// Assigns ids from class indexes and object locations.
     pub(crate) fn build(g: &HeapGraph, classes: &[u32]) -> ClassIds {
         let n = g.snapshot.node_count();
-        let mut by_index: HashMap<u32, u32> = HashMap::new();
+        let mut by_index: Vec<u32> = vec![u32::MAX; g.snapshot.strings.len()];
         let mut by_location: HashMap<(u32, u32, u32, String), u32> = HashMap::new();
         let mut keys = Vec::new();
         let mut of_node = Vec::with_capacity(n);
         let object = g.node_kinds.object;
+        let mut locations = g.locations.iter().peekable();
         for i in 0..n {
             let class = classes[i];
-            let located = if u16::from(g.snapshot.nodes.kind[i]) == object { g.location_of(i as u32) } else { None };
+            while locations.next_if(|l| (l.node as usize) < i).is_some() {}
+            let located = match locations.peek() {
+                Some(l) if l.node as usize == i && u16::from(g.snapshot.nodes.kind[i]) == object => Some(**l),
+                _ => None,
+            };
             let id = match located {
-                None => *by_index.entry(class).or_insert_with(|| {
-                    keys.push(ClassKey::Name(class));
-                    keys.len() as u32 - 1
-                }),
+                None => {
+                    let slot = &mut by_index[class as usize];
+                    if *slot == u32::MAX {
+                        keys.push(ClassKey::Name(class));
+                        *slot = keys.len() as u32 - 1;
+                    }
+                    *slot
+                }
                 Some(loc) => {
                     let name = g.snapshot.strings.get(class).into_owned();
                     let key = (loc.script_id, loc.line, loc.column, name);

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 /// Layout: `bytes` holds every string's raw content back to back; string `i` is
 /// `bytes[offsets[i]..offsets[i + 1]]`; bit `i` of `escaped` says whether it contains a
 /// backslash escape. Strings added after loading live in `added`.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct StringTable {
     bytes: Vec<u8>,
     offsets: Vec<u64>,
@@ -20,8 +20,15 @@ pub struct StringTable {
     added: Vec<String>,
 }
 
+impl Default for StringTable {
+    fn default() -> Self {
+        StringTable::new()
+    }
+}
+
 impl StringTable {
-    pub(crate) fn new() -> Self {
+    /// An empty table.
+    pub fn new() -> Self {
         StringTable { bytes: Vec::new(), offsets: vec![0], escaped: Vec::new(), added: Vec::new() }
     }
 
@@ -113,14 +120,23 @@ impl StringTable {
         self.get(index).starts_with(prefix)
     }
 
-    /// Whether the raw form of the string contains `needle` (a cheap pre-filter before decoding).
-    pub fn raw_contains(&self, index: u32, needle: &[u8]) -> bool {
-        let i = index as usize;
-        if i < self.file_len() {
-            memchr::memmem::find(self.raw(i).0, needle).is_some()
-        } else {
-            memchr::memmem::find(self.added[i - self.file_len()].as_bytes(), needle).is_some()
-        }
+    /// Every index whose string equals `s` (V8 writes each string once, but nothing forces it).
+    pub fn indexes_of(&self, s: &str) -> Vec<u32> {
+        (0..self.len() as u32).filter(|&i| self.raw_len(i) >= s.len() && self.eq(i, s)).collect()
+    }
+
+    /// The indexes whose raw form contains `needle`, as a bit per string.
+    pub fn containing(&self, needle: &[u8]) -> Vec<bool> {
+        let finder = memchr::memmem::Finder::new(needle);
+        (0..self.len())
+            .map(|i| {
+                if i < self.file_len() {
+                    finder.find(self.raw(i).0).is_some()
+                } else {
+                    finder.find(self.added[i - self.file_len()].as_bytes()).is_some()
+                }
+            })
+            .collect()
     }
 
     /// Size in bytes of the string's raw form in the file (a cheap length bound).

@@ -1,0 +1,109 @@
+//! Bad input never panics and always names what is wrong: truncations at every byte, random
+//! corruptions, and hand-made inconsistencies of a small valid snapshot.
+
+use heaplens_snapshot::{read_bytes, ErrorKind};
+use proptest::prelude::*;
+
+/// A tiny valid snapshot: a synthetic root with a shortcut to `global` and a property `a`.
+const TINY: &str = r#"{"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count","trace_node_id","detachedness"],"node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic","concatenated string","sliced string","symbol","bigint","object shape"],"string","number","number","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"],"location_fields":["object_index","script_id","line","column"]},"node_count":3,"edge_count":2,"trace_function_count":0},
+"nodes":[9,0,1,0,2,0,0,
+3,3,3,32,0,0,0,
+3,2,5,16,0,0,0],
+"edges":[5,3,7,
+2,4,14],
+"locations":[14,7,3,4],
+"strings":["","Object","Foo","global","a\ud800\n"]}"#;
+
+fn error_of(text: &str) -> heaplens_snapshot::SnapshotError {
+    read_bytes(text.as_bytes()).expect_err("must fail")
+}
+
+#[test]
+fn the_tiny_snapshot_reads() {
+    let s = read_bytes(TINY.as_bytes()).unwrap();
+    assert_eq!(s.node_count(), 3);
+    assert_eq!(s.edges.to_node, vec![1, 2]);
+    assert_eq!(s.nodes.first_edge, vec![0, 2, 2, 2]);
+    assert_eq!(s.strings.get(4), "a\u{FFFD}\n");
+    assert_eq!(s.locations[0].node, 2);
+    assert!(s.nodes.trace_node_id.is_empty(), "all-zero trace ids are dropped");
+}
+
+#[test]
+fn every_truncation_is_an_error_not_a_panic() {
+    for cut in 0..TINY.len() {
+        let e = error_of(&TINY[..cut]);
+        let text = e.to_string();
+        assert!(!text.contains('\n'), "one line: {text}");
+        if cut == 0 {
+            assert_eq!(e.kind, ErrorKind::Empty);
+        }
+    }
+}
+
+#[test]
+fn inconsistencies_are_named() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("\"node_count\":3", "\"node_count\":4", "nodes array holds 21 numbers"),
+        ("\"node_count\":3", "\"node_count\":2", "more than node_count"),
+        ("\"edge_count\":2", "\"edge_count\":3", "edge_count fields add up to 2"),
+        ("5,3,7,", "5,3,8,", "not a multiple of the node field count"),
+        ("5,3,7,", "5,3,700,", "past the last node"),
+        ("2,4,14]", "2,40,14]", "name index 40"),
+        ("3,3,3,32", "3,30,3,32", "name index 30"),
+        ("9,0,1,0,2", "99,0,1,0,2", "node type 99"),
+        ("\"type\",\"name\",\"id\"", "\"type\",\"nome\",\"id\"", "no \"name\" field"),
+        ("[9,0,1", "[9,x,1", "expected a non-negative integer"),
+        ("[9,0,1", "[9,-1,1", "expected a non-negative integer"),
+        ("\"locations\":[14", "\"locations\":[15", "not the index of a node"),
+        ("\"strings\":[\"\"", "\"strings\":[7", "expected '\"'"),
+    ];
+    for (from, to, expected) in cases {
+        assert!(TINY.contains(from), "{from}");
+        let e = error_of(&TINY.replacen(from, to, 1));
+        assert!(e.to_string().contains(expected), "{to}: got {e}, expected {expected}");
+    }
+}
+
+#[test]
+fn things_that_are_not_snapshots_are_named() {
+    for (text, expected) in [
+        ("", "empty input"),
+        ("hello", "does not start with a JSON object"),
+        ("[1,2]", "does not start with a JSON object"),
+        ("{}", "no \"snapshot\" header"),
+        ("{\"nodes\":[]}", "first field is \"nodes\""),
+        ("{\"snapshot\":{}}", "bad snapshot header"),
+        ("{\"snapshot\":{\"meta\":[]}}", "bad snapshot header"),
+    ] {
+        let e = error_of(text);
+        assert!(e.to_string().contains(expected), "{text:?}: {e}");
+    }
+    let deep = format!("{{\"snapshot\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(error_of(&deep).to_string().contains("bad snapshot header"));
+    assert!(error_of(&format!("{TINY} trailing")).to_string().contains("after the end"));
+}
+
+#[test]
+fn truncated_gzip_is_an_io_error() {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(TINY.as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    assert!(read_bytes(&bytes).is_ok());
+    for cut in [10, bytes.len() / 2, bytes.len() - 4] {
+        assert!(read_bytes(&bytes[..cut]).is_err());
+    }
+}
+
+proptest! {
+    #[test]
+    fn random_corruption_never_panics(flips in proptest::collection::vec((0usize..1200, any::<u8>()), 1..8)) {
+        let mut bytes = TINY.as_bytes().to_vec();
+        for (at, b) in flips {
+            let i = at % bytes.len();
+            bytes[i] = b;
+        }
+        let _ = read_bytes(&bytes);
+    }
+}
