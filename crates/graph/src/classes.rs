@@ -294,10 +294,13 @@ fn cons_string_text(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, i: u32) -> Str
     let mut stack = vec![i];
     let mut text = String::new();
     let mut text_len = 0;
+    // DevTools loops forever on a cons string that contains itself; heaplens stops.
+    let mut visits_left = 1 << 16;
     while let Some(node) = stack.pop() {
-        if text_len >= 1024 {
+        if text_len >= 1024 || visits_left == 0 {
             break;
         }
+        visits_left -= 1;
         if u16::from(s.nodes.kind[node as usize]) != nk.cons_string {
             let piece = s.strings.get(s.nodes.name[node as usize]);
             text_len += js_len(&piece);

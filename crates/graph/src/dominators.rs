@@ -132,6 +132,9 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
         first[i + 1] += first[i];
     }
     let mut later = vec![0u32; first[len] as usize];
+    if std::env::var_os("HEAPLENS_TIMINGS").is_some() {
+        eprintln!("dominators: {} nodes numbered, {} later predecessors", numbered, later.len());
+    }
     for v in 0..n {
         let sv = semi[v + 1];
         for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {

@@ -40,6 +40,68 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// Reads ahead on its own thread (file reads and gzip inflation), so parsing never waits for
+/// the next block while a core is free.
+struct Prefetch {
+    blocks: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    at: usize,
+}
+
+impl Prefetch {
+    const BLOCK: usize = 8 << 20;
+
+    fn new(mut inner: Box<dyn Read + Send>) -> Prefetch {
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        std::thread::spawn(move || loop {
+            let mut block = vec![0u8; Self::BLOCK];
+            let mut filled = 0;
+            let result = loop {
+                match inner.read(&mut block[filled..]) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => {
+                        filled += n;
+                        if filled == block.len() {
+                            break Ok(());
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(e),
+                }
+            };
+            block.truncate(filled);
+            let done = filled == 0 || result.is_err();
+            let message = match result {
+                Ok(()) => Ok(block),
+                Err(e) => Err(e),
+            };
+            if tx.send(message).is_err() || done {
+                return;
+            }
+        });
+        Prefetch { blocks: rx, current: Vec::new(), at: 0 }
+    }
+}
+
+impl Read for Prefetch {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.at == self.current.len() {
+            match self.blocks.recv() {
+                Ok(Ok(block)) => {
+                    self.current = block;
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.at);
+        buf[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 /// An input ready to be read: decompressed if it was gzip.
 pub struct Input {
     reader: Box<dyn Read + Send>,
@@ -81,6 +143,6 @@ impl Input {
 
     /// Reads the whole snapshot.
     pub fn read(self) -> Result<Snapshot> {
-        crate::load::read_json(self.reader)
+        crate::load::read_json(Prefetch::new(self.reader))
     }
 }
