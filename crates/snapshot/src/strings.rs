@@ -174,9 +174,9 @@ pub fn decode_json_string(raw: &[u8]) -> String {
             plain_start = bytes.len();
             break;
         }
-        let code = bytes[i + 1];
-        i += 2;
-        if code == b'u' {
+        let escaped = text[i + 1..].chars().next().expect("a character follows");
+        i += 1 + escaped.len_utf8();
+        if escaped == 'u' {
             let unit = text.get(i..i + 4).and_then(|h| u16::from_str_radix(h, 16).ok());
             match unit {
                 Some(unit) => {
@@ -192,15 +192,15 @@ pub fn decode_json_string(raw: &[u8]) -> String {
             continue;
         }
         flush_high(&mut out, &mut pending_high);
-        out.push(match code {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
+        out.push(match escaped {
+            '"' => '"',
+            '\\' => '\\',
+            '/' => '/',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
             _ => '\u{FFFD}',
         });
         plain_start = i;
@@ -250,6 +250,8 @@ mod tests {
         assert_eq!(d(br"\u12"), "\u{FFFD}12");
         assert_eq!(d(br"end\"), "end\u{FFFD}");
         assert_eq!(d(br"\q"), "\u{FFFD}");
+        assert_eq!(d("a\\é b\\\u{FFFD}c".as_bytes()), "a\u{FFFD} b\u{FFFD}c");
+        assert_eq!(d(b"\\\xff\\u\xffd800x"), "\u{FFFD}\u{FFFD}\u{FFFD}d800x");
         assert_eq!(d(br"\uD800 \uDC00 \uD800\uDC00"), "\u{FFFD} \u{FFFD} \u{10000}");
     }
 }
