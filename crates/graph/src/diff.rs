@@ -63,7 +63,7 @@ pub fn diff(base: &mut HeapGraph, current: &HeapGraph) -> Vec<ClassDiff> {
     let own_classes = base.class_index.clone();
     let mut foreign_classes = base.class_index.clone();
     base.classify_with(&current.interfaces, &mut foreign_classes);
-    let base_ids = ClassIds::build(base, &foreign_classes);
+    let base_ids = ClassIds::build(&base.snapshot, &base.node_kinds, &base.locations, &foreign_classes);
     let base_rows = crate::summary::summarize(base, &base_ids, &foreign_classes, None);
     let base_side = Side { graph: base, rows: base_rows.into_iter().map(|r| (r.key.clone(), r)).collect() };
     let current_rows = current.summary(None);

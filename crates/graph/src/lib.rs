@@ -72,7 +72,7 @@ pub struct HeapGraph {
     dominated_first: Vec<u32>,
     dominated_nodes: Vec<u32>,
     /// Locations sorted by node, one per node (the last one the file gives).
-    pub(crate) locations: Vec<Location>,
+    locations: Vec<Location>,
 }
 
 /// Runs `f`, and prints how long it took on stderr when `HEAPLENS_TIMINGS` is set.
@@ -104,26 +104,28 @@ impl HeapGraph {
         });
 
         let s = &snapshot;
-        let ((dominator, retained_size, dominated_first, dominated_nodes), (distance, retainer_counts)) = rayon::join(
-            || {
-                let flow = FlowGraph { first_edge: &s.nodes.first_edge, to_node: &s.edges.to_node, usable: &essential };
-                let d = timed("dominators", || dominators(&flow, s.node_count(), s.root));
-                let retained = timed("retained sizes", || retained_sizes(s, &d));
-                let (first, nodes) = timed("dominated lists", || dominated_lists(&d.idom, s.root));
-                (d.idom, retained, first, nodes)
-            },
-            || {
-                let mut ephemerons = ephemeron::EphemeronNames::new(&s.strings);
-                let distance = timed("distances", || distances::distances(s, nk, ek, &mut ephemerons, &|_| false));
-                (distance, timed("retainer counts", || statistics::retainer_counts(s)))
-            },
-        );
+        let locations = sorted_locations(&s.locations);
+        let ((dominator, retained_size, dominated_first, dominated_nodes), (distance, class_ids, partial_statistics)) =
+            rayon::join(
+                || {
+                    let flow = FlowGraph { first_edge: &s.nodes.first_edge, to_node: &s.edges.to_node, usable: &essential };
+                    let d = timed("dominators", || dominators(&flow, s.node_count(), s.root));
+                    let retained = timed("retained sizes", || retained_sizes(s, &d));
+                    let (first, nodes) = timed("dominated lists", || dominated_lists(&d.idom, s.root));
+                    (d.idom, retained, first, nodes)
+                },
+                || {
+                    let mut ephemerons = ephemeron::EphemeronNames::new(&s.strings);
+                    let distance = timed("distances", || distances::distances(s, nk, ek, &mut ephemerons, &|_| false));
+                    let class_ids = timed("class ids", || ClassIds::build(s, &nk, &locations, &class_index));
+                    let statistics = timed("statistics", || statistics::statistics(s, &nk, &ek));
+                    (distance, class_ids, statistics)
+                },
+            );
         drop(essential);
         let total = retained_size[snapshot.root as usize] + snapshot.extra_native_bytes;
-        let statistics = timed("statistics", || statistics::statistics(&snapshot, &nk, &ek, total, &retainer_counts));
-        drop(retainer_counts);
-        let locations = sorted_locations(&snapshot.locations);
-        let mut graph = HeapGraph {
+        let statistics = partial_statistics.with_total(total);
+        HeapGraph {
             snapshot,
             node_kinds: nk,
             edge_kinds: ek,
@@ -132,16 +134,14 @@ impl HeapGraph {
             dominator,
             retained_size,
             class_index,
-            class_ids: ClassIds::default(),
+            class_ids,
             interfaces,
             statistics,
             interface_names,
             dominated_first,
             dominated_nodes,
             locations,
-        };
-        graph.class_ids = timed("class ids", || ClassIds::build(&graph, &graph.class_index));
-        graph
+        }
     }
 
     /// Total size as DevTools shows it: the root's retained size plus extra native bytes.

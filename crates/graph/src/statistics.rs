@@ -26,10 +26,19 @@ pub struct Statistics {
     pub system: u64,
 }
 
-/// Adds up the view; `total` is the graph's total size, `retainer_counts` saturating counts of
-/// retaining edges per node.
-pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, total: u64, retainer_counts: &[u8]) -> Statistics {
-    let mut st = Statistics { total, native_total: s.extra_native_bytes, ..Statistics::default() };
+impl Statistics {
+    /// Completes the view with the total size (known once retained sizes are).
+    pub(crate) fn with_total(mut self, total: u64) -> Statistics {
+        self.total = total;
+        self.v8heap_total = total.wrapping_sub(self.native_total);
+        self
+    }
+}
+
+/// Adds up the view, all but the totals ([`Statistics::with_total`]).
+pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Statistics {
+    let retainer_counts = retainer_counts(s);
+    let mut st = Statistics { native_total: s.extra_native_bytes, ..Statistics::default() };
     let array_names = s.strings.indexes_of("Array");
     let buffer_data_names = s.strings.indexes_of("system / JSArrayBufferData");
     let elements_names = s.strings.indexes_of("elements");
@@ -61,12 +70,11 @@ pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, total: u6
             }
         }
     }
-    st.v8heap_total = total.wrapping_sub(st.native_total);
     st
 }
 
 /// Number of retaining edges per node, saturating at 255.
-pub(crate) fn retainer_counts(s: &Snapshot) -> Vec<u8> {
+fn retainer_counts(s: &Snapshot) -> Vec<u8> {
     let mut counts = vec![0u8; s.node_count()];
     for &to in &s.edges.to_node {
         let c = &mut counts[to as usize];

@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
-use heaplens_snapshot::Location;
+use heaplens_snapshot::{Location, Snapshot};
 
+use crate::kinds::NodeKinds;
 use crate::HeapGraph;
 
 /// A class key as DevTools builds it: `,Name`, or `script,line,column,Name` for objects with a
@@ -59,19 +60,19 @@ pub struct ClassIds {
 
 impl ClassIds {
     /// Assigns ids from class indexes and object locations.
-    pub(crate) fn build(g: &HeapGraph, classes: &[u32]) -> ClassIds {
-        let n = g.snapshot.node_count();
-        let mut by_index: Vec<u32> = vec![u32::MAX; g.snapshot.strings.len()];
+    pub(crate) fn build(s: &Snapshot, nk: &NodeKinds, locations: &[Location], classes: &[u32]) -> ClassIds {
+        let n = s.node_count();
+        let mut by_index: Vec<u32> = vec![u32::MAX; s.strings.len()];
         let mut by_location: HashMap<(u32, u32, u32, String), u32> = HashMap::new();
         let mut keys = Vec::new();
         let mut of_node = Vec::with_capacity(n);
-        let object = g.node_kinds.object;
-        let mut locations = g.locations.iter().peekable();
+        let object = nk.object;
+        let mut locations = locations.iter().peekable();
         for i in 0..n {
             let class = classes[i];
             while locations.next_if(|l| (l.node as usize) < i).is_some() {}
             let located = match locations.peek() {
-                Some(l) if l.node as usize == i && u16::from(g.snapshot.nodes.kind[i]) == object => Some(**l),
+                Some(l) if l.node as usize == i && u16::from(s.nodes.kind[i]) == object => Some(**l),
                 _ => None,
             };
             let id = match located {
@@ -84,7 +85,7 @@ impl ClassIds {
                     *slot
                 }
                 Some(loc) => {
-                    let name = g.snapshot.strings.get(class).into_owned();
+                    let name = s.strings.get(class).into_owned();
                     let key = (loc.script_id, loc.line, loc.column, name);
                     *by_location.entry(key.clone()).or_insert_with(|| {
                         keys.push(ClassKey::Located { script_id: key.0, line: key.1, column: key.2, name: key.3 });
