@@ -102,6 +102,11 @@ impl Read for Prefetch {
     }
 }
 
+/// Whether `head` starts with gzip's magic bytes.
+pub(crate) fn is_gzip(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b])
+}
+
 /// An input ready to be read: decompressed if it was gzip.
 pub struct Input {
     reader: Box<dyn Read + Send>,
@@ -128,7 +133,7 @@ impl Input {
         let counting = Counting { inner: reader, read: progress.read.clone() };
         let mut buffered = BufReader::with_capacity(1 << 16, counting);
         let head = buffered.fill_buf().map_err(|e| SnapshotError::new(ErrorKind::Io(e.to_string())))?;
-        let reader: Box<dyn Read + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+        let reader: Box<dyn Read + Send> = if is_gzip(head) {
             Box::new(MultiGzDecoder::new(buffered))
         } else {
             Box::new(buffered)

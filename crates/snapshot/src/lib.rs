@@ -35,7 +35,11 @@ pub fn read_path(path: &Path) -> Result<Snapshot> {
     Input::open(path)?.read()
 }
 
-/// Reads a snapshot from bytes in memory (gzip is detected).
+/// Reads a snapshot from bytes in memory (gzip is detected), on the calling thread.
 pub fn read_bytes(bytes: &[u8]) -> Result<Snapshot> {
-    Input::from_reader(Box::new(std::io::Cursor::new(bytes.to_vec())), Some(bytes.len() as u64))?.read()
+    if input::is_gzip(bytes) {
+        load::read_json(flate2::read::MultiGzDecoder::new(bytes))
+    } else {
+        load::read_json(bytes)
+    }
 }
