@@ -72,6 +72,69 @@ fn too_large(what: &str, value: u64) -> SnapshotError {
     SnapshotError::inconsistent(format!("{what} {value} does not fit in 32 bits"))
 }
 
+/// Cuts a flat number array into records of `width` numbers, across batch boundaries, and
+/// checks that exactly `expected` records arrive.
+struct Records {
+    width: usize,
+    expected: usize,
+    seen: usize,
+    partial: Vec<u64>,
+    array: &'static str,
+    count_field: &'static str,
+}
+
+impl Records {
+    fn new(width: usize, expected: usize, array: &'static str, count_field: &'static str) -> Records {
+        Records { width, expected, seen: 0, partial: Vec::with_capacity(width), array, count_field }
+    }
+
+    fn one(&mut self, rec: &[u64], f: &mut dyn FnMut(&[u64]) -> Result<()>) -> Result<()> {
+        if self.seen == self.expected {
+            return Err(SnapshotError::inconsistent(format!(
+                "the {} array holds more than {} ({}) records",
+                self.array, self.count_field, self.expected
+            )));
+        }
+        self.seen += 1;
+        f(rec)
+    }
+
+    fn feed(&mut self, mut batch: &[u64], f: &mut dyn FnMut(&[u64]) -> Result<()>) -> Result<()> {
+        if !self.partial.is_empty() {
+            let take = (self.width - self.partial.len()).min(batch.len());
+            self.partial.extend_from_slice(&batch[..take]);
+            batch = &batch[take..];
+            if self.partial.len() == self.width {
+                let rec = std::mem::take(&mut self.partial);
+                self.one(&rec, f)?;
+                self.partial = rec;
+                self.partial.clear();
+            }
+        }
+        let mut chunks = batch.chunks_exact(self.width);
+        for rec in &mut chunks {
+            self.one(rec, f)?;
+        }
+        self.partial.extend_from_slice(chunks.remainder());
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<()> {
+        if self.partial.is_empty() && self.seen == self.expected {
+            return Ok(());
+        }
+        Err(SnapshotError::inconsistent(format!(
+            "the {} array holds {} numbers, but {} {} x {} fields needs {}",
+            self.array,
+            self.seen * self.width + self.partial.len(),
+            self.count_field,
+            self.expected,
+            self.width,
+            self.expected * self.width
+        )))
+    }
+}
+
 struct Builder {
     header: RawHeader,
     node_layout: NodeLayout,
@@ -200,15 +263,8 @@ impl Builder {
         }
         let type_count = self.node_types.len() as u64;
         let mut edges_so_far: u64 = 0;
-        let mut partial: Vec<u64> = Vec::with_capacity(l.count);
-        let mut records = 0usize;
+        let mut records = Records::new(l.count, n, "nodes", "node_count");
         let mut push_record = |rec: &[u64], nodes: &mut Nodes| -> Result<()> {
-            if records == n {
-                return Err(SnapshotError::inconsistent(format!(
-                    "the nodes array holds more than node_count ({n}) nodes"
-                )));
-            }
-            records += 1;
             let kind = rec[l.kind];
             if kind >= type_count {
                 return Err(SnapshotError::inconsistent(format!(
@@ -234,31 +290,8 @@ impl Builder {
             }
             Ok(())
         };
-        s.read_uint_array("the nodes array", &mut |mut batch| {
-            if !partial.is_empty() {
-                let take = (l.count - partial.len()).min(batch.len());
-                partial.extend_from_slice(&batch[..take]);
-                batch = &batch[take..];
-                if partial.len() == l.count {
-                    push_record(&partial, &mut nodes)?;
-                    partial.clear();
-                }
-            }
-            let mut chunks = batch.chunks_exact(l.count);
-            for rec in &mut chunks {
-                push_record(rec, &mut nodes)?;
-            }
-            partial.extend_from_slice(chunks.remainder());
-            Ok(())
-        })?;
-        if !partial.is_empty() || records != n {
-            return Err(SnapshotError::inconsistent(format!(
-                "the nodes array holds {} numbers, but node_count {n} x {} fields needs {}",
-                records * l.count + partial.len(),
-                l.count,
-                n * l.count
-            )));
-        }
+        s.read_uint_array("the nodes array", &mut |batch| records.feed(batch, &mut |rec| push_record(rec, &mut nodes)))?;
+        records.finish()?;
         if edges_so_far != self.edge_count as u64 {
             return Err(SnapshotError::inconsistent(format!(
                 "the nodes' edge_count fields add up to {edges_so_far}, but edge_count is {}",
@@ -282,15 +315,10 @@ impl Builder {
         let node_fields = self.node_layout.count as u64;
         let node_limit = self.node_count as u64 * node_fields;
         let type_count = self.edge_types.len() as u64;
-        let mut partial: Vec<u64> = Vec::with_capacity(l.count);
-        let mut records = 0usize;
+        let mut records = Records::new(l.count, n, "edges", "edge_count");
+        let mut edge = 0usize;
         let mut push_record = |rec: &[u64], edges: &mut Edges| -> Result<()> {
-            if records == n {
-                return Err(SnapshotError::inconsistent(format!(
-                    "the edges array holds more than edge_count ({n}) edges"
-                )));
-            }
-            records += 1;
+            edge += 1;
             let kind = rec[l.kind];
             if kind >= type_count {
                 return Err(SnapshotError::inconsistent(format!(
@@ -306,7 +334,7 @@ impl Builder {
             if to >= node_limit || ordinal * node_fields != to {
                 return Err(SnapshotError::inconsistent(format!(
                     "edge {} points to node index {to}, which is {}",
-                    records - 1,
+                    edge - 1,
                     if to >= node_limit { "past the last node" } else { "not a multiple of the node field count" }
                 )));
             }
@@ -317,31 +345,8 @@ impl Builder {
             edges.to_node.push(ordinal as u32);
             Ok(())
         };
-        s.read_uint_array("the edges array", &mut |mut batch| {
-            if !partial.is_empty() {
-                let take = (l.count - partial.len()).min(batch.len());
-                partial.extend_from_slice(&batch[..take]);
-                batch = &batch[take..];
-                if partial.len() == l.count {
-                    push_record(&partial, &mut edges)?;
-                    partial.clear();
-                }
-            }
-            let mut chunks = batch.chunks_exact(l.count);
-            for rec in &mut chunks {
-                push_record(rec, &mut edges)?;
-            }
-            partial.extend_from_slice(chunks.remainder());
-            Ok(())
-        })?;
-        if !partial.is_empty() || records != n {
-            return Err(SnapshotError::inconsistent(format!(
-                "the edges array holds {} numbers, but edge_count {n} x {} fields needs {}",
-                records * l.count + partial.len(),
-                l.count,
-                n * l.count
-            )));
-        }
+        s.read_uint_array("the edges array", &mut |batch| records.feed(batch, &mut |rec| push_record(rec, &mut edges)))?;
+        records.finish()?;
         Ok(edges)
     }
 
