@@ -2,7 +2,6 @@
 //!
 //! Exit codes: 0 done, 1 a finding a gate asked about, 2 an error.
 
-mod alloc;
 mod args;
 mod commands;
 mod load;
@@ -14,9 +13,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::{Cli, Command};
-
-#[global_allocator]
-static GLOBAL: alloc::HeapAllocator = alloc::HeapAllocator;
 
 fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     match &cli.command {
