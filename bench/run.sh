@@ -46,7 +46,7 @@ measure() {
     END {
       med = t[int((n + 1) / 2)]; rmed = r[int((n + 1) / 2)]
       printf "%-9s %-28s %7.0f MB  median %6.2f s (min %.2f, max %.2f, n=%d)  %7.0f MB/s  peak RSS %6.0f MB (%.2fx file)\n",
-        name, file, size / 1e6, med, t[1], t[n], n, (med > 0 ? size / 1e6 / med : 0), rmed / 1024, rmed * 1024 / size
+        name, file, size / 1e6, med, t[1], t[n], n, (med > 0 ? size / 1e6 / med : 0), rmed * 1024 / 1e6, rmed * 1024 / size
     }' /tmp/heaplens-bench-times /tmp/heaplens-bench-rss
 }
 
