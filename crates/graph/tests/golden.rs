@@ -82,3 +82,14 @@ fn a_cons_string_that_contains_itself_gets_a_name_without_hanging() {
         assert!(graph.display_name(node).len() < 1 << 20);
     }
 }
+
+#[test]
+fn a_timeline_whose_header_undercounts_its_trace_functions_still_reads() {
+    // Taken by an inspector session on the tracked thread: DevTools' loader fails on it
+    // (fixtures/golden/timeline-mainthread-node24.devtools-error.txt); heaplens reads all entries.
+    let graph = analyze("timeline-mainthread-node24.heaptimeline.gz");
+    assert!(graph.snapshot.trace_functions.len() > 64);
+    assert!(!graph.snapshot.trace_tree.id.is_empty());
+    assert!(!graph.snapshot.samples.is_empty());
+    assert!(graph.total_size() > 1_000_000);
+}
