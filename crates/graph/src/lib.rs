@@ -115,7 +115,7 @@ impl HeapGraph {
                     (d.idom, retained, first, nodes)
                 },
                 || {
-                    let mut ephemerons = ephemeron::EphemeronNames::new(&s.strings);
+                    let mut ephemerons = ephemerons;
                     let distance = timed("distances", || distances::distances(s, nk, ek, &mut ephemerons, &|_| false));
                     let class_ids = timed("class ids", || ClassIds::build(s, &nk, &locations, &class_index));
                     let statistics = timed("statistics", || statistics::statistics(s, &nk, &ek));

@@ -74,6 +74,15 @@ impl StringTable {
         (self.len() - 1) as u32
     }
 
+    /// The bytes of string `index` as stored: raw JSON for file strings, text for added ones.
+    fn stored_bytes(&self, index: usize) -> &[u8] {
+        if index < self.file_len() {
+            self.raw(index).0
+        } else {
+            self.added[index - self.file_len()].as_bytes()
+        }
+    }
+
     fn raw(&self, index: usize) -> (&[u8], bool) {
         let start = self.offsets[index] as usize;
         let end = self.offsets[index + 1] as usize;
@@ -128,25 +137,12 @@ impl StringTable {
     /// The indexes whose raw form contains `needle`, as a bit per string.
     pub fn containing(&self, needle: &[u8]) -> Vec<bool> {
         let finder = memchr::memmem::Finder::new(needle);
-        (0..self.len())
-            .map(|i| {
-                if i < self.file_len() {
-                    finder.find(self.raw(i).0).is_some()
-                } else {
-                    finder.find(self.added[i - self.file_len()].as_bytes()).is_some()
-                }
-            })
-            .collect()
+        (0..self.len()).map(|i| finder.find(self.stored_bytes(i)).is_some()).collect()
     }
 
     /// Size in bytes of the string's raw form in the file (a cheap length bound).
     pub fn raw_len(&self, index: u32) -> usize {
-        let i = index as usize;
-        if i < self.file_len() {
-            self.raw(i).0.len()
-        } else {
-            self.added[i - self.file_len()].len()
-        }
+        self.stored_bytes(index as usize).len()
     }
 }
 
