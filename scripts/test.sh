@@ -10,6 +10,7 @@ mkdir -p target
 if [ ! -f target/devtools-oracle/devtools-heap.mjs ]; then
   bash tools/oracle/setup.sh target/devtools-oracle >&2
 fi
+cp tools/oracle/oracle.mjs target/devtools-oracle/  # the driver changes more often than the bundle
 export HEAPLENS_ORACLE=$PWD/target/devtools-oracle/oracle.mjs
 
 nodes=$(command -v node)

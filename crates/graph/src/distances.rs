@@ -16,7 +16,7 @@ pub const NO_DISTANCE: i32 = -5;
 pub const SYSTEM_DISTANCE: i32 = 100_000_000;
 
 /// JavaScript's `parseInt(s, 10)` on a name: leading whitespace, a sign, then digits.
-fn parse_int_prefix(s: &str) -> Option<i64> {
+pub(crate) fn parse_int_prefix(s: &str) -> Option<i64> {
     let t = s.trim_start();
     let (negative, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),

@@ -38,6 +38,7 @@ pub struct EdgeKinds {
     pub hidden: u16,
     pub shortcut: u16,
     pub weak: u16,
+    pub invisible: u16,
 }
 
 impl NodeKinds {
@@ -71,6 +72,7 @@ impl EdgeKinds {
             hidden: lookup(t, "hidden"),
             shortcut: lookup(t, "shortcut"),
             weak: lookup(t, "weak"),
+            invisible: lookup(t, "invisible"),
         }
     }
 

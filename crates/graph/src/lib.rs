@@ -23,13 +23,16 @@ mod diff;
 mod distances;
 mod dom_state;
 mod dominators;
+mod duplicates;
 mod ephemeron;
 mod kinds;
 mod ownership;
+mod retainers;
 mod statistics;
 mod summary;
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use heaplens_snapshot::{Location, Snapshot};
 
@@ -37,8 +40,10 @@ pub use classes::{format_property_name, InterfaceDefinition};
 pub use diff::{diff, ClassDiff};
 pub use distances::{NO_DISTANCE, SYSTEM_DISTANCE};
 pub use dom_state::{ATTACHED, DETACHED, UNKNOWN};
+pub use duplicates::{duplicate_strings, DuplicateString};
 pub use dominators::{dominators, Dominators, FlowGraph};
 pub use kinds::{BitSet, EdgeKinds, NodeKinds};
+pub use retainers::{edge_source, RetainerEdge, RetainerTree, RetainerTreeItem, RetainerView, Retainers, UNREACHABLE_DISTANCE};
 pub use statistics::Statistics;
 pub use summary::{ClassIds, ClassKey, ClassSummary};
 
@@ -73,6 +78,8 @@ pub struct HeapGraph {
     dominated_nodes: Vec<u32>,
     /// Locations sorted by node, one per node (the last one the file gives).
     locations: Vec<Location>,
+    /// Edges grouped by target, built on first use (the summary views do not need them).
+    retainers: OnceLock<Retainers>,
 }
 
 /// Runs `f`, and prints how long it took on stderr when `HEAPLENS_TIMINGS` is set.
@@ -141,6 +148,7 @@ impl HeapGraph {
             dominated_first,
             dominated_nodes,
             locations,
+            retainers: OnceLock::new(),
         }
     }
 
@@ -152,6 +160,16 @@ impl HeapGraph {
     /// The source location of node `node`, if the snapshot gives one.
     pub fn location_of(&self, node: u32) -> Option<Location> {
         self.locations.binary_search_by_key(&node, |l| l.node).ok().map(|i| self.locations[i])
+    }
+
+    /// The ordinal of the node with V8 id `id`.
+    pub fn node_by_id(&self, id: u32) -> Option<u32> {
+        self.snapshot.nodes.id.iter().position(|&i| i == id).map(|i| i as u32)
+    }
+
+    /// The retainers index (built on first call).
+    pub fn retainers(&self) -> &Retainers {
+        self.retainers.get_or_init(|| timed("retainers", || Retainers::build(&self.snapshot)))
     }
 
     /// Nodes whose immediate dominator is `node`.

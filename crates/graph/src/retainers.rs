@@ -1,0 +1,229 @@
+//! Who holds a node: the retainers index (every edge grouped by its target, in DevTools' order)
+//! and DevTools' Retainers view, with its "ignore this retainer" state: distances recomputed
+//! without entering ignored nodes, and WeakMap edges that lose their other half shown as
+//! unreachable.
+
+use std::collections::{HashMap, HashSet};
+
+use heaplens_snapshot::Snapshot;
+
+use crate::distances::{self, NO_DISTANCE, SYSTEM_DISTANCE};
+use crate::ephemeron::EphemeronNames;
+use crate::HeapGraph;
+
+/// Distance the Retainers view gives a retainer that no root reaches (DevTools'
+/// `baseUnreachableDistance`); added to the node's ordinary distance so such retainers sort last.
+pub const UNREACHABLE_DISTANCE: i32 = 2 * SYSTEM_DISTANCE;
+
+/// Edges grouped by target node: `edges[first[v]..first[v + 1]]` are the edge ordinals that
+/// point at node `v`, last edge first (DevTools fills each node's slots from the end, and its
+/// views break ties by that order).
+#[derive(Debug)]
+pub struct Retainers {
+    first: Vec<u32>,
+    edges: Vec<u32>,
+}
+
+impl Retainers {
+    /// Builds the index with a counting sort over the edges' targets.
+    pub fn build(s: &Snapshot) -> Retainers {
+        let n = s.node_count();
+        let mut first = vec![0u32; n + 1];
+        for &to in &s.edges.to_node {
+            first[to as usize + 1] += 1;
+        }
+        for i in 0..n {
+            first[i + 1] += first[i];
+        }
+        let mut fill = first[1..].to_vec();
+        let mut edges = vec![0u32; s.edge_count()];
+        for (e, &to) in s.edges.to_node.iter().enumerate() {
+            let slot = &mut fill[to as usize];
+            *slot -= 1;
+            edges[*slot as usize] = e as u32;
+        }
+        Retainers { first, edges }
+    }
+
+    /// Ordinals of the edges that point at `node`.
+    pub fn of(&self, node: u32) -> &[u32] {
+        &self.edges[self.first[node as usize] as usize..self.first[node as usize + 1] as usize]
+    }
+}
+
+/// The node an edge starts from (the edges of a node are contiguous, in node order).
+pub fn edge_source(s: &Snapshot, edge: u32) -> u32 {
+    (s.nodes.first_edge.partition_point(|&f| f <= edge) - 1) as u32
+}
+
+/// One row of the Retainers view: `edge` goes from `retainer` to the node being explained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetainerEdge {
+    /// Edge ordinal.
+    pub edge: u32,
+    /// Ordinal of the node that holds the edge.
+    pub retainer: u32,
+    /// The retainer's distance in this view (see [`RetainerView::distance`]).
+    pub distance: i32,
+}
+
+/// A Retainers tree: a node's retainers, each with its own retainers, to a depth.
+#[derive(Debug, Clone)]
+pub struct RetainerTree {
+    /// How many retainers the node has in all.
+    pub total: usize,
+    /// The first of them, closest to the roots first.
+    pub items: Vec<RetainerTreeItem>,
+}
+
+/// A retainer in a [`RetainerTree`].
+#[derive(Debug, Clone)]
+pub struct RetainerTreeItem {
+    /// The edge and its holder.
+    pub retainer: RetainerEdge,
+    /// Whether the user asked to ignore this node.
+    pub ignored: bool,
+    /// Whether the holder already appears on the way from the tree's root (not expanded).
+    pub cycle: bool,
+    /// The holder's own retainers, when the depth allows and it is not a cycle.
+    pub retainers: Option<RetainerTree>,
+}
+
+/// DevTools' Retainers view over one analysed snapshot, with a set of ignored nodes.
+pub struct RetainerView<'g> {
+    graph: &'g HeapGraph,
+    ignored: HashSet<u32>,
+    /// Distances without entering ignored nodes; `None` when nothing is ignored.
+    distances: Option<Vec<i32>>,
+    /// WeakMap edges that no longer retain because the other half of their pair is unreachable.
+    ignored_edges: HashSet<u32>,
+}
+
+impl<'g> RetainerView<'g> {
+    /// The view with `ignored` node ordinals ignored ("ignore this retainer").
+    pub fn new(graph: &'g HeapGraph, ignored: &[u32]) -> RetainerView<'g> {
+        let ignored: HashSet<u32> = ignored.iter().copied().collect();
+        let mut view = RetainerView { graph, ignored, distances: None, ignored_edges: HashSet::new() };
+        if !view.ignored.is_empty() {
+            let s = &graph.snapshot;
+            let mut ephemerons = EphemeronNames::new(&s.strings);
+            let blocked = |n: u32| view.ignored.contains(&n);
+            let d = distances::distances(s, graph.node_kinds, graph.edge_kinds, &mut ephemerons, &blocked);
+            view.ignored_edges = weak_map_edges_left_alone(graph, &d, &mut ephemerons);
+            view.distances = Some(d);
+        }
+        view
+    }
+
+    /// Whether `node` is ignored.
+    pub fn is_ignored(&self, node: u32) -> bool {
+        self.ignored.contains(&node)
+    }
+
+    /// A node's distance in this view: its distance without passing through ignored nodes, or
+    /// [`UNREACHABLE_DISTANCE`] plus its ordinary distance when ignoring cuts it off.
+    pub fn distance(&self, node: u32) -> i32 {
+        let ordinary = self.graph.distance[node as usize];
+        let d = self.distances.as_ref().map_or(ordinary, |d| d[node as usize]);
+        if d == NO_DISTANCE {
+            ordinary.max(0) + UNREACHABLE_DISTANCE
+        } else {
+            d
+        }
+    }
+
+    /// The node's retainers as the Retainers view lists them: no weak edges, no edges from the
+    /// root, closest to the roots first, then by the holder's name, then in index order.
+    pub fn retainers(&self, node: u32) -> Vec<RetainerEdge> {
+        let g = self.graph;
+        let s = &g.snapshot;
+        let mut rows: Vec<(RetainerEdge, Vec<u16>)> = g
+            .retainers()
+            .of(node)
+            .iter()
+            .filter_map(|&edge| {
+                let kind = u16::from(s.edges.kind[edge as usize]);
+                let retainer = edge_source(s, edge);
+                if kind == g.edge_kinds.weak || kind == g.edge_kinds.invisible || retainer == s.root {
+                    return None;
+                }
+                let distance = if self.ignored_edges.contains(&edge) { UNREACHABLE_DISTANCE } else { self.distance(retainer) };
+                Some((RetainerEdge { edge, retainer, distance }, Vec::new()))
+            })
+            .collect();
+        // Names only break ties: compute them only where distances tie.
+        let mut counts: HashMap<i32, usize> = HashMap::new();
+        for (r, _) in &rows {
+            *counts.entry(r.distance).or_default() += 1;
+        }
+        for (r, name) in &mut rows {
+            if counts[&r.distance] > 1 {
+                *name = g.display_name(r.retainer).encode_utf16().collect();
+            }
+        }
+        // JavaScript compares strings by UTF-16 code units.
+        rows.sort_by(|(a, an), (b, bn)| a.distance.cmp(&b.distance).then_with(|| an.cmp(bn)));
+        rows.into_iter().map(|(r, _)| r).collect()
+    }
+
+    /// The Retainers tree of `node`: `depth` levels, at most `width` retainers per node.
+    pub fn tree(&self, node: u32, depth: usize, width: usize) -> RetainerTree {
+        let mut path = vec![node];
+        self.subtree(&mut path, depth, width)
+    }
+
+    fn subtree(&self, path: &mut Vec<u32>, depth: usize, width: usize) -> RetainerTree {
+        let node = *path.last().expect("path starts at the tree's root");
+        let all = self.retainers(node);
+        let items = all
+            .iter()
+            .take(width)
+            .map(|&retainer| {
+                let cycle = path.contains(&retainer.retainer);
+                let retainers = (!cycle && depth > 1).then(|| {
+                    path.push(retainer.retainer);
+                    let tree = self.subtree(path, depth - 1, width);
+                    path.pop();
+                    tree
+                });
+                RetainerTreeItem { retainer, ignored: self.is_ignored(retainer.retainer), cycle, retainers }
+            })
+            .collect();
+        RetainerTree { total: all.len(), items }
+    }
+}
+
+/// WeakMap values are held by the map and the key together: when ignoring makes the holder of
+/// one half unreachable, DevTools shows the other half as unreachable too.
+fn weak_map_edges_left_alone(g: &HeapGraph, distances: &[i32], ephemerons: &mut EphemeronNames) -> HashSet<u32> {
+    let s = &g.snapshot;
+    let internal = g.edge_kinds.internal;
+    let mut cut: HashMap<u32, Vec<Box<str>>> = HashMap::new();
+    for (node, &d) in distances.iter().enumerate() {
+        if d != NO_DISTANCE {
+            continue;
+        }
+        for e in s.edge_range(node as u32) {
+            if u16::from(s.edges.kind[e]) != internal {
+                continue;
+            }
+            if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index[e]) {
+                cut.entry(s.edges.to_node[e]).or_default().push(eph.pair.clone());
+            }
+        }
+    }
+    let mut ignored = HashSet::new();
+    for (target, pairs) in cut {
+        for &edge in g.retainers().of(target) {
+            if u16::from(s.edges.kind[edge as usize]) != internal {
+                continue;
+            }
+            if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index[edge as usize]) {
+                if pairs.contains(&eph.pair) {
+                    ignored.insert(edge);
+                }
+            }
+        }
+    }
+    ignored
+}
