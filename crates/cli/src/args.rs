@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "heaplens",
     version,
     about,
-    after_help = "EXAMPLES:\n  heaplens summary app.heapsnapshot --top 20\n  heaplens diff before.heapsnapshot after.heapsnapshot.gz --json\n  heaplens nodes app.heapsnapshot --jsonl > nodes.jsonl\n\nExit codes: 0 done, 1 a finding a gate asked about, 2 an error."
+    after_help = "EXAMPLES:\n  heaplens summary app.heapsnapshot --top 20\n  heaplens diff before.heapsnapshot after.heapsnapshot.gz --json\n  heaplens nodes app.heapsnapshot --jsonl > nodes.jsonl\n  heaplens find app.heapsnapshot --class QuoteResponse\n  heaplens path app.heapsnapshot @12345 --all 3\n  heaplens retainers app.heapsnapshot @12345 --ignore @678\n\nExit codes: 0 done, 1 a finding a gate asked about, 2 an error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -27,6 +27,46 @@ pub enum Command {
     Diff(DiffArgs),
     /// Every node with its class, sizes, distance and dominator, as JSON lines.
     Nodes(NodesArgs),
+    /// The Retainers tree of a node: who holds it, closest to the roots first.
+    Retainers(RetainersArgs),
+    /// The shortest retaining paths from a GC root to a node, in words.
+    Path(PathArgs),
+    /// The largest retained subtrees, or a node's chain of dominators.
+    Dominators(DominatorsArgs),
+    /// A node's details: sizes, distance, source location, allocation stack and its edges.
+    Show(ShowArgs),
+    /// Nodes matching a class, name or id, largest retained first.
+    Find(FindArgs),
+    /// Duplicated strings: the same text held more than once.
+    Strings(StringsArgs),
+}
+
+/// A node id as DevTools writes it (`@12345`; the `@` is optional).
+pub fn parse_node_id(text: &str) -> Result<u32, String> {
+    text.strip_prefix('@')
+        .unwrap_or(text)
+        .parse()
+        .map_err(|_| format!("{text:?} is not a node id (write it as DevTools does: @12345)"))
+}
+
+/// A size in bytes: `4096`, `64kB`, `1.5MB`, `2GiB` (kB, MB, GB are powers of 1000 like DevTools;
+/// KiB, MiB, GiB powers of 1024).
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1048576.0,
+        "gib" => 1073741824.0,
+        _ => return Err(format!("{text:?}: unknown unit (use B, kB, MB, GB, KiB, MiB or GiB)")),
+    };
+    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a size in bytes"))?;
+    Ok((value * scale).round() as u64)
 }
 
 /// A snapshot file argument and how to print.
@@ -103,6 +143,107 @@ pub struct NodesArgs {
     pub jsonl: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct RetainersArgs {
+    /// Snapshot file.
+    pub file: PathBuf,
+    /// The node (`@12345`).
+    #[arg(value_parser = parse_node_id)]
+    pub node: u32,
+    /// Levels of retainers to show.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub depth: usize,
+    /// Retainers shown per node (the closest ones).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub width: usize,
+    /// Ignore these retainers (DevTools' "ignore this retainer"): distances are recomputed
+    /// without passing through them.
+    #[arg(long, value_name = "@ID", value_parser = parse_node_id, num_args = 1..)]
+    pub ignore: Vec<u32>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct PathArgs {
+    /// Snapshot file.
+    pub file: PathBuf,
+    /// The node (`@12345`).
+    #[arg(value_parser = parse_node_id)]
+    pub node: u32,
+    /// Show up to N different shortest paths (best first) instead of one.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub all: usize,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct DominatorsArgs {
+    /// Snapshot file.
+    pub file: PathBuf,
+    /// Show this node's dominator chain and what it dominates instead of the largest subtrees.
+    #[arg(value_parser = parse_node_id)]
+    pub node: Option<u32>,
+    /// How many subtrees (or dominated nodes) to list.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Snapshot file.
+    pub file: PathBuf,
+    /// The node (`@12345`).
+    #[arg(value_parser = parse_node_id)]
+    pub node: u32,
+    /// Outgoing edges to list (largest retained first).
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub edges: usize,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    /// Snapshot file.
+    pub file: PathBuf,
+    /// Class name (as in the Summary) matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub class: Option<String>,
+    /// Name as the snapshot writes it (a string's text, a function's name) matches this
+    /// regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub name: Option<String>,
+    /// The node with this id.
+    #[arg(long, value_name = "@ID", value_parser = parse_node_id)]
+    pub id: Option<u32>,
+    /// Only nodes retaining at least this much (`4096`, `64kB`, `1.5MB`).
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes, default_value = "0")]
+    pub min_retained: u64,
+    /// Results per page.
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub limit: usize,
+    /// Skip this many results (the page's start).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub offset: usize,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct StringsArgs {
+    /// Snapshot file.
+    pub file: PathBuf,
+    /// Show only the first N groups (tables show 25 by default, JSON all).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,10 +256,24 @@ mod tests {
 
     #[test]
     fn parses_summary_flags() {
-        let cli = Cli::try_parse_from(["heaplens", "summary", "a.heapsnapshot", "--top", "5", "--sort", "self", "--json"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["heaplens", "summary", "a.heapsnapshot", "--top", "5", "--sort", "self", "--json"])
+                .unwrap();
         let Command::Summary(a) = cli.command else { panic!("summary expected") };
         assert_eq!(a.top, Some(5));
         assert!(matches!(a.sort, SortKey::SelfSize));
         assert!(a.output.json);
+    }
+
+    #[test]
+    fn parses_node_ids_and_sizes() {
+        assert_eq!(parse_node_id("@123"), Ok(123));
+        assert_eq!(parse_node_id("77"), Ok(77));
+        assert!(parse_node_id("@x").is_err());
+        assert_eq!(parse_bytes("4096"), Ok(4096));
+        assert_eq!(parse_bytes("64kB"), Ok(64_000));
+        assert_eq!(parse_bytes("1.5MB"), Ok(1_500_000));
+        assert_eq!(parse_bytes("2 MiB"), Ok(2 << 20));
+        assert!(parse_bytes("12 parsecs").is_err());
     }
 }

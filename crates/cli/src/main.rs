@@ -20,13 +20,20 @@ fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Stats(a) => commands::stats::run(a, out),
         Command::Diff(a) => commands::diff::run(a, out),
         Command::Nodes(a) => commands::nodes::run(a, out),
+        Command::Retainers(a) => commands::retainers::run(a, out),
+        Command::Path(a) => commands::path::run(a, out),
+        Command::Dominators(a) => commands::dominators::run(a, out),
+        Command::Show(a) => commands::show::run(a, out),
+        Command::Find(a) => commands::find::run(a, out),
+        Command::Strings(a) => commands::strings::run(a, out),
     }
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-            || c.downcast_ref::<serde_json::Error>().is_some_and(|e| e.io_error_kind() == Some(io::ErrorKind::BrokenPipe))
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(io::ErrorKind::BrokenPipe))
     })
 }
 

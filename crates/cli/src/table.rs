@@ -30,14 +30,8 @@ impl Table {
     }
 
     pub fn print(&self, out: &mut dyn Write) -> io::Result<()> {
-        let width = |i: usize| {
-            self.rows
-                .iter()
-                .map(|r| r[i].chars().count())
-                .chain([self.header[i].len()])
-                .max()
-                .unwrap_or(0)
-        };
+        let width =
+            |i: usize| self.rows.iter().map(|r| r[i].chars().count()).chain([self.header[i].len()]).max().unwrap_or(0);
         let widths: Vec<usize> = (0..self.header.len()).map(width).collect();
         let line = |cells: &[String]| {
             let mut s = String::new();

@@ -1,32 +1,13 @@
 //! The `heaplens` binary end to end: commands on real fixtures, JSON shapes, exit codes and
 //! one-line errors that name the file.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use common::*;
 use serde_json::Value;
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/snapshots").join(name)
-}
-
-fn heaplens(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_heaplens")).args(args).stdin(Stdio::null()).output().expect("runs")
-}
-
-fn ok_json(args: &[&str]) -> Value {
-    let out = heaplens(args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("JSON")
-}
-
-fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("heaplens-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
 
 #[test]
 fn summary_json_has_the_documented_shape() {
@@ -53,7 +34,8 @@ fn summary_json_has_the_documented_shape() {
 #[test]
 fn summary_flags_filter_sort_and_cut() {
     let file = fixture("mixed-node24.heapsnapshot.gz");
-    let v = ok_json(&["summary", file.to_str().unwrap(), "--json", "--sort", "count", "--top", "3", "--class", "^[A-Z]"]);
+    let v =
+        ok_json(&["summary", file.to_str().unwrap(), "--json", "--sort", "count", "--top", "3", "--class", "^[A-Z]"]);
     let classes = v["classes"].as_array().unwrap();
     assert_eq!(classes.len(), 3);
     let counts: Vec<u64> = classes.iter().map(|c| c["count"].as_u64().unwrap()).collect();
@@ -64,7 +46,15 @@ fn summary_flags_filter_sort_and_cut() {
 #[test]
 fn between_keeps_only_objects_allocated_after_the_previous_snapshot() {
     let (a, b) = (fixture("pair-a-node20.heapsnapshot.gz"), fixture("pair-b-node20.heapsnapshot.gz"));
-    let v = ok_json(&["summary", b.to_str().unwrap(), "--between", a.to_str().unwrap(), "--json", "--class", "^CacheEntry$"]);
+    let v = ok_json(&[
+        "summary",
+        b.to_str().unwrap(),
+        "--between",
+        a.to_str().unwrap(),
+        "--json",
+        "--class",
+        "^CacheEntry$",
+    ]);
     assert_eq!(v["classes"][0]["count"], 300, "pair.js adds 300 cache entries between the snapshots");
 }
 
@@ -86,7 +76,10 @@ fn diff_reports_added_and_removed_objects() {
 fn stats_and_tables_print() {
     let file = fixture("chrome-page.heapsnapshot.gz");
     let v = ok_json(&["stats", file.to_str().unwrap(), "--json"]);
-    assert_eq!(v["v8heap"]["total"].as_u64().unwrap() + v["native"]["total"].as_u64().unwrap(), v["total"].as_u64().unwrap());
+    assert_eq!(
+        v["v8heap"]["total"].as_u64().unwrap() + v["native"]["total"].as_u64().unwrap(),
+        v["total"].as_u64().unwrap()
+    );
     for cmd in ["summary", "stats"] {
         let out = heaplens(&[cmd, file.to_str().unwrap()]);
         assert!(out.status.success());
@@ -106,7 +99,9 @@ fn nodes_jsonl_writes_one_line_per_node() {
     let keys: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["class", "distance", "dominator", "id", "name", "retained_size", "self_size", "type"]);
     assert_eq!(first["dominator"], first["id"], "the root dominates itself");
-    assert!(lines.iter().all(|l| serde_json::from_str::<Value>(l).unwrap()["name"].as_str().unwrap().chars().count() <= 200));
+    assert!(lines
+        .iter()
+        .all(|l| serde_json::from_str::<Value>(l).unwrap()["name"].as_str().unwrap().chars().count() <= 200));
 }
 
 #[test]
@@ -140,7 +135,10 @@ fn bad_input_is_one_line_on_stderr_naming_the_file_with_exit_code_2() {
         (scratch("array.heapsnapshot", b"[1, 2, 3]"), "not a heap snapshot"),
         (scratch("half.heapsnapshot", &full[..full.len() / 2]), "truncated"),
         (scratch("header.heapsnapshot", &full[..300]), "truncated"),
-        (scratch("broken.heapsnapshot.gz", &std::fs::read(fixture("mixed-node20.heapsnapshot.gz")).unwrap()[..5000]), "cannot read"),
+        (
+            scratch("broken.heapsnapshot.gz", &std::fs::read(fixture("mixed-node20.heapsnapshot.gz")).unwrap()[..5000]),
+            "cannot read",
+        ),
         (PathBuf::from("/nonexistent/dir/x.heapsnapshot"), "cannot read"),
         (std::env::temp_dir(), "directory"),
     ];

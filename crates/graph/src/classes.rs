@@ -187,9 +187,8 @@ pub(crate) fn infer_interfaces(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> 
             continue;
         }
         name.push('}');
-        let entry = candidates
-            .entry(name.clone())
-            .or_insert_with(|| (InterfaceDefinition { name, properties }, 0, *first));
+        let entry =
+            candidates.entry(name.clone()).or_insert_with(|| (InterfaceDefinition { name, properties }, 0, *first));
         entry.1 += count;
         entry.2 = entry.2.min(*first);
     }

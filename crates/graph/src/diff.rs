@@ -122,7 +122,8 @@ pub fn diff(base: &mut HeapGraph, current: &HeapGraph) -> Vec<ClassDiff> {
                 // DevTools names a class gone from the current snapshot after the base's own
                 // classification of its last instance by id.
                 let last = row.members.iter().copied().max_by_key(|&m| base.snapshot.nodes.id[m as usize]);
-                d.name = last.map_or_else(String::new, |m| base.snapshot.strings.get(own_classes[m as usize]).into_owned());
+                d.name =
+                    last.map_or_else(String::new, |m| base.snapshot.strings.get(own_classes[m as usize]).into_owned());
                 d.location = row.location;
             }
         }

@@ -23,8 +23,13 @@ pub(crate) fn propagate(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec
         // Old snapshots without the field: native nodes named `Detached ...` are detached.
         return (0..n)
             .map(|i| {
-                let detached = u16::from(s.nodes.kind[i]) == native && s.strings.starts_with(s.nodes.name[i], "Detached ");
-                if detached { DETACHED } else { UNKNOWN }
+                let detached =
+                    u16::from(s.nodes.kind[i]) == native && s.strings.starts_with(s.nodes.name[i], "Detached ");
+                if detached {
+                    DETACHED
+                } else {
+                    UNKNOWN
+                }
             })
             .collect();
     }
@@ -34,7 +39,12 @@ pub(crate) fn propagate(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec
     let mut detached: Vec<u32> = Vec::new();
     let mut renamed: HashMap<u32, u32> = HashMap::new();
 
-    let mut process = |s: &mut Snapshot, state: &mut [u8], node: usize, new_state: u8, attached: &mut Vec<u32>, detached: &mut Vec<u32>| {
+    let mut process = |s: &mut Snapshot,
+                       state: &mut [u8],
+                       node: usize,
+                       new_state: u8,
+                       attached: &mut Vec<u32>,
+                       detached: &mut Vec<u32>| {
         if visited[node] {
             return;
         }

@@ -337,7 +337,12 @@ mod tests {
         let mut numbered = 0u32;
 
         let mut stack: Vec<(u32, u32)> = Vec::new();
-        let mut dfs = |start: u32, parent: &mut [u32], semi: &mut [u32], vertex: &mut [u32], label: &mut [u32], numbered: &mut u32| {
+        let mut dfs = |start: u32,
+                       parent: &mut [u32],
+                       semi: &mut [u32],
+                       vertex: &mut [u32],
+                       label: &mut [u32],
+                       numbered: &mut u32| {
             let s_ord = start - 1;
             stack.push((start, g.first_edge[s_ord as usize]));
             *numbered += 1;
@@ -461,7 +466,6 @@ mod tests {
         let preorder = vertex[1..=numbered as usize].iter().map(|&v| v - 1).collect();
         Dominators { idom, preorder }
     }
-
 
     proptest! {
         #[test]

@@ -78,8 +78,11 @@ pub fn duplicate_strings(g: &HeapGraph) -> Vec<DuplicateString> {
         if s.nodes.self_size[node as usize] == 0 || is_flat_cons_string(g, node) {
             continue;
         }
-        let name: Cow<'_, str> =
-            if kind == nk.cons_string { Cow::Owned(g.display_name(node)) } else { s.strings.get(s.nodes.name[node as usize]) };
+        let name: Cow<'_, str> = if kind == nk.cons_string {
+            Cow::Owned(g.display_name(node))
+        } else {
+            s.strings.get(s.nodes.name[node as usize])
+        };
         if is_truncated_string(g, node) {
             let next = truncated_names.len();
             let name_order = *truncated_names.entry(name.clone()).or_insert(next);
@@ -94,12 +97,13 @@ pub fn duplicate_strings(g: &HeapGraph) -> Vec<DuplicateString> {
             whole.add(name.clone(), &name, false, g, node);
         }
     }
-    let mut truncated_groups: Vec<(usize, DuplicateString)> = truncated_name_order.into_iter().zip(truncated.groups).collect();
+    let mut truncated_groups: Vec<(usize, DuplicateString)> =
+        truncated_name_order.into_iter().zip(truncated.groups).collect();
     truncated_groups.sort_by_key(|(name_order, _)| *name_order);
     let mut all: Vec<DuplicateString> = whole.groups;
     all.extend(truncated_groups.into_iter().map(|(_, group)| group));
     all.retain(|group| group.nodes.len() > 1);
-    all.sort_by(|a, b| b.total_retained_size.cmp(&a.total_retained_size));
+    all.sort_by_key(|group| std::cmp::Reverse(group.total_retained_size));
     all
 }
 
@@ -137,7 +141,9 @@ fn is_truncated_string(g: &HeapGraph, node: u32) -> bool {
 /// The value of an `int` number node (its internal `value` edge names the digits).
 fn int_value(g: &HeapGraph, node: u32) -> Option<i64> {
     let s = &g.snapshot;
-    if u16::from(s.nodes.kind[node as usize]) != g.node_kinds.number || !s.strings.eq(s.nodes.name[node as usize], "int") {
+    if u16::from(s.nodes.kind[node as usize]) != g.node_kinds.number
+        || !s.strings.eq(s.nodes.name[node as usize], "int")
+    {
         return None;
     }
     let value = internal_target(g, node, "value")?;

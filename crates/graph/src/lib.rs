@@ -27,7 +27,10 @@ mod duplicates;
 mod ephemeron;
 mod kinds;
 mod ownership;
+mod paths;
+mod query;
 mod retainers;
+mod sources;
 mod statistics;
 mod summary;
 
@@ -40,10 +43,15 @@ pub use classes::{format_property_name, InterfaceDefinition};
 pub use diff::{diff, ClassDiff};
 pub use distances::{NO_DISTANCE, SYSTEM_DISTANCE};
 pub use dom_state::{ATTACHED, DETACHED, UNKNOWN};
-pub use duplicates::{duplicate_strings, DuplicateString};
 pub use dominators::{dominators, Dominators, FlowGraph};
+pub use duplicates::{duplicate_strings, DuplicateString};
 pub use kinds::{BitSet, EdgeKinds, NodeKinds};
-pub use retainers::{edge_source, RetainerEdge, RetainerTree, RetainerTreeItem, RetainerView, Retainers, UNREACHABLE_DISTANCE};
+pub use paths::{describe, is_system_path, shortest_paths, Hop, RetainingPath};
+pub use query::NodeQuery;
+pub use retainers::{
+    edge_source, RetainerEdge, RetainerTree, RetainerTreeItem, RetainerView, Retainers, UNREACHABLE_DISTANCE,
+};
+pub use sources::{allocation_stack, Scripts, SourcePosition, StackFrame};
 pub use statistics::Statistics;
 pub use summary::{ClassIds, ClassKey, ClassSummary};
 
@@ -100,7 +108,8 @@ impl HeapGraph {
         let dom_state = timed("dom state", || dom_state::propagate(&mut snapshot, &nk, &ek));
         let owned = timed("page-owned", || ownership::page_owned(&snapshot, &nk, &ek));
         let mut ephemerons = ephemeron::EphemeronNames::new(&snapshot.strings);
-        let essential = timed("essential edges", || ownership::essential_edges(&snapshot, &ek, &owned, &mut ephemerons));
+        let essential =
+            timed("essential edges", || ownership::essential_edges(&snapshot, &ek, &owned, &mut ephemerons));
         drop(owned);
         timed("shallow sizes", || ownership::transfer_shallow_sizes(&mut snapshot, &nk, &ek));
         let mut class_index = timed("class names", || classes::base_class_indexes(&mut snapshot, &nk));
@@ -115,7 +124,8 @@ impl HeapGraph {
         let ((dominator, retained_size, dominated_first, dominated_nodes), (distance, class_ids, partial_statistics)) =
             rayon::join(
                 || {
-                    let flow = FlowGraph { first_edge: &s.nodes.first_edge, to_node: &s.edges.to_node, usable: &essential };
+                    let flow =
+                        FlowGraph { first_edge: &s.nodes.first_edge, to_node: &s.edges.to_node, usable: &essential };
                     let d = timed("dominators", || dominators(&flow, s.node_count(), s.root));
                     let retained = timed("retained sizes", || retained_sizes(s, &d));
                     let (first, nodes) = timed("dominated lists", || dominated_lists(&d.idom, s.root));
@@ -186,6 +196,33 @@ impl HeapGraph {
     /// The name DevTools shows for a node (plain objects as `{a, b}`, cons strings as text).
     pub fn display_name(&self, node: u32) -> String {
         classes::node_display_name(&self.snapshot, &self.node_kinds, &self.edge_kinds, node)
+    }
+
+    /// An edge's name: the string, or the element/hidden index as text.
+    pub fn edge_name(&self, edge: u32) -> String {
+        let s = &self.snapshot;
+        let (kind, raw) = (s.edges.kind[edge as usize], s.edges.name_or_index[edge as usize]);
+        if self.edge_kinds.has_string_name(kind) {
+            s.strings.get(raw).into_owned()
+        } else {
+            raw.to_string()
+        }
+    }
+
+    /// An edge as DevTools writes it: `.name` or `["a b"]` for properties, `[3]` for elements,
+    /// `->name` for closure variables, `{name}` for V8's internal links, `[[name]]` for weak ones.
+    pub fn edge_label(&self, edge: u32) -> String {
+        let name = self.edge_name(edge);
+        let kind = self.snapshot.edge_types[self.snapshot.edges.kind[edge as usize] as usize].as_str();
+        match kind {
+            "context" => format!("->{name}"),
+            "element" => format!("[{name}]"),
+            "weak" => format!("[[{name}]]"),
+            "property" | "shortcut" if name.contains(' ') => format!("[\"{name}\"]"),
+            "property" | "shortcut" => format!(".{name}"),
+            "internal" | "hidden" | "invisible" => format!("{{{name}}}"),
+            _ => format!("?{name}?"),
+        }
     }
 
     /// The node type's name.

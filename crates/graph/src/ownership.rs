@@ -27,11 +27,7 @@ pub(crate) fn page_owned(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> BitSet
     for e in s.edge_range(s.root) {
         let kind = u16::from(s.edges.kind[e]);
         let target = s.edges.to_node[e];
-        let entry = if kind == ek.element {
-            is_document_dom_trees_root(s, nk, target)
-        } else {
-            kind == ek.shortcut
-        };
+        let entry = if kind == ek.element { is_document_dom_trees_root(s, nk, target) } else { kind == ek.shortcut };
         if entry {
             owned.insert(target as usize);
             stack.push(target);

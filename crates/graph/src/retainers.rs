@@ -147,7 +147,8 @@ impl<'g> RetainerView<'g> {
                 if kind == g.edge_kinds.weak || kind == g.edge_kinds.invisible || retainer == s.root {
                     return None;
                 }
-                let distance = if self.ignored_edges.contains(&edge) { UNREACHABLE_DISTANCE } else { self.distance(retainer) };
+                let distance =
+                    if self.ignored_edges.contains(&edge) { UNREACHABLE_DISTANCE } else { self.distance(retainer) };
                 Some((RetainerEdge { edge, retainer, distance }, Vec::new()))
             })
             .collect();

@@ -101,7 +101,12 @@ impl ClassIds {
 
 /// The Summary rows for the nodes `filter` accepts (all when `None`), keyed as DevTools keys
 /// them; when two internal keys print the same, the later one wins, as in DevTools.
-pub(crate) fn summarize(g: &HeapGraph, ids: &ClassIds, classes: &[u32], filter: Option<&dyn Fn(u32) -> bool>) -> Vec<ClassSummary> {
+pub(crate) fn summarize(
+    g: &HeapGraph,
+    ids: &ClassIds,
+    classes: &[u32],
+    filter: Option<&dyn Fn(u32) -> bool>,
+) -> Vec<ClassSummary> {
     let s = &g.snapshot;
     let n = s.node_count();
     let accepts = |i: u32| filter.is_none_or(|f| f(i));

@@ -19,7 +19,8 @@ fn tree_json(g: &HeapGraph, view: &RetainerView<'_>, tree: &RetainerTree) -> Val
             let e = r.edge as usize;
             let kind = s.edges.kind[e];
             let raw = s.edges.name_or_index[e];
-            let name = if g.edge_kinds.has_string_name(kind) { s.strings.get(raw).into_owned() } else { raw.to_string() };
+            let name =
+                if g.edge_kinds.has_string_name(kind) { s.strings.get(raw).into_owned() } else { raw.to_string() };
             let mut v = json!({
                 "edgeType": s.edge_types[kind as usize],
                 "edgeName": name,
@@ -71,8 +72,12 @@ fn check(stem: &str, file: &str) {
 
     check_trees(stem, &g, &RetainerView::new(&g, &[]), &oracle["retainers"]);
 
-    let ignored: Vec<u32> =
-        oracle["ignored"].as_array().unwrap().iter().map(|id| g.node_by_id(id.as_u64().unwrap() as u32).unwrap()).collect();
+    let ignored: Vec<u32> = oracle["ignored"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| g.node_by_id(id.as_u64().unwrap() as u32).unwrap())
+        .collect();
     assert!(!ignored.is_empty(), "{stem}: the oracle ignored nothing");
     let view = RetainerView::new(&g, &ignored);
     check_trees(stem, &g, &view, &oracle["retainersIgnoring"]);
@@ -84,7 +89,12 @@ fn check(stem: &str, file: &str) {
         .filter(|&(n, d)| d.as_i64() != Some(i64::from(view.distance(n as u32))))
         .map(|(n, d)| format!("@{}: ours {} DevTools {d}", g.snapshot.nodes.id[n], view.distance(n as u32)))
         .collect();
-    assert!(wrong.is_empty(), "{stem}: {} distances differ with {ignored:?} ignored: {:?}", wrong.len(), &wrong[..wrong.len().min(10)]);
+    assert!(
+        wrong.is_empty(),
+        "{stem}: {} distances differ with {ignored:?} ignored: {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(10)]
+    );
 
     let ours: Vec<Value> = duplicate_strings(&g)
         .iter()

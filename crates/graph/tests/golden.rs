@@ -39,17 +39,35 @@ fn check_pair(version: &str) {
     let current = analyze(&format!("pair-b-{version}.heapsnapshot.gz"));
     let oracle = golden(&format!("pair-{version}"));
     // "Objects allocated between" uses the previous snapshot's largest JS object id.
-    let range: Value = serde_json::from_slice(&std::fs::read(fixtures().join(format!("golden/pair-{version}.range.json"))).unwrap()).unwrap();
+    let range: Value =
+        serde_json::from_slice(&std::fs::read(fixtures().join(format!("golden/pair-{version}.range.json"))).unwrap())
+            .unwrap();
     let (min, max) = (u64::from(base.max_js_object_id()), u64::from(current.max_js_object_id()));
     assert_eq!((min, max), (range["min"].as_u64().unwrap(), range["max"].as_u64().unwrap()));
     let ids = &current.snapshot.nodes.id;
-    let filtered = current.summary(Some(&|n: u32| u64::from(ids[n as usize]) > min && u64::from(ids[n as usize]) <= max));
-    assert_maps_equal(&format!("pair-{version}: allocated between"), &our_aggregates(&filtered), &oracle_aggregates(&oracle));
+    let filtered =
+        current.summary(Some(&|n: u32| u64::from(ids[n as usize]) > min && u64::from(ids[n as usize]) <= max));
+    assert_maps_equal(
+        &format!("pair-{version}: allocated between"),
+        &our_aggregates(&filtered),
+        &oracle_aggregates(&oracle),
+    );
 
     let ours: BTreeMap<String, Value> = heaplens_graph::diff(&mut base, &current)
         .into_iter()
         .map(|d| {
-            (d.key.clone(), serde_json::json!([d.name, d.added_count, d.removed_count, d.count_delta(), d.added_size, d.removed_size, d.size_delta()]))
+            (
+                d.key.clone(),
+                serde_json::json!([
+                    d.name,
+                    d.added_count,
+                    d.removed_count,
+                    d.count_delta(),
+                    d.added_size,
+                    d.removed_size,
+                    d.size_delta()
+                ]),
+            )
         })
         .collect();
     let theirs: BTreeMap<String, Value> = oracle["diff"]
@@ -57,7 +75,18 @@ fn check_pair(version: &str) {
         .expect("diff")
         .iter()
         .map(|(k, d)| {
-            (k.clone(), serde_json::json!([d["name"], d["addedCount"], d["removedCount"], d["countDelta"], d["addedSize"], d["removedSize"], d["sizeDelta"]]))
+            (
+                k.clone(),
+                serde_json::json!([
+                    d["name"],
+                    d["addedCount"],
+                    d["removedCount"],
+                    d["countDelta"],
+                    d["addedSize"],
+                    d["removedSize"],
+                    d["sizeDelta"]
+                ]),
+            )
         })
         .collect();
     assert_maps_equal(&format!("pair-{version}: comparison"), &ours, &theirs);

@@ -12,7 +12,9 @@ use std::process::Command;
 use common::*;
 
 fn required(var: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| panic!("{var} is not set: run the tests with scripts/test.sh, which installs the oracle and Node versions"))
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} is not set: run the tests with scripts/test.sh, which installs the oracle and Node versions")
+    })
 }
 
 #[test]

@@ -59,10 +59,7 @@ fn header_error(message: String) -> SnapshotError {
 }
 
 fn field(fields: &[String], name: &str, list: &str) -> Result<usize> {
-    fields
-        .iter()
-        .position(|f| f == name)
-        .ok_or_else(|| header_error(format!("meta.{list} has no \"{name}\" field")))
+    fields.iter().position(|f| f == name).ok_or_else(|| header_error(format!("meta.{list} has no \"{name}\" field")))
 }
 
 /// Index of a named field when present.

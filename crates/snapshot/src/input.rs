@@ -133,11 +133,8 @@ impl Input {
         let counting = Counting { inner: reader, read: progress.read.clone() };
         let mut buffered = BufReader::with_capacity(1 << 16, counting);
         let head = buffered.fill_buf().map_err(|e| SnapshotError::new(ErrorKind::Io(e.to_string())))?;
-        let reader: Box<dyn Read + Send> = if is_gzip(head) {
-            Box::new(MultiGzDecoder::new(buffered))
-        } else {
-            Box::new(buffered)
-        };
+        let reader: Box<dyn Read + Send> =
+            if is_gzip(head) { Box::new(MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
         Ok(Input { reader, progress })
     }
 

@@ -15,9 +15,7 @@ pub(crate) fn read_json<R: Read>(src: R) -> Result<Snapshot> {
     match s.peek_token()? {
         None => return Err(SnapshotError::new(ErrorKind::Empty)),
         Some(b'{') => s.bump(),
-        Some(_) => {
-            return Err(s.error(ErrorKind::NotASnapshot("it does not start with a JSON object".into())))
-        }
+        Some(_) => return Err(s.error(ErrorKind::NotASnapshot("it does not start with a JSON object".into()))),
     }
     let mut builder: Option<Builder> = None;
     let mut key = Vec::new();
@@ -219,8 +217,7 @@ impl Builder {
             b"samples" if self.samples.is_none() && !self.header.meta.sample_fields.is_empty() => {
                 self.samples = Some(self.read_samples(s)?);
             }
-            b"nodes" | b"edges" | b"strings" | b"locations" | b"trace_function_infos" | b"trace_tree"
-            | b"samples"
+            b"nodes" | b"edges" | b"strings" | b"locations" | b"trace_function_infos" | b"trace_tree" | b"samples"
                 if self.is_read(key) =>
             {
                 return Err(SnapshotError::at(
@@ -290,7 +287,9 @@ impl Builder {
             }
             Ok(())
         };
-        s.read_uint_array("the nodes array", &mut |batch| records.feed(batch, &mut |rec| push_record(rec, &mut nodes)))?;
+        s.read_uint_array("the nodes array", &mut |batch| {
+            records.feed(batch, &mut |rec| push_record(rec, &mut nodes))
+        })?;
         records.finish()?;
         if edges_so_far != self.edge_count as u64 {
             return Err(SnapshotError::inconsistent(format!(
@@ -345,7 +344,9 @@ impl Builder {
             edges.to_node.push(ordinal as u32);
             Ok(())
         };
-        s.read_uint_array("the edges array", &mut |batch| records.feed(batch, &mut |rec| push_record(rec, &mut edges)))?;
+        s.read_uint_array("the edges array", &mut |batch| {
+            records.feed(batch, &mut |rec| push_record(rec, &mut edges))
+        })?;
         records.finish()?;
         Ok(edges)
     }
@@ -456,10 +457,7 @@ impl Builder {
         }
         Ok(raw
             .chunks_exact(count)
-            .map(|r| Sample {
-                timestamp_us: ts.map_or(0, |i| r[i]),
-                last_assigned_id: last.map_or(0, |i| r[i]),
-            })
+            .map(|r| Sample { timestamp_us: ts.map_or(0, |i| r[i]), last_assigned_id: last.map_or(0, |i| r[i]) })
             .collect())
     }
 
@@ -475,11 +473,8 @@ impl Builder {
                 nodes.name[i]
             )));
         }
-        let string_named: Vec<bool> = self
-            .edge_types
-            .iter()
-            .map(|t| !matches!(t.as_str(), "element" | "hidden"))
-            .collect();
+        let string_named: Vec<bool> =
+            self.edge_types.iter().map(|t| !matches!(t.as_str(), "element" | "hidden")).collect();
         if let Some(e) = (0..edges.kind.len())
             .find(|&e| string_named[edges.kind[e] as usize] && u64::from(edges.name_or_index[e]) >= string_count)
         {
@@ -492,9 +487,7 @@ impl Builder {
         let node_limit = self.node_count as u64 * node_fields;
         let to_ordinal = |index: u64, what: &str| -> Result<u32> {
             if index >= node_limit || index % node_fields != 0 {
-                return Err(SnapshotError::inconsistent(format!(
-                    "{what} {index} is not the index of a node"
-                )));
+                return Err(SnapshotError::inconsistent(format!("{what} {index} is not the index of a node")));
             }
             Ok((index / node_fields) as u32)
         };

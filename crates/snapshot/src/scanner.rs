@@ -108,11 +108,7 @@ impl<R: Read> Scanner<R> {
     pub(crate) fn expect(&mut self, expected: u8, what: &'static str) -> Result<()> {
         let b = self.peek_in(what)?;
         if b != expected {
-            return Err(self.syntax(format!(
-                "expected '{}' in {what}, found {}",
-                expected as char,
-                describe(b)
-            )));
+            return Err(self.syntax(format!("expected '{}' in {what}, found {}", expected as char, describe(b))));
         }
         self.pos += 1;
         Ok(())
@@ -139,7 +135,9 @@ impl<R: Read> Scanner<R> {
         let mut digits = 0;
         loop {
             while self.pos < self.end && self.buf[self.pos].is_ascii_digit() {
-                value = value.checked_mul(10).and_then(|v| v.checked_add(u64::from(self.buf[self.pos] - b'0')))
+                value = value
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(self.buf[self.pos] - b'0')))
                     .ok_or_else(|| self.syntax(format!("number too large in {what}")))?;
                 digits += 1;
                 self.pos += 1;
@@ -233,23 +231,21 @@ impl<R: Read> Scanner<R> {
                     }
                     continue;
                 }
-                b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
-                    loop {
-                        while self.pos < self.end {
-                            let c = self.buf[self.pos];
-                            if !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')) {
-                                break;
-                            }
-                            if let Some(out) = capture.as_deref_mut() {
-                                out.push(c);
-                            }
-                            self.pos += 1;
-                        }
-                        if self.pos < self.end || !self.fill()? {
+                b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => loop {
+                    while self.pos < self.end {
+                        let c = self.buf[self.pos];
+                        if !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')) {
                             break;
                         }
+                        if let Some(out) = capture.as_deref_mut() {
+                            out.push(c);
+                        }
+                        self.pos += 1;
                     }
-                }
+                    if self.pos < self.end || !self.fill()? {
+                        break;
+                    }
+                },
                 other => return Err(self.syntax(format!("unexpected {} in {what}", describe(other)))),
             }
             if depth == 0 {
@@ -326,10 +322,9 @@ impl<R: Read> Scanner<R> {
                     break;
                 } else {
                     self.pos += i;
-                    return Err(self.syntax(format!(
-                        "expected a non-negative integer in {what}, found {}",
-                        describe(c)
-                    )));
+                    return Err(
+                        self.syntax(format!("expected a non-negative integer in {what}, found {}", describe(c)))
+                    );
                 }
             }
             self.pos += i;

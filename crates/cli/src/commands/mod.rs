@@ -1,19 +1,102 @@
 //! One module per subcommand; each turns library results into a table or JSON.
 
 pub mod diff;
+pub mod dominators;
+pub mod find;
 pub mod nodes;
+pub mod path;
+pub mod retainers;
+pub mod show;
 pub mod stats;
+pub mod strings;
 pub mod summary;
 
+use std::path::Path;
+
 use anyhow::{anyhow, Result};
+use heaplens_graph::HeapGraph;
 use regex::Regex;
 use serde::Serialize;
 
-/// A `--class REGEX` flag compiled, with an error that names the flag.
-pub fn class_filter(pattern: Option<&str>) -> Result<Option<Regex>> {
+/// A `--FLAG REGEX` compiled, with a one-line error that names the flag.
+pub fn regex_flag(flag: &str, pattern: Option<&str>) -> Result<Option<Regex>> {
     pattern
-        .map(|p| Regex::new(p).map_err(|e| anyhow!("--class {p:?} is not a valid regular expression: {e}")))
+        .map(|p| {
+            Regex::new(p).map_err(|e| {
+                // The regex crate draws the pattern with a caret on several lines; keep the verdict.
+                let text = e.to_string();
+                let reason =
+                    text.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or("invalid").to_owned();
+                anyhow!("--{flag} {p:?} is not a valid regular expression ({})", reason.trim_start_matches("error: "))
+            })
+        })
         .transpose()
+}
+
+/// A `--class REGEX` flag compiled.
+pub fn class_filter(pattern: Option<&str>) -> Result<Option<Regex>> {
+    regex_flag("class", pattern)
+}
+
+/// The ordinal of node `@id`, or an error naming the file.
+pub fn resolve_node(graph: &HeapGraph, file: &Path, id: u32) -> Result<u32> {
+    graph.node_by_id(id).ok_or_else(|| anyhow!("{}: no node with id @{id}", file.display()))
+}
+
+/// Names longer than this are cut in JSON (in characters).
+pub const NAME_LIMIT: usize = 200;
+
+/// `text` cut to `limit` characters.
+pub fn cut(mut text: String, limit: usize) -> String {
+    if let Some((at, _)) = text.char_indices().nth(limit) {
+        text.truncate(at);
+    }
+    text
+}
+
+/// A node as every JSON output writes it.
+#[derive(Debug, Serialize)]
+pub struct JsonNode {
+    pub id: u32,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// DevTools' name (cut to [`NAME_LIMIT`] characters).
+    pub name: String,
+    pub class: String,
+    pub self_size: u32,
+    pub retained_size: u64,
+    pub distance: i32,
+    /// Id of the immediate dominator.
+    pub dominator: u32,
+}
+
+impl JsonNode {
+    pub fn of(graph: &HeapGraph, node: u32) -> JsonNode {
+        let s = &graph.snapshot;
+        let i = node as usize;
+        JsonNode {
+            id: s.nodes.id[i],
+            kind: graph.type_name(node).to_owned(),
+            name: cut(graph.display_name(node), NAME_LIMIT),
+            class: graph.class_name(node).into_owned(),
+            self_size: s.nodes.self_size[i],
+            retained_size: graph.retained_size[i],
+            distance: graph.distance[i],
+            dominator: s.nodes.id[graph.dominator[i] as usize],
+        }
+    }
+}
+
+/// A node for a table cell: `Class @id`, with its name when that says more than the class.
+pub fn node_title(graph: &HeapGraph, node: u32) -> String {
+    let class = graph.class_name(node);
+    let name = graph.display_name(node);
+    let id = graph.snapshot.nodes.id[node as usize];
+    if name.is_empty() || name == class {
+        format!("{} @{id}", crate::table::clip(&class, 60))
+    } else {
+        format!("{} {:?} @{id}", crate::table::clip(&class, 40), crate::table::clip(&name, 50))
+    }
 }
 
 /// A source location exactly as the snapshot gives it (0-based line and column).

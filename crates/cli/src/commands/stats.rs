@@ -55,12 +55,16 @@ pub fn run(args: &StatsArgs, out: &mut dyn Write) -> Result<()> {
             },
         );
     }
-    let other = st
-        .v8heap_total
-        .saturating_sub(st.code + st.strings + st.js_arrays + st.system)
+    let other = st.v8heap_total.saturating_sub(st.code + st.strings + st.js_arrays + st.system)
         + st.native_total.saturating_sub(st.typed_arrays);
     let mut t = Table::new(&[("Category", Align::Left), ("Size", Align::Right), ("Share", Align::Right)]);
-    let share = |x: u64| if st.total == 0 { "-".to_string() } else { format!("{:.1}%", 100.0 * x as f64 / st.total as f64) };
+    let share = |x: u64| {
+        if st.total == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.1}%", 100.0 * x as f64 / st.total as f64)
+        }
+    };
     for (name, size) in [
         ("Code", st.code),
         ("Strings", st.strings),

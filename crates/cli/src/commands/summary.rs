@@ -100,7 +100,8 @@ pub fn run(args: &SummaryArgs, out: &mut dyn Write) -> Result<()> {
     ]);
     let total_rows = rows.len();
     for r in rows.iter().take(shown) {
-        let location = r.location.map_or(String::new(), |l| format!("  (script {} {}:{})", l.script_id, l.line + 1, l.column + 1));
+        let location =
+            r.location.map_or(String::new(), |l| format!("  (script {} {}:{})", l.script_id, l.line + 1, l.column + 1));
         t.row(vec![
             table::bytes(r.retained_size),
             table::bytes(r.self_size),

@@ -70,9 +70,7 @@ pub fn analyze(file: &str) -> HeapGraph {
 /// Summary rows as the oracle prints them: key -> [name, count, self, maxRet, distance].
 pub fn our_aggregates(rows: &[heaplens_graph::ClassSummary]) -> BTreeMap<String, Value> {
     rows.iter()
-        .map(|r| {
-            (r.key.clone(), serde_json::json!([r.name, r.count, r.self_size, r.retained_size, r.distance]))
-        })
+        .map(|r| (r.key.clone(), serde_json::json!([r.name, r.count, r.self_size, r.retained_size, r.distance])))
         .collect()
 }
 
@@ -97,7 +95,12 @@ pub fn assert_maps_equal(what: &str, ours: &BTreeMap<String, Value>, oracle: &BT
     for k in ours.keys().filter(|k| !oracle.contains_key(*k)) {
         problems.push(format!("extra {k:?} = {}", ours[k]));
     }
-    assert!(problems.is_empty(), "{what}: {} differences, first ones:\n{}", problems.len(), problems[..problems.len().min(15)].join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{what}: {} differences, first ones:\n{}",
+        problems.len(),
+        problems[..problems.len().min(15)].join("\n")
+    );
 }
 
 /// Parses oracle output (lone surrogates replaced).
@@ -111,7 +114,11 @@ pub fn check_against_oracle(stem: &str, g: &HeapGraph, oracle: &Value) {
     let s = &g.snapshot;
     assert_eq!(s.node_count() as u64, oracle["nodeCount"].as_u64().unwrap(), "{stem}: node count");
     assert_eq!(g.total_size(), oracle["totalSize"].as_u64().unwrap(), "{stem}: total size");
-    assert_eq!(u64::from(g.max_js_object_id()), oracle["staticData"]["maxJSObjectId"].as_u64().unwrap(), "{stem}: max JS object id");
+    assert_eq!(
+        u64::from(g.max_js_object_id()),
+        oracle["staticData"]["maxJSObjectId"].as_u64().unwrap(),
+        "{stem}: max JS object id"
+    );
     let st = &oracle["statistics"];
     let ours = serde_json::json!({
         "total": g.statistics.total,
@@ -141,6 +148,11 @@ pub fn check_against_oracle(stem: &str, g: &HeapGraph, oracle: &Value) {
             problems.push(format!("node {i}: ours {ours}\n   DevTools {row}"));
         }
     }
-    assert!(problems.is_empty(), "{stem}: {} of {} nodes differ, first ones:\n{}", problems.len(), rows.len(), problems[..problems.len().min(10)].join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{stem}: {} of {} nodes differ, first ones:\n{}",
+        problems.len(),
+        rows.len(),
+        problems[..problems.len().min(10)].join("\n")
+    );
 }
-

@@ -1,0 +1,65 @@
+//! `heaplens find`: nodes matching a class, name or id, largest retained first, a page at a time.
+
+use std::io::Write;
+
+use anyhow::Result;
+use heaplens_graph::NodeQuery;
+use serde::Serialize;
+
+use super::{node_title, print_json, regex_flag, JsonNode};
+use crate::args::FindArgs;
+use crate::load;
+use crate::table::{self, Align, Table};
+
+#[derive(Serialize)]
+struct JsonFound {
+    /// Matching nodes in all.
+    total: usize,
+    offset: usize,
+    nodes: Vec<JsonNode>,
+}
+
+pub fn run(args: &FindArgs, out: &mut dyn Write) -> Result<()> {
+    let query = NodeQuery {
+        class: regex_flag("class", args.class.as_deref())?,
+        name: regex_flag("name", args.name.as_deref())?,
+        id: args.id,
+        min_retained: args.min_retained,
+    };
+    let graph = load::analyze(&args.file)?;
+    let found = graph.find(&query);
+    let page: Vec<u32> = found.iter().copied().skip(args.offset).take(args.limit).collect();
+    if args.output.json {
+        let json = JsonFound {
+            total: found.len(),
+            offset: args.offset,
+            nodes: page.iter().map(|&n| JsonNode::of(&graph, n)).collect(),
+        };
+        return print_json(out, &json);
+    }
+    let mut t = Table::new(&[
+        ("Retained", Align::Right),
+        ("Self", Align::Right),
+        ("Distance", Align::Right),
+        ("Node", Align::Left),
+    ]);
+    for &n in &page {
+        t.row(vec![
+            table::bytes(graph.retained_size[n as usize]),
+            table::bytes(u64::from(graph.snapshot.nodes.self_size[n as usize])),
+            table::distance(graph.distance[n as usize]),
+            node_title(&graph, n),
+        ]);
+    }
+    t.print(out)?;
+    let end = args.offset + page.len();
+    if found.is_empty() {
+        writeln!(out, "no node matches")?;
+    } else {
+        writeln!(out, "{}–{} of {} matching nodes", args.offset + 1, end, found.len())?;
+        if end < found.len() {
+            writeln!(out, "next page: --offset {end}")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,292 @@
+//! Shortest retaining paths: chains of real edges from a root to a node, as long as its
+//! distance, preferring links through user code over V8 internals, and their wording as a
+//! person reads code (`global.server` → `Server._events.request` → `(closure handleRequest)
+//! context` → `responseCache` → `Map.table` → `QuoteResponse @12345`).
+
+use std::collections::HashMap;
+
+use crate::distances::{NO_DISTANCE, SYSTEM_DISTANCE};
+use crate::retainers::edge_source;
+use crate::HeapGraph;
+
+/// One link of a path: `edge` goes from `from` to `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hop {
+    /// Ordinal of the holder.
+    pub from: u32,
+    /// Edge ordinal.
+    pub edge: u32,
+    /// Ordinal of the held node.
+    pub to: u32,
+}
+
+/// A path from a root to a node: a user root (distance 1) or the snapshot's root for what
+/// only system roots reach, then one hop per edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetainingPath {
+    /// Where the path starts.
+    pub start: u32,
+    /// The links, root side first; empty when the node is itself a root.
+    pub hops: Vec<Hop>,
+    /// How many hops go through V8 internals rather than user code (lower is better).
+    pub cost: u32,
+}
+
+/// Up to `limit` shortest retaining paths of `target`, best (least internal) first. Empty when
+/// no root reaches the node.
+pub fn shortest_paths(g: &HeapGraph, target: u32, limit: usize) -> Vec<RetainingPath> {
+    if g.distance[target as usize] == NO_DISTANCE || limit == 0 {
+        return Vec::new();
+    }
+    let best = best_costs(g, target);
+    let mut paths = Vec::new();
+    let mut chain: Vec<Hop> = Vec::new();
+    collect_paths(g, &best, target, &mut chain, &mut paths, limit);
+    paths
+}
+
+/// Whether a path may stop at `node`: a user root, or the root itself.
+fn is_start(g: &HeapGraph, node: u32) -> bool {
+    node == g.snapshot.root || g.distance[node as usize] == 1
+}
+
+/// The retainers of `node` that lie one step closer to a root, with the cost of the hop.
+fn closer_retainers(g: &HeapGraph, node: u32) -> Vec<(Hop, u32)> {
+    let s = &g.snapshot;
+    let want = g.distance[node as usize] - 1;
+    g.retainers()
+        .of(node)
+        .iter()
+        .rev()
+        .filter(|&&e| u16::from(s.edges.kind[e as usize]) != g.edge_kinds.weak)
+        .map(|&e| (e, edge_source(s, e)))
+        .filter(|&(_, from)| g.distance[from as usize] == want)
+        .map(|(edge, from)| (Hop { from, edge, to: node }, hop_cost(g, from, edge)))
+        .collect()
+}
+
+/// Cheapest cost from a root to every node on some shortest path to `target`.
+fn best_costs(g: &HeapGraph, target: u32) -> HashMap<u32, u32> {
+    // Walk the shortest-path graph backwards layer by layer, then settle costs root side first.
+    let mut layers: Vec<Vec<u32>> = vec![vec![target]];
+    let mut seen: HashMap<u32, u32> = HashMap::from([(target, u32::MAX)]);
+    loop {
+        let mut next = Vec::new();
+        for &node in layers.last().expect("a layer") {
+            if is_start(g, node) {
+                continue;
+            }
+            for (hop, _) in closer_retainers(g, node) {
+                if seen.insert(hop.from, u32::MAX).is_none() {
+                    next.push(hop.from);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        layers.push(next);
+    }
+    for layer in layers.iter().rev() {
+        for &node in layer {
+            let cost = if is_start(g, node) {
+                0
+            } else {
+                closer_retainers(g, node)
+                    .iter()
+                    .map(|&(hop, c)| seen[&hop.from].saturating_add(c))
+                    .min()
+                    .unwrap_or(u32::MAX)
+            };
+            seen.insert(node, cost);
+        }
+    }
+    seen
+}
+
+fn collect_paths(
+    g: &HeapGraph,
+    best: &HashMap<u32, u32>,
+    node: u32,
+    chain: &mut Vec<Hop>,
+    paths: &mut Vec<RetainingPath>,
+    limit: usize,
+) {
+    if is_start(g, node) {
+        let hops: Vec<Hop> = chain.iter().rev().copied().collect();
+        let cost = hops.iter().map(|h| hop_cost(g, h.from, h.edge)).sum();
+        paths.push(RetainingPath { start: node, hops, cost });
+        return;
+    }
+    let mut options = closer_retainers(g, node);
+    options.sort_by_key(|&(hop, c)| best[&hop.from].saturating_add(c));
+    for (hop, _) in options {
+        if paths.len() >= limit {
+            return;
+        }
+        chain.push(hop);
+        collect_paths(g, best, hop.from, chain, paths, limit);
+        chain.pop();
+    }
+}
+
+/// How far a hop is from user code: links between JavaScript objects cost nothing, V8's own
+/// links and holders cost more.
+fn hop_cost(g: &HeapGraph, from: u32, edge: u32) -> u32 {
+    let s = &g.snapshot;
+    let (nk, ek) = (&g.node_kinds, &g.edge_kinds);
+    let edge_kind = u16::from(s.edges.kind[edge as usize]);
+    let edge_cost = if edge_kind == ek.property || edge_kind == ek.element || edge_kind == ek.context {
+        0
+    } else if edge_kind == ek.internal {
+        1
+    } else {
+        3
+    };
+    let kind = u16::from(s.nodes.kind[from as usize]);
+    let name = s.nodes.name[from as usize];
+    let holder_cost = if kind == nk.object || kind == nk.closure || kind == nk.regexp {
+        if s.strings.starts_with(name, "system / ") && !s.strings.eq(name, "system / Context") {
+            4
+        } else {
+            0
+        }
+    } else if kind == nk.array || kind == nk.native || kind == nk.synthetic {
+        1
+    } else {
+        4
+    };
+    edge_cost + holder_cost
+}
+
+/// Whether a path runs only through system roots (the snapshot's root, not a user root).
+pub fn is_system_path(g: &HeapGraph, path: &RetainingPath) -> bool {
+    g.distance[path.start as usize] >= SYSTEM_DISTANCE || path.start == g.snapshot.root
+}
+
+/// The path in words: one step per holder that code would name, objects reached through
+/// properties folded into one expression, the target last as `Class @id`.
+pub fn describe(g: &HeapGraph, path: &RetainingPath) -> Vec<String> {
+    let s = &g.snapshot;
+    let mut steps: Vec<String> = Vec::new();
+    let mut current = node_label(g, path.start);
+    let mut previous_edge: Option<u32> = None;
+    for hop in &path.hops {
+        let holder_kind = holder_kind(g, hop.from, previous_edge);
+        match holder_kind {
+            HolderKind::Start | HolderKind::FoldedObject => {}
+            HolderKind::Named => {
+                steps.push(std::mem::take(&mut current));
+                current = node_label(g, hop.from);
+            }
+            HolderKind::Context => {
+                steps.push(std::mem::take(&mut current));
+            }
+            HolderKind::CollectionTable => {
+                previous_edge = Some(hop.edge);
+                continue;
+            }
+        }
+        current.push_str(&accessor(g, hop.edge, holder_kind == HolderKind::Context));
+        previous_edge = Some(hop.edge);
+    }
+    steps.push(current);
+    let target = path.hops.last().map_or(path.start, |h| h.to);
+    steps.push(format!("{} @{}", g.class_name(target), s.nodes.id[target as usize]));
+    steps.retain(|step| !step.is_empty());
+    steps
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HolderKind {
+    /// The first node of the path: its label is already there.
+    Start,
+    /// A plain object or array reached by a property or element: code names it by that path.
+    FoldedObject,
+    /// A closure's context: code names its variables directly.
+    Context,
+    /// A Map's or Set's hash table: its slots are the collection's entries.
+    CollectionTable,
+    /// Anything else starts a new step with its own name.
+    Named,
+}
+
+fn holder_kind(g: &HeapGraph, node: u32, reached_by: Option<u32>) -> HolderKind {
+    let s = &g.snapshot;
+    let Some(edge) = reached_by else {
+        return HolderKind::Start;
+    };
+    let edge_kind = u16::from(s.edges.kind[edge as usize]);
+    let (nk, ek) = (&g.node_kinds, &g.edge_kinds);
+    let kind = u16::from(s.nodes.kind[node as usize]);
+    let name = s.nodes.name[node as usize];
+    if s.strings.eq(name, "system / Context") {
+        return HolderKind::Context;
+    }
+    if edge_kind == ek.internal && s.strings.eq(s.edges.name_or_index[edge as usize], "table") {
+        let holder = edge_source(s, edge);
+        let holder_name = s.nodes.name[holder as usize];
+        if ["Map", "Set", "WeakMap", "WeakSet"].iter().any(|c| s.strings.eq(holder_name, c)) {
+            return HolderKind::CollectionTable;
+        }
+    }
+    let by_name = edge_kind == ek.property || edge_kind == ek.element || edge_kind == ek.shortcut;
+    let plain = crate::classes::is_plain_object(s, nk, node as usize)
+        || (kind == nk.array && !s.strings.starts_with(name, "system / "));
+    if by_name && plain {
+        HolderKind::FoldedObject
+    } else {
+        HolderKind::Named
+    }
+}
+
+/// How a person names a node that starts a step.
+fn node_label(g: &HeapGraph, node: u32) -> String {
+    let s = &g.snapshot;
+    let nk = &g.node_kinds;
+    let kind = u16::from(s.nodes.kind[node as usize]);
+    let name = s.strings.get(s.nodes.name[node as usize]);
+    if node == s.root {
+        return "(root)".to_owned();
+    }
+    if kind == nk.closure {
+        return if name.is_empty() { "(anonymous closure)".to_owned() } else { format!("(closure {name})") };
+    }
+    if crate::classes::is_plain_object(s, nk, node as usize) {
+        return "Object".to_owned();
+    }
+    if name.is_empty() {
+        return format!("({})", s.node_types[kind as usize]);
+    }
+    name.into_owned()
+}
+
+/// An edge as code would write it after its holder.
+fn accessor(g: &HeapGraph, edge: u32, in_context: bool) -> String {
+    let s = &g.snapshot;
+    let ek = &g.edge_kinds;
+    let e = edge as usize;
+    let kind = u16::from(s.edges.kind[e]);
+    let raw = s.edges.name_or_index[e];
+    let name = if ek.has_string_name(s.edges.kind[e]) { s.strings.get(raw).into_owned() } else { raw.to_string() };
+    if in_context && (kind == ek.context || (kind == ek.internal && name == "previous")) {
+        // A closure variable is named by itself; an outer scope needs no words.
+        return if kind == ek.context { name } else { String::new() };
+    }
+    if kind == ek.property || kind == ek.shortcut || kind == ek.context {
+        let identifier = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+        return if identifier { format!(".{name}") } else { format!("[{name:?}]") };
+    }
+    if kind == ek.element {
+        return format!("[{name}]");
+    }
+    if kind == ek.internal && name == "context" {
+        return " context".to_owned();
+    }
+    if kind == ek.internal && name == "table" {
+        return ".table".to_owned();
+    }
+    format!(" [{} {name}]", s.edge_types[kind as usize])
+}
