@@ -3,7 +3,9 @@
 //! strings V8 wrote truncated also by their length and hash), biggest retained total first.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::HeapGraph;
 
@@ -30,34 +32,57 @@ impl DuplicateString {
     }
 }
 
-/// Groups in the order they are first seen, keyed by `K`.
-struct Groups<K> {
-    index: HashMap<K, usize>,
-    groups: Vec<DuplicateString>,
+/// Keys seen so far, numbered in first-seen order, with the nodes that carry each.
+struct Keys<K> {
+    ids: FxHashMap<K, u32>,
+    counts: Vec<u32>,
+    /// (key id, node) in node order.
+    members: Vec<(u32, u32)>,
 }
 
-impl<K: std::hash::Hash + Eq> Groups<K> {
+impl<K: std::hash::Hash + Eq> Keys<K> {
     fn new() -> Self {
-        Groups { index: HashMap::new(), groups: Vec::new() }
+        Keys { ids: FxHashMap::default(), counts: Vec::new(), members: Vec::new() }
     }
 
-    fn add(&mut self, key: K, value: &str, truncated: bool, g: &HeapGraph, node: u32) {
-        let next = self.groups.len();
-        let at = *self.index.entry(key).or_insert(next);
-        if at == next {
-            let group = DuplicateString {
-                value: value.to_owned(),
-                truncated,
-                nodes: Vec::new(),
-                total_self_size: 0,
-                total_retained_size: 0,
-            };
-            self.groups.push(group);
+    /// Records `node` under `key`; returns the key's id and whether it is new.
+    fn add(&mut self, key: K, node: u32) -> (u32, bool) {
+        let next = self.counts.len() as u32;
+        let id = *self.ids.entry(key).or_insert(next);
+        let new = id == next;
+        if new {
+            self.counts.push(0);
         }
-        let group = &mut self.groups[at];
-        group.nodes.push(node);
-        group.total_self_size += u64::from(g.snapshot.nodes.self_size[node as usize]);
-        group.total_retained_size += g.retained_size[node as usize];
+        self.counts[id as usize] += 1;
+        self.members.push((id, node));
+        (id, new)
+    }
+
+    /// Groups of the keys held by more than one node, in key order; `value(id)` gives the text.
+    fn groups(self, g: &HeapGraph, truncated: bool, value: impl Fn(u32) -> String) -> Vec<(u32, DuplicateString)> {
+        let mut group_of = vec![u32::MAX; self.counts.len()];
+        let mut groups: Vec<(u32, DuplicateString)> = Vec::new();
+        for (id, &count) in self.counts.iter().enumerate() {
+            if count > 1 {
+                group_of[id] = groups.len() as u32;
+                let group = DuplicateString {
+                    value: value(id as u32),
+                    truncated,
+                    nodes: Vec::with_capacity(count as usize),
+                    total_self_size: 0,
+                    total_retained_size: 0,
+                };
+                groups.push((id as u32, group));
+            }
+        }
+        for (id, node) in self.members {
+            if let Some((_, group)) = groups.get_mut(group_of[id as usize] as usize) {
+                group.nodes.push(node);
+                group.total_self_size += u64::from(g.snapshot.nodes.self_size[node as usize]);
+                group.total_retained_size += g.retained_size[node as usize];
+            }
+        }
+        groups
     }
 }
 
@@ -65,44 +90,61 @@ impl<K: std::hash::Hash + Eq> Groups<K> {
 pub fn duplicate_strings(g: &HeapGraph) -> Vec<DuplicateString> {
     let s = &g.snapshot;
     let nk = &g.node_kinds;
-    let mut whole: Groups<Cow<'_, str>> = Groups::new();
-    // Truncated strings: grouped by text first (in first-seen order), then by length and hash.
-    let mut truncated: Groups<(usize, Option<i64>, Option<i64>)> = Groups::new();
-    let mut truncated_names: HashMap<Cow<'_, str>, usize> = HashMap::new();
-    let mut truncated_name_order: Vec<usize> = Vec::new();
-    for node in 0..s.node_count() as u32 {
-        let kind = u16::from(s.nodes.kind[node as usize]);
-        if kind != nk.string && kind != nk.cons_string {
-            continue;
-        }
-        if s.nodes.self_size[node as usize] == 0 || is_flat_cons_string(g, node) {
-            continue;
-        }
-        let name: Cow<'_, str> = if kind == nk.cons_string {
-            Cow::Owned(g.display_name(node))
-        } else {
-            s.strings.get(s.nodes.name[node as usize])
-        };
-        if is_truncated_string(g, node) {
-            let next = truncated_names.len();
-            let name_order = *truncated_names.entry(name.clone()).or_insert(next);
+    let truncated_edge_names = s.strings.indexes_of("truncated");
+    let mut whole: Keys<&str> = Keys::new();
+    let mut whole_values: Vec<&str> = Vec::new();
+    // Truncated strings group by text first (in first-seen order), then by length and hash.
+    let mut names: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut truncated: Keys<(u32, Option<i64>, Option<i64>)> = Keys::new();
+    let mut truncated_name: Vec<u32> = Vec::new();
+    // Texts first, on every core (cons strings are assembled from their parts), then grouping.
+    let texts: Vec<(u32, Cow<'_, str>)> = (0..s.node_count() as u32)
+        .into_par_iter()
+        .filter_map(|node| {
+            let kind = u16::from(s.nodes.kind[node as usize]);
+            if kind != nk.string && kind != nk.cons_string {
+                return None;
+            }
+            if s.nodes.self_size[node as usize] == 0 || is_flat_cons_string(g, node) {
+                return None;
+            }
+            let text =
+                if kind == nk.cons_string { Cow::Owned(g.display_name(node)) } else { s.strings.get(s.nodes.name[node as usize]) };
+            Some((node, text))
+        })
+        .collect();
+    whole.ids.reserve(texts.len());
+    for (node, name) in &texts {
+        let (node, name) = (*node, name.as_ref());
+        if !truncated_edge_names.is_empty() && is_truncated_string(g, node, &truncated_edge_names) {
+            let next = names.len() as u32;
+            let name_id = *names.entry(name).or_insert(next);
             let length = internal_target(g, node, "length").and_then(|n| int_value(g, n));
             let hash = internal_target(g, node, "hash").and_then(|n| int_value(g, n));
-            let before = truncated.groups.len();
-            truncated.add((name_order, length, hash), &name, true, g, node);
-            if truncated.groups.len() > before {
-                truncated_name_order.push(name_order);
+            if truncated.add((name_id, length, hash), node).1 {
+                truncated_name.push(node);
             }
-        } else {
-            whole.add(name.clone(), &name, false, g, node);
+        } else if whole.add(name, node).1 {
+            whole_values.push(name);
         }
     }
-    let mut truncated_groups: Vec<(usize, DuplicateString)> =
-        truncated_name_order.into_iter().zip(truncated.groups).collect();
-    truncated_groups.sort_by_key(|(name_order, _)| *name_order);
-    let mut all: Vec<DuplicateString> = whole.groups;
-    all.extend(truncated_groups.into_iter().map(|(_, group)| group));
-    all.retain(|group| group.nodes.len() > 1);
+    let display = |node: u32| {
+        if u16::from(s.nodes.kind[node as usize]) == nk.cons_string {
+            g.display_name(node)
+        } else {
+            s.strings.get(s.nodes.name[node as usize]).into_owned()
+        }
+    };
+    let mut all: Vec<DuplicateString> =
+        whole.groups(g, false, |id| whole_values[id as usize].to_owned()).into_iter().map(|(_, group)| group).collect();
+    let name_of_key: FxHashMap<u32, u32> = truncated.ids.iter().map(|(&(name_id, _, _), &id)| (id, name_id)).collect();
+    let mut by_name: Vec<(u32, u32, DuplicateString)> = truncated
+        .groups(g, true, |id| display(truncated_name[id as usize]))
+        .into_iter()
+        .map(|(id, group)| (name_of_key[&id], id, group))
+        .collect();
+    by_name.sort_by_key(|&(name_id, id, _)| (name_id, id));
+    all.extend(by_name.into_iter().map(|(_, _, group)| group));
     all.sort_by_key(|group| std::cmp::Reverse(group.total_retained_size));
     all
 }
@@ -128,9 +170,14 @@ fn is_flat_cons_string(g: &HeapGraph, node: u32) -> bool {
     })
 }
 
-/// V8 writes a long string's prefix with an internal `truncated` edge to a `bool` node `true`.
-fn is_truncated_string(g: &HeapGraph, node: u32) -> bool {
-    internal_target(g, node, "truncated").is_some_and(|flag| {
+/// V8 writes a long string's prefix with an internal `truncated` edge to a `bool` node `true`;
+/// `names` are the string indexes of "truncated".
+fn is_truncated_string(g: &HeapGraph, node: u32, names: &[u32]) -> bool {
+    let s = &g.snapshot;
+    let flag = s.edge_range(node).find(|&e| {
+        u16::from(s.edges.kind[e]) == g.edge_kinds.internal && names.contains(&s.edges.name_or_index[e])
+    });
+    flag.map(|e| s.edges.to_node[e]).is_some_and(|flag| {
         let s = &g.snapshot;
         u16::from(s.nodes.kind[flag as usize]) == g.node_kinds.number
             && s.strings.eq(s.nodes.name[flag as usize], "bool")

@@ -91,7 +91,7 @@ pub struct HeapGraph {
 }
 
 /// Runs `f`, and prints how long it took on stderr when `HEAPLENS_TIMINGS` is set.
-fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
+pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
     let start = std::time::Instant::now();
     let result = f();
     if std::env::var_os("HEAPLENS_TIMINGS").is_some() {

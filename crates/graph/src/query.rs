@@ -64,7 +64,8 @@ impl HeapGraph {
         let synthetic = self.node_kinds.synthetic;
         let mut heap: BinaryHeap<Reverse<(u64, Reverse<u32>)>> = BinaryHeap::with_capacity(top + 1);
         for (n, &retained) in self.retained_size.iter().enumerate() {
-            if u16::from(self.snapshot.nodes.kind[n]) == synthetic {
+            let smallest_kept = heap.peek().map_or(0, |Reverse((r, _))| *r);
+            if heap.len() == top && retained <= smallest_kept || u16::from(self.snapshot.nodes.kind[n]) == synthetic {
                 continue;
             }
             heap.push(Reverse((retained, Reverse(n as u32))));

@@ -48,7 +48,7 @@ fn node_table(graph: &HeapGraph, nodes: &[u32], out: &mut dyn Write) -> Result<(
 pub fn run(args: &DominatorsArgs, out: &mut dyn Write) -> Result<()> {
     let graph = load::analyze(&args.file)?;
     let Some(id) = args.node else {
-        let nodes = graph.largest_retained(args.top);
+        let nodes = heaplens_graph::timed("largest retained", || graph.largest_retained(args.top));
         if args.output.json {
             let json = JsonLargest {
                 total_size: graph.total_size(),

@@ -27,7 +27,7 @@ pub fn run(args: &FindArgs, out: &mut dyn Write) -> Result<()> {
         min_retained: args.min_retained,
     };
     let graph = load::analyze(&args.file)?;
-    let found = graph.find(&query);
+    let found = heaplens_graph::timed("find", || graph.find(&query));
     let page: Vec<u32> = found.iter().copied().skip(args.offset).take(args.limit).collect();
     if args.output.json {
         let json = JsonFound {

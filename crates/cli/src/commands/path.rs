@@ -61,7 +61,7 @@ fn path_json(graph: &HeapGraph, path: &RetainingPath) -> JsonPath {
 pub fn run(args: &PathArgs, out: &mut dyn Write) -> Result<()> {
     let graph = load::analyze(&args.file)?;
     let node = resolve_node(&graph, &args.file, args.node)?;
-    let paths = shortest_paths(&graph, node, args.all.max(1));
+    let paths = heaplens_graph::timed("paths", || shortest_paths(&graph, node, args.all.max(1)));
     if args.output.json {
         let json =
             JsonPaths { node: JsonNode::of(&graph, node), paths: paths.iter().map(|p| path_json(&graph, p)).collect() };

@@ -102,8 +102,8 @@ pub fn run(args: &RetainersArgs, out: &mut dyn Write) -> Result<()> {
     let graph = load::analyze(&args.file)?;
     let node = resolve_node(&graph, &args.file, args.node)?;
     let ignored = args.ignore.iter().map(|&id| resolve_node(&graph, &args.file, id)).collect::<Result<Vec<_>>>()?;
-    let view = RetainerView::new(&graph, &ignored);
-    let tree = view.tree(node, args.depth.max(1), args.width.max(1));
+    let view = heaplens_graph::timed("retainer view", || RetainerView::new(&graph, &ignored));
+    let tree = heaplens_graph::timed("retainer tree", || view.tree(node, args.depth.max(1), args.width.max(1)));
     if args.output.json {
         let json = JsonRetainers {
             node: JsonNode::of(&graph, node),

@@ -80,7 +80,9 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write) -> Result<()> {
     let graph = load::analyze(&args.file)?;
     let node = resolve_node(&graph, &args.file, args.node)?;
     let s = &graph.snapshot;
-    let source = graph.location_of(node).map(|l| Scripts::build(&graph).resolve(&graph, l));
+    let source = heaplens_graph::timed("source location", || {
+        graph.location_of(node).map(|l| Scripts::build(&graph).resolve(&graph, l))
+    });
     let stack = allocation_stack(&graph, node);
     let mut edges = containment(&graph, node);
     let edge_count = edges.len();

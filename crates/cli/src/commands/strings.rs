@@ -34,7 +34,7 @@ struct JsonGroup {
 
 pub fn run(args: &StringsArgs, out: &mut dyn Write) -> Result<()> {
     let graph = load::analyze(&args.file)?;
-    let groups = duplicate_strings(&graph);
+    let groups = heaplens_graph::timed("duplicate strings", || duplicate_strings(&graph));
     let shown = args.top.unwrap_or(if args.output.json { usize::MAX } else { 25 });
     if args.output.json {
         let json = JsonStrings {
