@@ -108,8 +108,11 @@ pub fn duplicate_strings(g: &HeapGraph) -> Vec<DuplicateString> {
             if s.nodes.self_size[node as usize] == 0 || is_flat_cons_string(g, node) {
                 return None;
             }
-            let text =
-                if kind == nk.cons_string { Cow::Owned(g.display_name(node)) } else { s.strings.get(s.nodes.name[node as usize]) };
+            let text = if kind == nk.cons_string {
+                Cow::Owned(g.display_name(node))
+            } else {
+                s.strings.get(s.nodes.name[node as usize])
+            };
             Some((node, text))
         })
         .collect();
@@ -174,9 +177,9 @@ fn is_flat_cons_string(g: &HeapGraph, node: u32) -> bool {
 /// `names` are the string indexes of "truncated".
 fn is_truncated_string(g: &HeapGraph, node: u32, names: &[u32]) -> bool {
     let s = &g.snapshot;
-    let flag = s.edge_range(node).find(|&e| {
-        u16::from(s.edges.kind[e]) == g.edge_kinds.internal && names.contains(&s.edges.name_or_index[e])
-    });
+    let flag = s
+        .edge_range(node)
+        .find(|&e| u16::from(s.edges.kind[e]) == g.edge_kinds.internal && names.contains(&s.edges.name_or_index[e]));
     flag.map(|e| s.edges.to_node[e]).is_some_and(|flag| {
         let s = &g.snapshot;
         u16::from(s.nodes.kind[flag as usize]) == g.node_kinds.number

@@ -3,13 +3,12 @@
 use std::io::Write;
 
 use anyhow::Result;
-use heaplens_graph::HeapGraph;
 use serde::Serialize;
 
-use super::{node_title, print_json, resolve_node, JsonNode};
+use super::{node_table, print_json, resolve_node, JsonNode};
 use crate::args::DominatorsArgs;
 use crate::load;
-use crate::table::{self, Align, Table};
+use crate::table;
 
 #[derive(Serialize)]
 struct JsonChain {
@@ -24,25 +23,6 @@ struct JsonChain {
 struct JsonLargest {
     total_size: u64,
     nodes: Vec<JsonNode>,
-}
-
-fn node_table(graph: &HeapGraph, nodes: &[u32], out: &mut dyn Write) -> Result<()> {
-    let mut t = Table::new(&[
-        ("Retained", Align::Right),
-        ("Self", Align::Right),
-        ("Distance", Align::Right),
-        ("Node", Align::Left),
-    ]);
-    for &n in nodes {
-        t.row(vec![
-            table::bytes(graph.retained_size[n as usize]),
-            table::bytes(u64::from(graph.snapshot.nodes.self_size[n as usize])),
-            table::distance(graph.distance[n as usize]),
-            node_title(graph, n),
-        ]);
-    }
-    t.print(out)?;
-    Ok(())
 }
 
 pub fn run(args: &DominatorsArgs, out: &mut dyn Write) -> Result<()> {
@@ -73,7 +53,7 @@ pub fn run(args: &DominatorsArgs, out: &mut dyn Write) -> Result<()> {
         };
         return print_json(out, &json);
     }
-    writeln!(out, "Dominator chain of {}, up to the root:", node_title(&graph, node))?;
+    writeln!(out, "Dominator chain of {}, up to the root:", super::node_title(&graph, node))?;
     node_table(&graph, &chain, out)?;
     writeln!(out, "\nDominates directly ({dominated_total}), largest first:")?;
     node_table(&graph, &dominated, out)?;

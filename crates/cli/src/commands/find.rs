@@ -6,10 +6,9 @@ use anyhow::Result;
 use heaplens_graph::NodeQuery;
 use serde::Serialize;
 
-use super::{node_title, print_json, regex_flag, JsonNode};
+use super::{node_table, print_json, regex_flag, JsonNode};
 use crate::args::FindArgs;
 use crate::load;
-use crate::table::{self, Align, Table};
 
 #[derive(Serialize)]
 struct JsonFound {
@@ -37,21 +36,7 @@ pub fn run(args: &FindArgs, out: &mut dyn Write) -> Result<()> {
         };
         return print_json(out, &json);
     }
-    let mut t = Table::new(&[
-        ("Retained", Align::Right),
-        ("Self", Align::Right),
-        ("Distance", Align::Right),
-        ("Node", Align::Left),
-    ]);
-    for &n in &page {
-        t.row(vec![
-            table::bytes(graph.retained_size[n as usize]),
-            table::bytes(u64::from(graph.snapshot.nodes.self_size[n as usize])),
-            table::distance(graph.distance[n as usize]),
-            node_title(&graph, n),
-        ]);
-    }
-    t.print(out)?;
+    node_table(&graph, &page, out)?;
     let end = args.offset + page.len();
     if found.is_empty() {
         writeln!(out, "no node matches")?;

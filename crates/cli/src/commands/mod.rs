@@ -11,12 +11,15 @@ pub mod stats;
 pub mod strings;
 pub mod summary;
 
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{anyhow, Result};
 use heaplens_graph::HeapGraph;
 use regex::Regex;
 use serde::Serialize;
+
+use crate::table::{self, Align, Table};
 
 /// A `--FLAG REGEX` compiled, with a one-line error that names the flag.
 pub fn regex_flag(flag: &str, pattern: Option<&str>) -> Result<Option<Regex>> {
@@ -93,9 +96,9 @@ pub fn node_title(graph: &HeapGraph, node: u32) -> String {
     let name = graph.display_name(node);
     let id = graph.snapshot.nodes.id[node as usize];
     if name.is_empty() || name == class {
-        format!("{} @{id}", crate::table::clip(&class, 60))
+        format!("{} @{id}", table::clip(&class, 60))
     } else {
-        format!("{} {:?} @{id}", crate::table::clip(&class, 40), crate::table::clip(&name, 50))
+        format!("{} {:?} @{id}", table::clip(&class, 40), table::clip(&name, 50))
     }
 }
 
@@ -114,8 +117,28 @@ impl From<heaplens_snapshot::Location> for JsonLocation {
 }
 
 /// Writes `value` as one line of JSON to stdout.
-pub fn print_json(out: &mut dyn std::io::Write, value: &impl Serialize) -> Result<()> {
+pub fn print_json(out: &mut dyn Write, value: &impl Serialize) -> Result<()> {
     serde_json::to_writer(&mut *out, value)?;
     writeln!(out)?;
+    Ok(())
+}
+
+/// Nodes as a table: retained, self, distance and the node.
+pub fn node_table(graph: &HeapGraph, nodes: &[u32], out: &mut dyn Write) -> Result<()> {
+    let mut t = Table::new(&[
+        ("Retained", Align::Right),
+        ("Self", Align::Right),
+        ("Distance", Align::Right),
+        ("Node", Align::Left),
+    ]);
+    for &n in nodes {
+        t.row(vec![
+            table::bytes(graph.retained_size[n as usize]),
+            table::bytes(u64::from(graph.snapshot.nodes.self_size[n as usize])),
+            table::distance(graph.distance[n as usize]),
+            node_title(graph, n),
+        ]);
+    }
+    t.print(out)?;
     Ok(())
 }
