@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "heaplens",
     version,
     about,
-    after_help = "EXAMPLES:\n  heaplens summary app.heapsnapshot --top 20\n  heaplens diff before.heapsnapshot after.heapsnapshot.gz --json\n  heaplens nodes app.heapsnapshot --jsonl > nodes.jsonl\n  heaplens find app.heapsnapshot --class QuoteResponse\n  heaplens path app.heapsnapshot @12345 --all 3\n  heaplens retainers app.heapsnapshot @12345 --ignore @678\n\nExit codes: 0 done, 1 a finding a gate asked about, 2 an error."
+    after_help = "EXAMPLES:\n  heaplens summary app.heapsnapshot --top 20\n  heaplens diff before.heapsnapshot after.heapsnapshot.gz --json\n  heaplens nodes app.heapsnapshot --jsonl > nodes.jsonl\n  heaplens find app.heapsnapshot --class QuoteResponse\n  heaplens path app.heapsnapshot @12345 --all 3\n  heaplens retainers app.heapsnapshot @12345 --ignore @678\n  node --trace-gc app.js | heaplens gc - --chart gc.svg\n\nExit codes: 0 done, 1 a finding a gate asked about, 2 an error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -39,6 +39,9 @@ pub enum Command {
     Find(FindArgs),
     /// Duplicated strings: the same text held more than once.
     Strings(StringsArgs),
+    /// Reads `node --trace-gc` logs: collections, pauses, and whether the heap that survives
+    /// major GCs keeps growing.
+    Gc(GcArgs),
 }
 
 /// A node id as DevTools writes it (`@12345`; the `@` is optional).
@@ -240,6 +243,25 @@ pub struct StringsArgs {
     /// Show only the first N groups (tables show 25 by default, JSON all).
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Log files of `node --trace-gc` or `--trace-gc-nvp` (`-` reads stdin, live:
+    /// `node --trace-gc app.js | heaplens gc -`).
+    #[arg(required = true)]
+    pub logs: Vec<PathBuf>,
+    /// Write a chart of the heap before and after each collection (SVG).
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
+    /// Do not pass the program's own output (read from stdin) through to stdout.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Exit with 1 when the heap that survives major GCs grows in some isolate.
+    #[arg(long)]
+    pub fail_on_growth: bool,
     #[command(flatten)]
     pub output: Output,
 }

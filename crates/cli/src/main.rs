@@ -14,8 +14,15 @@ use clap::Parser;
 
 use args::{Cli, Command};
 
-fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
-    match &cli.command {
+/// What a command ended with: `Finding` when a gate the user asked for (`--fail-on-...`) trips.
+pub enum Outcome {
+    Done,
+    Finding,
+}
+
+fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let done = match &cli.command {
+        Command::Gc(a) => return commands::gc::run(a, out),
         Command::Summary(a) => commands::summary::run(a, out),
         Command::Stats(a) => commands::stats::run(a, out),
         Command::Diff(a) => commands::diff::run(a, out),
@@ -26,7 +33,8 @@ fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Show(a) => commands::show::run(a, out),
         Command::Find(a) => commands::find::run(a, out),
         Command::Strings(a) => commands::strings::run(a, out),
-    }
+    };
+    done.map(|()| Outcome::Done)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -48,9 +56,10 @@ fn main() -> ExitCode {
     };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let result = run(&cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
+    let result = run(&cli, &mut out).and_then(|outcome| out.flush().map(|()| outcome).map_err(Into::into));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Finding) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             drop(out);

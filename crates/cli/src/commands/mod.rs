@@ -3,6 +3,7 @@
 pub mod diff;
 pub mod dominators;
 pub mod find;
+pub mod gc;
 pub mod nodes;
 pub mod path;
 pub mod retainers;
