@@ -397,3 +397,21 @@ mod tests {
         assert_eq!(pieces(missing).collect::<Vec<_>>(), [Piece::Unparsed(missing)]);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text, and any cut of a real line, reads without panicking.
+        #[test]
+        fn never_panics(text in "\\PC*", cut in 0usize..300) {
+            let _ = super::pieces(&text).count();
+            let line = "[14421:0x1261c000]      577 ms: Mark-Compact 52.2 (77.4) -> 48.3 (83.4) MB, pooled: 0 MB, 10.27 / 0.00 ms  (+ 41.3 ms in 0 steps since start of marking) (average mu = 0.899, current mu = 0.897) task;";
+            let cut = cut.min(line.len());
+            let _ = super::pieces(&line[..cut]).count();
+            let glued = format!("{}{text}{}", &line[..cut], line);
+            let _ = super::pieces(&glued).count();
+        }
+    }
+}

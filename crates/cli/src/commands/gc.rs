@@ -19,7 +19,11 @@ fn read(input: &mut dyn BufRead, analyzer: &mut Analyzer, mut passthrough: Optio
         if input.read_until(b'\n', &mut line)? == 0 {
             return Ok(());
         }
-        let text = String::from_utf8_lossy(&line);
+        // Logs are nearly always valid UTF-8: check that fast, replace bad bytes only if not.
+        let text = match std::str::from_utf8(&line) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&line),
+        };
         let mut failed = Ok(());
         analyzer.feed(&text, &mut |other| {
             if let Some(out) = passthrough.as_mut() {
