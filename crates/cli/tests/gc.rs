@@ -102,7 +102,12 @@ fn running_out_of_heap_is_seen_and_the_last_gcs_are_not_counted_twice() {
         assert!(v["repeated_in_oom_block"].as_u64().unwrap() >= 1, "{node}");
         let main = &v["isolates"][0];
         assert_eq!(main["pressure"]["out_of_memory"], true);
-        assert!(main["ineffective_major"].as_u64().unwrap() >= 1, "{node}: {main}");
+        // Before giving up V8 tries memory-reducing or last-resort GCs, or its GCs free little.
+        let p = &main["pressure"];
+        let signs = p["reduce_collections"].as_u64().unwrap()
+            + p["last_resort_collections"].as_u64().unwrap()
+            + main["ineffective_major"].as_u64().unwrap();
+        assert!(signs >= 1, "{node}: {main}");
         let text = String::from_utf8(heaplens(&["gc", path.to_str().unwrap()]).stdout).unwrap();
         assert!(text.contains("ran out of heap"), "{text}");
     }
