@@ -22,7 +22,7 @@ const WARM_UP_SHARE: f64 = 0.25;
 const MAX_P_VALUE: f64 = 0.05;
 /// ... and at least this much over the window, in MB and relative to where it started.
 const MIN_GROWTH_MB: f64 = 1.0;
-const MIN_GROWTH_SHARE: f64 = 0.10;
+const MIN_GROWTH_SHARE: f64 = 0.25;
 /// Growth must be at least this many times the interquartile range of the points around the trend.
 const NOISE_FACTOR: f64 = 1.0;
 /// Without a significant trend, this many major GCs (after warm-up) make a "steady" verdict.
