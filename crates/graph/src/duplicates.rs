@@ -122,8 +122,8 @@ pub fn duplicate_strings(g: &HeapGraph) -> Vec<DuplicateString> {
         if !truncated_edge_names.is_empty() && is_truncated_string(g, node, &truncated_edge_names) {
             let next = names.len() as u32;
             let name_id = *names.entry(name).or_insert(next);
-            let length = internal_target(g, node, "length").and_then(|n| int_value(g, n));
-            let hash = internal_target(g, node, "hash").and_then(|n| int_value(g, n));
+            let length = g.internal_edge_target(node, &["length"]).and_then(|n| int_value(g, n));
+            let hash = g.internal_edge_target(node, &["hash"]).and_then(|n| int_value(g, n));
             if truncated.add((name_id, length, hash), node).1 {
                 truncated_name.push(node);
             }
@@ -152,14 +152,6 @@ pub fn duplicate_strings(g: &HeapGraph) -> Vec<DuplicateString> {
     all
 }
 
-/// The target of `node`'s first internal edge named `name`.
-fn internal_target(g: &HeapGraph, node: u32, name: &str) -> Option<u32> {
-    let s = &g.snapshot;
-    s.edge_range(node)
-        .find(|&e| u16::from(s.edges.kind[e]) == g.edge_kinds.internal && s.strings.eq(s.edges.name_or_index[e], name))
-        .map(|e| s.edges.to_node[e])
-}
-
 /// A cons string one of whose halves is empty: V8 already flattened it.
 fn is_flat_cons_string(g: &HeapGraph, node: u32) -> bool {
     let s = &g.snapshot;
@@ -181,10 +173,9 @@ fn is_truncated_string(g: &HeapGraph, node: u32, names: &[u32]) -> bool {
         .edge_range(node)
         .find(|&e| u16::from(s.edges.kind[e]) == g.edge_kinds.internal && names.contains(&s.edges.name_or_index[e]));
     flag.map(|e| s.edges.to_node[e]).is_some_and(|flag| {
-        let s = &g.snapshot;
         u16::from(s.nodes.kind[flag as usize]) == g.node_kinds.number
             && s.strings.eq(s.nodes.name[flag as usize], "bool")
-            && internal_target(g, flag, "value").is_some_and(|v| s.strings.eq(s.nodes.name[v as usize], "true"))
+            && g.internal_edge_target(flag, &["value"]).is_some_and(|v| s.strings.eq(s.nodes.name[v as usize], "true"))
     })
 }
 
@@ -196,6 +187,6 @@ fn int_value(g: &HeapGraph, node: u32) -> Option<i64> {
     {
         return None;
     }
-    let value = internal_target(g, node, "value")?;
+    let value = g.internal_edge_target(node, &["value"])?;
     crate::distances::parse_int_prefix(&s.strings.get(s.nodes.name[value as usize]))
 }

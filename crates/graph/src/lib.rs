@@ -209,12 +209,28 @@ impl HeapGraph {
         }
     }
 
+    /// The edge type's name (`property`, `element`, `internal`, ...).
+    pub fn edge_type_name(&self, edge: u32) -> &str {
+        &self.snapshot.edge_types[self.snapshot.edges.kind[edge as usize] as usize]
+    }
+
+    /// The target of `node`'s first internal edge named one of `names` (DevTools'
+    /// `findInternalEdgeTarget`).
+    pub(crate) fn internal_edge_target(&self, node: u32, names: &[&str]) -> Option<u32> {
+        let s = &self.snapshot;
+        s.edge_range(node)
+            .find(|&e| {
+                u16::from(s.edges.kind[e]) == self.edge_kinds.internal
+                    && names.iter().any(|name| s.strings.eq(s.edges.name_or_index[e], name))
+            })
+            .map(|e| s.edges.to_node[e])
+    }
+
     /// An edge as DevTools writes it: `.name` or `["a b"]` for properties, `[3]` for elements,
     /// `->name` for closure variables, `{name}` for V8's internal links, `[[name]]` for weak ones.
     pub fn edge_label(&self, edge: u32) -> String {
         let name = self.edge_name(edge);
-        let kind = self.snapshot.edge_types[self.snapshot.edges.kind[edge as usize] as usize].as_str();
-        match kind {
+        match self.edge_type_name(edge) {
             "context" => format!("->{name}"),
             "element" => format!("[{name}]"),
             "weak" => format!("[[{name}]]"),

@@ -263,12 +263,9 @@ fn node_label(g: &HeapGraph, node: u32) -> String {
 
 /// An edge as code would write it after its holder.
 fn accessor(g: &HeapGraph, edge: u32, in_context: bool) -> String {
-    let s = &g.snapshot;
     let ek = &g.edge_kinds;
-    let e = edge as usize;
-    let kind = u16::from(s.edges.kind[e]);
-    let raw = s.edges.name_or_index[e];
-    let name = if ek.has_string_name(s.edges.kind[e]) { s.strings.get(raw).into_owned() } else { raw.to_string() };
+    let kind = u16::from(g.snapshot.edges.kind[edge as usize]);
+    let name = g.edge_name(edge);
     if in_context && (kind == ek.context || (kind == ek.internal && name == "previous")) {
         // A closure variable is named by itself; an outer scope needs no words.
         return if kind == ek.context { name } else { String::new() };
@@ -288,5 +285,5 @@ fn accessor(g: &HeapGraph, edge: u32, in_context: bool) -> String {
     if kind == ek.internal && name == "table" {
         return ".table".to_owned();
     }
-    format!(" [{} {name}]", s.edge_types[kind as usize])
+    format!(" [{} {name}]", g.edge_type_name(edge))
 }

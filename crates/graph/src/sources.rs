@@ -60,8 +60,9 @@ impl Scripts {
             {
                 continue;
             }
-            let script = internal_target(g, location.node, &["shared"])
-                .and_then(|shared| internal_target(g, shared, &["script_or_debug_info", "script"]));
+            let script = g
+                .internal_edge_target(location.node, &["shared"])
+                .and_then(|shared| g.internal_edge_target(shared, &["script_or_debug_info", "script"]));
             if let Some(script) = script {
                 by_id.insert(location.script_id, script);
             }
@@ -74,25 +75,14 @@ impl Scripts {
         let script = self.by_id.get(&location.script_id).copied();
         let name = script.map(|node| {
             let s = &g.snapshot;
-            internal_target(g, node, &["name"])
+            g.internal_edge_target(node, &["name"])
                 .map_or_else(|| s.strings.get(s.nodes.name[node as usize]).into_owned(), |n| g.display_name(n))
         });
-        let source_line = script.and_then(|node| internal_target(g, node, &["source"])).and_then(|source| {
+        let source_line = script.and_then(|node| g.internal_edge_target(node, &["source"])).and_then(|source| {
             g.display_name(source).split('\n').nth(location.line as usize).map(|l| l.trim_end_matches('\r').to_owned())
         });
         SourcePosition { location, script: name.filter(|n| !n.is_empty()), source_line }
     }
-}
-
-/// The target of `node`'s first internal edge named one of `names`.
-fn internal_target(g: &HeapGraph, node: u32, names: &[&str]) -> Option<u32> {
-    let s = &g.snapshot;
-    s.edge_range(node)
-        .find(|&e| {
-            u16::from(s.edges.kind[e]) == g.edge_kinds.internal
-                && names.iter().any(|name| s.strings.eq(s.edges.name_or_index[e], name))
-        })
-        .map(|e| s.edges.to_node[e])
 }
 
 /// Where `node` was allocated, innermost frame first; empty without allocation tracking.

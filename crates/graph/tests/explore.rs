@@ -16,14 +16,9 @@ fn tree_json(g: &HeapGraph, view: &RetainerView<'_>, tree: &RetainerTree) -> Val
         .iter()
         .map(|item| {
             let r = item.retainer;
-            let e = r.edge as usize;
-            let kind = s.edges.kind[e];
-            let raw = s.edges.name_or_index[e];
-            let name =
-                if g.edge_kinds.has_string_name(kind) { s.strings.get(raw).into_owned() } else { raw.to_string() };
             let mut v = json!({
-                "edgeType": s.edge_types[kind as usize],
-                "edgeName": name,
+                "edgeType": g.edge_type_name(r.edge),
+                "edgeName": g.edge_name(r.edge),
                 "id": s.nodes.id[r.retainer as usize],
                 "name": g.display_name(r.retainer),
                 "distance": r.distance,

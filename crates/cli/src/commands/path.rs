@@ -50,7 +50,7 @@ fn path_json(graph: &HeapGraph, path: &RetainingPath) -> JsonPath {
             .iter()
             .map(|h| JsonHop {
                 from: s.nodes.id[h.from as usize],
-                edge_type: s.edge_types[s.edges.kind[h.edge as usize] as usize].clone(),
+                edge_type: graph.edge_type_name(h.edge).to_owned(),
                 edge_name: graph.edge_name(h.edge),
                 to: s.nodes.id[h.to as usize],
             })

@@ -40,14 +40,13 @@ struct JsonRetainer {
 }
 
 fn tree_json(graph: &HeapGraph, tree: &RetainerTree) -> JsonTree {
-    let s = &graph.snapshot;
     JsonTree {
         total: tree.total,
         items: tree
             .items
             .iter()
             .map(|item| JsonRetainer {
-                edge_type: s.edge_types[s.edges.kind[item.retainer.edge as usize] as usize].clone(),
+                edge_type: graph.edge_type_name(item.retainer.edge).to_owned(),
                 edge_name: graph.edge_name(item.retainer.edge),
                 node: JsonNode::of(graph, item.retainer.retainer),
                 view_distance: item.retainer.distance,

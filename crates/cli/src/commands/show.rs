@@ -103,7 +103,7 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write) -> Result<()> {
             edges: edges
                 .iter()
                 .map(|&e| JsonEdge {
-                    edge_type: s.edge_types[s.edges.kind[e as usize] as usize].clone(),
+                    edge_type: graph.edge_type_name(e).to_owned(),
                     edge_name: graph.edge_name(e),
                     node: JsonNode::of(&graph, s.edges.to_node[e as usize]),
                 })
