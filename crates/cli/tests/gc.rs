@@ -8,13 +8,21 @@ mod common;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
 use serde_json::Value;
 
 /// A small young generation and a capped old one: objects reach the old generation quickly and
-/// major GCs come often enough in a two-second run to judge a trend.
-const LEAK_FLAGS: &[&str] = &["--trace-gc", "--max-semi-space-size=1", "--max-old-space-size=64"];
+/// major GCs come often enough in a two-second run to judge a trend. `--predictable` makes V8
+/// schedule its collections the same way however busy the machine is (without it, a loaded
+/// machine saw a handful of major GCs instead of dozens).
+const LEAK_FLAGS: &[&str] = &["--trace-gc", "--predictable", "--max-semi-space-size=1", "--max-old-space-size=64"];
+const STEADY_FLAGS: &[&str] = &["--predictable", "--max-semi-space-size=1", "--max-old-space-size=24"];
+
+/// Numbers the logs of one test run, which run in parallel: two processes writing one file
+/// tear each other's lines.
+static LOGS: AtomicUsize = AtomicUsize::new(0);
 
 fn nodes() -> Vec<String> {
     match std::env::var("HEAPLENS_NODES") {
@@ -32,7 +40,8 @@ fn version(node: &str) -> String {
 fn log(node: &str, program: &str, flags: &[&str]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("heaplens-gc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{program}-{}-{}.log", version(node), flags.join("").replace(['-', '='], "")));
+    let n = LOGS.fetch_add(1, Ordering::Relaxed);
+    let path = dir.join(format!("{n}-{program}-{}-{}.log", version(node), flags.join("").replace(['-', '='], "")));
     let file = File::create(&path).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/gen/gc").join(format!("{program}.js"));
     Command::new(node)
@@ -69,7 +78,7 @@ fn a_leaking_program_is_growing() {
 fn a_steady_program_is_steady_in_both_formats() {
     for node in nodes() {
         for format in ["--trace-gc", "--trace-gc-nvp"] {
-            let path = log(&node, "steady", &[format, "--max-semi-space-size=1", "--max-old-space-size=24"]);
+            let path = log(&node, "steady", &[&[format], STEADY_FLAGS].concat());
             let v = report(&path);
             let main = &v["isolates"][0];
             assert!(main["major"].as_u64().unwrap() >= 6, "{node} {format}: too few major GCs");
@@ -96,7 +105,7 @@ fn a_worker_thread_is_its_own_isolate() {
 #[test]
 fn running_out_of_heap_is_seen_and_the_last_gcs_are_not_counted_twice() {
     for node in nodes() {
-        let path = log(&node, "oom", &["--trace-gc", "--max-old-space-size=20"]);
+        let path = log(&node, "oom", &["--trace-gc", "--predictable", "--max-old-space-size=20"]);
         let v = report(&path);
         assert_eq!(v["out_of_memory"], true, "{node}");
         assert!(v["repeated_in_oom_block"].as_u64().unwrap() >= 1, "{node}");
