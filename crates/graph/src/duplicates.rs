@@ -96,7 +96,8 @@ pub fn duplicate_strings(g: &HeapGraph) -> Vec<DuplicateString> {
     // Truncated strings group by text first (in first-seen order), then by length and hash.
     let mut names: FxHashMap<&str, u32> = FxHashMap::default();
     let mut truncated: Keys<(u32, Option<i64>, Option<i64>)> = Keys::new();
-    let mut truncated_name: Vec<u32> = Vec::new();
+    // Per truncated key id: its text's first-seen order and the text.
+    let mut truncated_keys: Vec<(u32, &str)> = Vec::new();
     // Texts first, on every core (cons strings are assembled from their parts), then grouping.
     let texts: Vec<(u32, Cow<'_, str>)> = (0..s.node_count() as u32)
         .into_par_iter()
@@ -125,29 +126,17 @@ pub fn duplicate_strings(g: &HeapGraph) -> Vec<DuplicateString> {
             let length = g.internal_edge_target(node, &["length"]).and_then(|n| int_value(g, n));
             let hash = g.internal_edge_target(node, &["hash"]).and_then(|n| int_value(g, n));
             if truncated.add((name_id, length, hash), node).1 {
-                truncated_name.push(node);
+                truncated_keys.push((name_id, name));
             }
         } else if whole.add(name, node).1 {
             whole_values.push(name);
         }
     }
-    let display = |node: u32| {
-        if u16::from(s.nodes.kind[node as usize]) == nk.cons_string {
-            g.display_name(node)
-        } else {
-            s.strings.get(s.nodes.name[node as usize]).into_owned()
-        }
-    };
     let mut all: Vec<DuplicateString> =
         whole.groups(g, false, |id| whole_values[id as usize].to_owned()).into_iter().map(|(_, group)| group).collect();
-    let name_of_key: FxHashMap<u32, u32> = truncated.ids.iter().map(|(&(name_id, _, _), &id)| (id, name_id)).collect();
-    let mut by_name: Vec<(u32, u32, DuplicateString)> = truncated
-        .groups(g, true, |id| display(truncated_name[id as usize]))
-        .into_iter()
-        .map(|(id, group)| (name_of_key[&id], id, group))
-        .collect();
-    by_name.sort_by_key(|&(name_id, id, _)| (name_id, id));
-    all.extend(by_name.into_iter().map(|(_, _, group)| group));
+    let mut by_name = truncated.groups(g, true, |id| truncated_keys[id as usize].1.to_owned());
+    by_name.sort_by_key(|&(id, _)| (truncated_keys[id as usize].0, id));
+    all.extend(by_name.into_iter().map(|(_, group)| group));
     all.sort_by_key(|group| std::cmp::Reverse(group.total_retained_size));
     all
 }
