@@ -11,18 +11,18 @@ use crate::load;
 use crate::table;
 
 #[derive(Serialize)]
-struct JsonChain {
+struct JsonChain<'g> {
     /// The node, its immediate dominator, and so on up to the root.
-    chain: Vec<JsonNode>,
+    chain: Vec<JsonNode<'g>>,
     /// The nodes it dominates directly, largest retained first.
-    dominated: Vec<JsonNode>,
+    dominated: Vec<JsonNode<'g>>,
     dominated_total: usize,
 }
 
 #[derive(Serialize)]
-struct JsonLargest {
+struct JsonLargest<'g> {
     total_size: u64,
-    nodes: Vec<JsonNode>,
+    nodes: Vec<JsonNode<'g>>,
 }
 
 pub fn run(args: &DominatorsArgs, out: &mut dyn Write) -> Result<()> {

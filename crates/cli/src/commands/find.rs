@@ -11,11 +11,11 @@ use crate::args::FindArgs;
 use crate::load;
 
 #[derive(Serialize)]
-struct JsonFound {
+struct JsonFound<'g> {
     /// Matching nodes in all.
     total: usize,
     offset: usize,
-    nodes: Vec<JsonNode>,
+    nodes: Vec<JsonNode<'g>>,
 }
 
 pub fn run(args: &FindArgs, out: &mut dyn Write) -> Result<()> {

@@ -12,6 +12,7 @@ pub mod stats;
 pub mod strings;
 pub mod summary;
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -60,13 +61,13 @@ pub fn cut(mut text: String, limit: usize) -> String {
 
 /// A node as every JSON output writes it.
 #[derive(Debug, Serialize)]
-pub struct JsonNode {
+pub struct JsonNode<'g> {
     pub id: u32,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: &'g str,
     /// DevTools' name (cut to [`NAME_LIMIT`] characters).
     pub name: String,
-    pub class: String,
+    pub class: Cow<'g, str>,
     pub self_size: u32,
     pub retained_size: u64,
     pub distance: i32,
@@ -74,15 +75,16 @@ pub struct JsonNode {
     pub dominator: u32,
 }
 
-impl JsonNode {
-    pub fn of(graph: &HeapGraph, node: u32) -> JsonNode {
+impl<'g> JsonNode<'g> {
+    /// Borrows what it can from the graph: `nodes --jsonl` writes millions of them.
+    pub fn of(graph: &'g HeapGraph, node: u32) -> JsonNode<'g> {
         let s = &graph.snapshot;
         let i = node as usize;
         JsonNode {
             id: s.nodes.id[i],
-            kind: graph.type_name(node).to_owned(),
+            kind: graph.type_name(node),
             name: cut(graph.display_name(node), NAME_LIMIT),
-            class: graph.class_name(node).into_owned(),
+            class: graph.class_name(node),
             self_size: s.nodes.self_size[i],
             retained_size: graph.retained_size[i],
             distance: graph.distance[i],

@@ -12,8 +12,8 @@ use crate::load;
 use crate::table;
 
 #[derive(Serialize)]
-struct JsonPaths {
-    node: JsonNode,
+struct JsonPaths<'g> {
+    node: JsonNode<'g>,
     paths: Vec<JsonPath>,
 }
 

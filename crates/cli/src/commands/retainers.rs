@@ -12,34 +12,34 @@ use crate::load;
 use crate::table::{self, Align, Table};
 
 #[derive(Serialize)]
-struct JsonRetainers {
-    node: JsonNode,
+struct JsonRetainers<'g> {
+    node: JsonNode<'g>,
     ignored: Vec<u32>,
-    retainers: JsonTree,
+    retainers: JsonTree<'g>,
 }
 
 #[derive(Serialize)]
-struct JsonTree {
+struct JsonTree<'g> {
     /// Retainers in all; `items` holds the first `--width`.
     total: usize,
-    items: Vec<JsonRetainer>,
+    items: Vec<JsonRetainer<'g>>,
 }
 
 #[derive(Serialize)]
-struct JsonRetainer {
+struct JsonRetainer<'g> {
     edge_type: String,
     edge_name: String,
-    node: JsonNode,
+    node: JsonNode<'g>,
     /// Distance in this view (ignored nodes not passed through); >= 200000000 when ignoring
     /// cuts the retainer off.
     view_distance: i32,
     ignored: bool,
     /// The retainer already appears further down this branch (not expanded).
     cycle: bool,
-    retainers: Option<JsonTree>,
+    retainers: Option<JsonTree<'g>>,
 }
 
-fn tree_json(graph: &HeapGraph, tree: &RetainerTree) -> JsonTree {
+fn tree_json<'g>(graph: &'g HeapGraph, tree: &RetainerTree) -> JsonTree<'g> {
     JsonTree {
         total: tree.total,
         items: tree

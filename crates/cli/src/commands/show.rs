@@ -13,14 +13,14 @@ use crate::load;
 use crate::table::{self, Align, Table};
 
 #[derive(Serialize)]
-struct JsonShow {
-    node: JsonNode,
+struct JsonShow<'g> {
+    node: JsonNode<'g>,
     retainer_count: usize,
     location: Option<JsonSource>,
     allocation_stack: Vec<JsonFrame>,
     /// Outgoing edges in all; `edges` holds the largest `--edges`.
     edge_count: usize,
-    edges: Vec<JsonEdge>,
+    edges: Vec<JsonEdge<'g>>,
 }
 
 #[derive(Serialize)]
@@ -46,10 +46,10 @@ struct JsonFrame {
 }
 
 #[derive(Serialize)]
-struct JsonEdge {
+struct JsonEdge<'g> {
     edge_type: String,
     edge_name: String,
-    node: JsonNode,
+    node: JsonNode<'g>,
 }
 
 impl From<&StackFrame> for JsonFrame {
