@@ -182,6 +182,15 @@ impl HeapGraph {
         self.retainers.get_or_init(|| timed("retainers", || Retainers::build(&self.snapshot)))
     }
 
+    /// How many edges point at `node`: from the retainers index when it is built, otherwise by
+    /// one pass over the edges (far cheaper than building the index for one answer).
+    pub fn retainer_count(&self, node: u32) -> usize {
+        match self.retainers.get() {
+            Some(index) => index.of(node).len(),
+            None => self.snapshot.edges.to_node.iter().filter(|&&to| to == node).count(),
+        }
+    }
+
     /// Nodes whose immediate dominator is `node`.
     pub fn dominated(&self, node: u32) -> &[u32] {
         let v = node as usize;

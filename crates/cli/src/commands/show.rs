@@ -87,7 +87,7 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write) -> Result<()> {
     let mut edges = containment(&graph, node);
     let edge_count = edges.len();
     edges.truncate(args.edges);
-    let retainer_count = graph.retainers().of(node).len();
+    let retainer_count = graph.retainer_count(node);
     if args.output.json {
         let json = JsonShow {
             node: JsonNode::of(&graph, node),
