@@ -3,7 +3,7 @@
 //! person reads code (`global.server` → `Server._events.request` → `(closure handleRequest)
 //! context` → `responseCache` → `Map.table` → `QuoteResponse @12345`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::distances::{NO_DISTANCE, SYSTEM_DISTANCE};
 use crate::retainers::edge_source;
@@ -38,10 +38,10 @@ pub fn shortest_paths(g: &HeapGraph, target: u32, limit: usize) -> Vec<Retaining
     if g.distance[target as usize] == NO_DISTANCE || limit == 0 {
         return Vec::new();
     }
-    let best = best_costs(g, target);
+    let closer = closer_retainers_by_cost(g, target);
     let mut paths = Vec::new();
-    let mut chain: Vec<Hop> = Vec::new();
-    collect_paths(g, &best, target, &mut chain, &mut paths, limit);
+    let mut chain: Vec<(Hop, u32)> = Vec::new();
+    collect_paths(&closer, target, &mut chain, &mut paths, limit);
     paths
 }
 
@@ -65,67 +65,63 @@ fn closer_retainers(g: &HeapGraph, node: u32) -> Vec<(Hop, u32)> {
         .collect()
 }
 
-/// Cheapest cost from a root to every node on some shortest path to `target`.
-fn best_costs(g: &HeapGraph, target: u32) -> HashMap<u32, u32> {
+/// For every node on some shortest path to `target` (roots left out): its closer retainers,
+/// those that lead to the cheapest path from a root first.
+fn closer_retainers_by_cost(g: &HeapGraph, target: u32) -> HashMap<u32, Vec<(Hop, u32)>> {
     // Walk the shortest-path graph backwards layer by layer, then settle costs root side first.
     let mut layers: Vec<Vec<u32>> = vec![vec![target]];
-    let mut seen: HashMap<u32, u32> = HashMap::from([(target, u32::MAX)]);
+    let mut seen: HashSet<u32> = HashSet::from([target]);
+    let mut closer: HashMap<u32, Vec<(Hop, u32)>> = HashMap::new();
     loop {
         let mut next = Vec::new();
         for &node in layers.last().expect("a layer") {
             if is_start(g, node) {
                 continue;
             }
-            for (hop, _) in closer_retainers(g, node) {
-                if seen.insert(hop.from, u32::MAX).is_none() {
-                    next.push(hop.from);
-                }
-            }
+            let options = closer_retainers(g, node);
+            next.extend(options.iter().map(|(hop, _)| hop.from).filter(|&from| seen.insert(from)));
+            closer.insert(node, options);
         }
         if next.is_empty() {
             break;
         }
         layers.push(next);
     }
+    let mut best: HashMap<u32, u32> = HashMap::with_capacity(seen.len());
     for layer in layers.iter().rev() {
         for &node in layer {
-            let cost = if is_start(g, node) {
-                0
-            } else {
-                closer_retainers(g, node)
-                    .iter()
-                    .map(|&(hop, c)| seen[&hop.from].saturating_add(c))
-                    .min()
-                    .unwrap_or(u32::MAX)
+            let cost = match closer.get_mut(&node) {
+                None => 0,
+                Some(options) => {
+                    options.sort_by_key(|&(hop, c)| best[&hop.from].saturating_add(c));
+                    options.first().map_or(u32::MAX, |&(hop, c)| best[&hop.from].saturating_add(c))
+                }
             };
-            seen.insert(node, cost);
+            best.insert(node, cost);
         }
     }
-    seen
+    closer
 }
 
 fn collect_paths(
-    g: &HeapGraph,
-    best: &HashMap<u32, u32>,
+    closer: &HashMap<u32, Vec<(Hop, u32)>>,
     node: u32,
-    chain: &mut Vec<Hop>,
+    chain: &mut Vec<(Hop, u32)>,
     paths: &mut Vec<RetainingPath>,
     limit: usize,
 ) {
-    if is_start(g, node) {
-        let hops: Vec<Hop> = chain.iter().rev().copied().collect();
-        let cost = hops.iter().map(|h| hop_cost(g, h.from, h.edge)).sum();
+    let Some(options) = closer.get(&node) else {
+        let hops: Vec<Hop> = chain.iter().rev().map(|&(hop, _)| hop).collect();
+        let cost = chain.iter().map(|&(_, c)| c).sum();
         paths.push(RetainingPath { start: node, hops, cost });
         return;
-    }
-    let mut options = closer_retainers(g, node);
-    options.sort_by_key(|&(hop, c)| best[&hop.from].saturating_add(c));
-    for (hop, _) in options {
+    };
+    for &option in options {
         if paths.len() >= limit {
             return;
         }
-        chain.push(hop);
-        collect_paths(g, best, hop.from, chain, paths, limit);
+        chain.push(option);
+        collect_paths(closer, option.0.from, chain, paths, limit);
         chain.pop();
     }
 }
