@@ -178,6 +178,14 @@ impl<'a> Iterator for Pieces<'a> {
     }
 }
 
+/// Who collected and when: the `[pid:0xisolate]  T ms: ` prefix every line starts with.
+#[derive(Debug, Clone, Copy)]
+struct Stamp {
+    pid: u32,
+    isolate: u64,
+    time_ms: f64,
+}
+
 /// Reads one piece that starts with `[pid:0xisolate]` (anything else is [`Piece::Other`]).
 fn parse_piece(text: &str) -> Piece<'_> {
     let Some(prefix) = prefix_len(text, 0) else { return Piece::Other(text) };
@@ -191,14 +199,10 @@ fn parse_piece(text: &str) -> Piece<'_> {
         return Piece::Other(text);
     }
     let body = c.rest();
-    let event = if body.contains('=') && body.starts_with("pause=") { parse_nvp(body) } else { parse_classic(&mut c) };
+    let stamp = Stamp { pid: pid as u32, isolate, time_ms };
+    let event = if body.starts_with("pause=") { parse_nvp(stamp, body) } else { parse_classic(stamp, &mut c) };
     match event {
-        Some(mut e) => {
-            e.pid = pid as u32;
-            e.isolate = isolate;
-            e.time_ms = time_ms;
-            Piece::Gc(e)
-        }
+        Some(e) => Piece::Gc(e),
         // `[pid:0x..] 12 ms: ` lines V8 writes for other tracing flags are not collections.
         None if looks_like_gc(body) => Piece::Unparsed(text),
         None => Piece::Other(text),
@@ -217,7 +221,7 @@ const COLLECTORS: [(&str, &str, GcKind); 5] = [
     ("Mark-sweep", "Mark-sweep", GcKind::Major),
 ];
 
-fn parse_classic(c: &mut Cursor<'_>) -> Option<GcEvent> {
+fn parse_classic(stamp: Stamp, c: &mut Cursor<'_>) -> Option<GcEvent> {
     let &(_, name, kind) = COLLECTORS.iter().find(|(text, _, _)| c.rest().starts_with(text))?;
     c.at += name.len();
     // Suffixes such as ` (reduce)` (a memory-reducing GC) or ` (interleaved)` (Node 22+).
@@ -248,9 +252,9 @@ fn parse_classic(c: &mut Cursor<'_>) -> Option<GcEvent> {
     let current_mu = c.until("current mu = ").and_then(|_| c.number());
     let reason = current_mu.and_then(|_| c.eat(") ")).map(|()| c.rest().trim().trim_end_matches(';').trim().to_owned());
     Some(GcEvent {
-        pid: 0,
-        isolate: 0,
-        time_ms: 0.0,
+        pid: stamp.pid,
+        isolate: stamp.isolate,
+        time_ms: stamp.time_ms,
         name,
         kind,
         reduce,
@@ -264,7 +268,7 @@ fn parse_classic(c: &mut Cursor<'_>) -> Option<GcEvent> {
 }
 
 /// `--trace-gc-nvp`: `pause=1.2 mutator=18.9 gc=s reduce_memory=0 ... total_size_before=... `.
-fn parse_nvp(body: &str) -> Option<GcEvent> {
+fn parse_nvp(stamp: Stamp, body: &str) -> Option<GcEvent> {
     let mut pause = None;
     let mut code = None;
     let mut reduce = false;
@@ -292,9 +296,9 @@ fn parse_nvp(body: &str) -> Option<GcEvent> {
     };
     const MB: f64 = 1024.0 * 1024.0;
     Some(GcEvent {
-        pid: 0,
-        isolate: 0,
-        time_ms: 0.0,
+        pid: stamp.pid,
+        isolate: stamp.isolate,
+        time_ms: stamp.time_ms,
         name,
         kind,
         reduce,
