@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "heaplens",
     version,
     about,
-    after_help = "EXAMPLES:\n  heaplens summary app.heapsnapshot --top 20\n  heaplens diff before.heapsnapshot after.heapsnapshot.gz --json\n  heaplens nodes app.heapsnapshot --jsonl > nodes.jsonl\n  heaplens find app.heapsnapshot --class QuoteResponse\n  heaplens path app.heapsnapshot @12345 --all 3\n  heaplens retainers app.heapsnapshot @12345 --ignore @678\n  node --trace-gc app.js | heaplens gc - --chart gc.svg\n\nExit codes: 0 done, 1 a finding a gate asked about, 2 an error."
+    after_help = "EXAMPLES:\n  heaplens leaks baseline.heapsnapshot target.heapsnapshot final.heapsnapshot\n  heaplens leaks snapshots/ --json --fail-on-leak\n  heaplens summary app.heapsnapshot --top 20\n  heaplens diff before.heapsnapshot after.heapsnapshot.gz --json\n  heaplens nodes app.heapsnapshot --jsonl > nodes.jsonl\n  heaplens find app.heapsnapshot --class QuoteResponse\n  heaplens path app.heapsnapshot @12345 --all 3\n  heaplens retainers app.heapsnapshot @12345 --ignore @678\n  node --trace-gc app.js | heaplens gc - --chart gc.svg\n\nExit codes: 0 done, 1 a finding a gate asked about, 2 an error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -19,6 +19,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Finds leaks in snapshots of one process taken over time: what grows, who holds it, why.
+    Leaks(LeaksArgs),
     /// The Summary view: objects grouped by class, largest retained size first.
     Summary(SummaryArgs),
     /// The Statistics view: code, strings, arrays, typed arrays, system and native memory.
@@ -262,6 +264,26 @@ pub struct GcArgs {
     /// Exit with 1 when the heap that survives major GCs grows in some isolate.
     #[arg(long)]
     pub fail_on_growth: bool,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct LeaksArgs {
+    /// Snapshots of one process in time order (baseline, target, final, more), or one folder
+    /// of them (ordered by Node's `Heap.<date>.<time>.<pid>.<tid>.<seq>` names, else by time).
+    #[arg(required = true, value_name = "SNAPSHOTS")]
+    pub files: Vec<PathBuf>,
+    /// Least growth that counts as a leak, per interval, still alive in the last snapshot
+    /// (`32KiB`, `1MB`, ...).
+    #[arg(long, value_name = "BYTES", default_value = "32KiB", value_parser = parse_bytes)]
+    pub min_growth: u64,
+    /// Exit with 1 when a leak is found.
+    #[arg(long)]
+    pub fail_on_leak: bool,
+    /// How many groups that grew but are not leaks to show besides the leaks.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub suspects: usize,
     #[command(flatten)]
     pub output: Output,
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 use heaplens_graph::HeapGraph;
-use heaplens_snapshot::{Input, Snapshot};
+use heaplens_snapshot::{Input, NodeIds, Snapshot, SnapshotError};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Files smaller than this load without a progress bar.
@@ -14,7 +14,16 @@ const PROGRESS_THRESHOLD: u64 = 32 << 20;
 
 /// Reads a snapshot, showing progress on stderr when it is a terminal and the file is big.
 pub fn read(path: &Path) -> Result<Snapshot> {
-    let fail = |e: heaplens_snapshot::SnapshotError| anyhow!("{}: {e}", path.display());
+    read_with(path, Input::read)
+}
+
+/// Reads only a snapshot's node ids (checking the whole file), with the same progress display.
+pub fn read_node_ids(path: &Path) -> Result<NodeIds> {
+    read_with(path, Input::read_node_ids)
+}
+
+fn read_with<T: Send>(path: &Path, read: impl FnOnce(Input) -> Result<T, SnapshotError> + Send) -> Result<T> {
+    let fail = |e: SnapshotError| anyhow!("{}: {e}", path.display());
     let input = Input::open(path).map_err(fail)?;
     let progress = input.progress();
     let bar = match progress.total {
@@ -40,7 +49,7 @@ pub fn read(path: &Path) -> Result<Snapshot> {
                 }
             });
         }
-        let result = input.read();
+        let result = read(input);
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         result
     });

@@ -23,6 +23,7 @@ pub enum Outcome {
 fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let done = match &cli.command {
         Command::Gc(a) => return commands::gc::run(a, out),
+        Command::Leaks(a) => return commands::leaks::run(a, out),
         Command::Summary(a) => commands::summary::run(a, out),
         Command::Stats(a) => commands::stats::run(a, out),
         Command::Diff(a) => commands::diff::run(a, out),

@@ -11,15 +11,15 @@ pub enum Align {
 
 /// A table built row by row and printed with aligned columns.
 pub struct Table {
-    header: Vec<&'static str>,
+    header: Vec<String>,
     align: Vec<Align>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    pub fn new(columns: &[(&'static str, Align)]) -> Table {
+    pub fn new(columns: &[(&str, Align)]) -> Table {
         Table {
-            header: columns.iter().map(|c| c.0).collect(),
+            header: columns.iter().map(|c| c.0.to_owned()).collect(),
             align: columns.iter().map(|c| c.1).collect(),
             rows: Vec::new(),
         }

@@ -46,7 +46,7 @@ pub use dom_state::{ATTACHED, DETACHED, UNKNOWN};
 pub use dominators::{dominators, Dominators, FlowGraph};
 pub use duplicates::{duplicate_strings, DuplicateString};
 pub use kinds::{BitSet, EdgeKinds, NodeKinds};
-pub use paths::{describe, is_system_path, shortest_paths, Hop, RetainingPath};
+pub use paths::{code_expression, describe, is_system_path, quick_path, shortest_paths, Hop, RetainingPath};
 pub use query::NodeQuery;
 pub use retainers::{
     edge_source, RetainerEdge, RetainerTree, RetainerTreeItem, RetainerView, Retainers, UNREACHABLE_DISTANCE,

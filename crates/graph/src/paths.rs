@@ -45,6 +45,27 @@ pub fn shortest_paths(g: &HeapGraph, target: u32, limit: usize) -> Vec<Retaining
     paths
 }
 
+/// One shortest retaining path of `target`, found greedily: at each step the cheapest closer
+/// retainer. Costs O(distance) retainer scans, so it suits many nodes where
+/// [`shortest_paths`] (the least internal path overall) suits one. `None` when no root
+/// reaches the node.
+pub fn quick_path(g: &HeapGraph, target: u32) -> Option<RetainingPath> {
+    if g.distance[target as usize] == NO_DISTANCE {
+        return None;
+    }
+    let mut hops = Vec::new();
+    let mut cost = 0;
+    let mut node = target;
+    while !is_start(g, node) {
+        let (hop, c) = closer_retainers(g, node).into_iter().min_by_key(|&(_, c)| c)?;
+        hops.push(hop);
+        cost += c;
+        node = hop.from;
+    }
+    hops.reverse();
+    Some(RetainingPath { start: node, hops, cost })
+}
+
 /// Whether a path may stop at `node`: a user root, or the root itself.
 fn is_start(g: &HeapGraph, node: u32) -> bool {
     node == g.snapshot.root || g.distance[node as usize] == 1
@@ -187,10 +208,78 @@ pub fn describe(g: &HeapGraph, path: &RetainingPath) -> Vec<String> {
         previous_edge = Some(hop.edge);
     }
     steps.push(current);
+    steps.retain(|step| !step.is_empty());
+    let mut steps = collapse_repeats(steps);
     let target = path.hops.last().map_or(path.start, |h| h.to);
     steps.push(format!("{} @{}", g.class_name(target), s.nodes.id[target as usize]));
-    steps.retain(|step| !step.is_empty());
     steps
+}
+
+/// Runs of the same steps (a linked list's `Timeout._idleNext`, a chain of closures) written
+/// once with how many times they repeat: `Timeout._idleNext ×342`,
+/// `(Config.describe → (anonymous closure) context → previous) ×40`.
+fn collapse_repeats(steps: Vec<String>) -> Vec<String> {
+    const LONGEST_PERIOD: usize = 4;
+    let mut out: Vec<String> = Vec::with_capacity(steps.len());
+    let mut i = 0;
+    while i < steps.len() {
+        let best = (1..=LONGEST_PERIOD)
+            .map(|period| {
+                let unit = &steps[i..(i + period).min(steps.len())];
+                let repeats = steps[i..].chunks_exact(period).take_while(|chunk| *chunk == unit).count();
+                (period, repeats)
+            })
+            .filter(|&(_, repeats)| repeats >= 2)
+            .max_by_key(|&(period, repeats)| (period * repeats, std::cmp::Reverse(period)));
+        match best {
+            Some((period, repeats)) => {
+                let unit = steps[i..i + period].join(" → ");
+                out.push(if period == 1 { format!("{unit} ×{repeats}") } else { format!("({unit}) ×{repeats}") });
+                i += period * repeats;
+            }
+            None => {
+                out.push(steps[i].clone());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// How code names the node a path leads to: the variable (a closure's context variable or a
+/// property of the global object) and the properties and elements after it, like
+/// `flagStore._events.update` or `timerListMap[45000]`. Collections' hash tables are left
+/// out; V8's internal links end the expression at their holder's class.
+pub fn code_expression(g: &HeapGraph, path: &RetainingPath) -> String {
+    const LONGEST: usize = 8;
+    let s = &g.snapshot;
+    let ek = &g.edge_kinds;
+    let mut accessors: Vec<String> = Vec::new();
+    let mut base = node_label(g, path.start);
+    for hop in path.hops.iter().rev() {
+        let kind = u16::from(s.edges.kind[hop.edge as usize]);
+        let name = g.edge_name(hop.edge);
+        let holder_name = s.nodes.name[hop.from as usize];
+        if kind == ek.internal && name == "table" {
+            continue;
+        }
+        if s.strings.eq(holder_name, "system / Context") && kind == ek.context {
+            base = name;
+            break;
+        }
+        if g.class_name(hop.from) == "global" || s.strings.eq(holder_name, "global") {
+            base = format!("global{}", accessor(g, hop.edge, false));
+            break;
+        }
+        if (kind != ek.property && kind != ek.element && kind != ek.shortcut) || accessors.len() == LONGEST {
+            base = node_label(g, hop.to);
+            break;
+        }
+        accessors.push(accessor(g, hop.edge, false));
+        base = node_label(g, hop.from);
+    }
+    accessors.reverse();
+    base + &accessors.concat()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -147,4 +147,9 @@ impl Input {
     pub fn read(self) -> Result<Snapshot> {
         crate::load::read_json(Prefetch::new(self.reader))
     }
+
+    /// Reads only the node ids (see [`crate::read_node_ids`]).
+    pub fn read_node_ids(self) -> Result<crate::NodeIds> {
+        crate::load::read_ids_json(Prefetch::new(self.reader))
+    }
 }

@@ -25,7 +25,7 @@ mod strings;
 
 pub use error::{ErrorKind, Result, SnapshotError};
 pub use input::{Input, Progress};
-pub use model::{Edges, Location, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
+pub use model::{Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
 pub use strings::{decode_json_string, StringTable};
 
 use std::path::Path;
@@ -33,6 +33,12 @@ use std::path::Path;
 /// Reads the snapshot at `path` (`-` for standard input; gzip is detected).
 pub fn read_path(path: &Path) -> Result<Snapshot> {
     Input::open(path)?.read()
+}
+
+/// Reads only the node ids of the snapshot at `path` (`-` for standard input; gzip is
+/// detected), still checking the whole file.
+pub fn read_node_ids(path: &Path) -> Result<NodeIds> {
+    Input::open(path)?.read_node_ids()
 }
 
 /// Reads a snapshot from bytes in memory (gzip is detected), on the calling thread.

@@ -5,12 +5,30 @@ use std::io::Read;
 
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
-use crate::model::{Edges, Location, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
+use crate::model::{Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
 use crate::scanner::Scanner;
 use crate::strings::StringTable;
 
 /// Reads a whole snapshot from an uncompressed JSON stream.
 pub(crate) fn read_json<R: Read>(src: R) -> Result<Snapshot> {
+    walk(src, Parts::All)?.finish()
+}
+
+/// Reads only the node ids of a snapshot; the rest of the file is still checked for syntax and
+/// counts, so a truncated or corrupt file fails here as it would in [`read_json`].
+pub(crate) fn read_ids_json<R: Read>(src: R) -> Result<NodeIds> {
+    walk(src, Parts::NodeIds)?.finish_ids()
+}
+
+/// What a read keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parts {
+    All,
+    NodeIds,
+}
+
+/// Walks the top level of the file, filling a [`Builder`] with the sections `parts` asks for.
+fn walk<R: Read>(src: R, parts: Parts) -> Result<Builder> {
     let mut s = Scanner::new(src);
     match s.peek_token()? {
         None => return Err(SnapshotError::new(ErrorKind::Empty)),
@@ -43,7 +61,7 @@ pub(crate) fn read_json<R: Read>(src: R) -> Result<Snapshot> {
                 let mut raw = Vec::new();
                 s.skip_value(Some(&mut raw), "the snapshot header")?;
                 let header = RawHeader::parse(&raw).map_err(|e| e.or_at(key_offset))?;
-                builder = Some(Builder::new(header).map_err(|e| e.or_at(key_offset))?);
+                builder = Some(Builder::new(header, parts).map_err(|e| e.or_at(key_offset))?);
             }
             (b"snapshot", Some(_)) => return Err(duplicate(&s, "snapshot")),
             (_, Some(b)) => b.read_section(&mut s, &key, key_offset)?,
@@ -59,7 +77,7 @@ pub(crate) fn read_json<R: Read>(src: R) -> Result<Snapshot> {
             crate::scanner::describe(b)
         ))));
     }
-    builder.expect("checked above").finish()
+    Ok(builder.expect("checked above"))
 }
 
 fn duplicate<R: Read>(s: &Scanner<R>, key: &str) -> SnapshotError {
@@ -134,6 +152,7 @@ impl Records {
 }
 
 struct Builder {
+    parts: Parts,
     header: RawHeader,
     node_layout: NodeLayout,
     edge_layout: EdgeLayout,
@@ -156,7 +175,7 @@ fn reserve<T>(v: &mut Vec<T>, n: usize, what: &str) -> Result<()> {
 }
 
 impl Builder {
-    fn new(header: RawHeader) -> Result<Builder> {
+    fn new(header: RawHeader, parts: Parts) -> Result<Builder> {
         let node_layout = header.node_layout()?;
         let edge_layout = header.edge_layout()?;
         let node_types = type_names(&header.meta.node_types, node_layout.kind, "node_types")?;
@@ -176,6 +195,7 @@ impl Builder {
             return Err(SnapshotError::new(ErrorKind::Header("node_count is 0: a snapshot has a root node".into())));
         }
         Ok(Builder {
+            parts,
             header,
             node_layout,
             edge_layout,
@@ -194,6 +214,9 @@ impl Builder {
     }
 
     fn read_section<R: Read>(&mut self, s: &mut Scanner<R>, key: &[u8], key_offset: u64) -> Result<()> {
+        if self.parts == Parts::NodeIds {
+            return self.check_section(s, key);
+        }
         match key {
             b"nodes" if self.nodes.is_none() => self.nodes = Some(self.read_nodes(s)?),
             b"edges" if self.edges.is_none() => self.edges = Some(self.read_edges(s)?),
@@ -228,6 +251,29 @@ impl Builder {
             _ => s.skip_value(None, "an unknown top-level field")?,
         }
         Ok(())
+    }
+
+    /// For an ids-only read: nodes are kept, edges counted, everything else skipped.
+    fn check_section<R: Read>(&mut self, s: &mut Scanner<R>, key: &[u8]) -> Result<()> {
+        match key {
+            b"nodes" if self.nodes.is_none() => self.nodes = Some(self.read_nodes(s)?),
+            b"edges" if self.edges.is_none() => {
+                let mut records = Records::new(self.edge_layout.count, self.edge_count, "edges", "edge_count");
+                s.read_uint_array("the edges array", &mut |batch| records.feed(batch, &mut |_| Ok(())))?;
+                records.finish()?;
+                self.edges = Some(Edges::default());
+            }
+            b"nodes" | b"edges" => return Err(duplicate(s, &String::from_utf8_lossy(key))),
+            _ => s.skip_value(None, "a top-level field")?,
+        }
+        Ok(())
+    }
+
+    fn finish_ids(self) -> Result<NodeIds> {
+        let missing = |what: &str| SnapshotError::inconsistent(format!("the \"{what}\" array is missing"));
+        let nodes = self.nodes.ok_or_else(|| missing("nodes"))?;
+        self.edges.ok_or_else(|| missing("edges"))?;
+        Ok(NodeIds::new(nodes.id, nodes.self_size.iter().map(|&s| u64::from(s)).sum()))
     }
 
     fn is_read(&self, key: &[u8]) -> bool {

@@ -158,3 +158,41 @@ impl Snapshot {
         self.nodes.trace_node_id.get(node as usize).copied().unwrap_or(0)
     }
 }
+
+/// The node ids of a snapshot and its total size: all a leak search needs of the snapshots
+/// before the last one, to tell which objects of a later snapshot were already there.
+#[derive(Debug, Clone, Default)]
+pub struct NodeIds {
+    ids: Vec<u32>,
+    /// Sum of the nodes' self sizes as written by V8 (before DevTools' ownership transfer).
+    pub total_self_size: u64,
+    /// Number of nodes.
+    pub node_count: usize,
+}
+
+impl NodeIds {
+    /// Indexes `ids` (any order, as the file gives them).
+    pub fn new(mut ids: Vec<u32>, total_self_size: u64) -> NodeIds {
+        let node_count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        NodeIds { ids, total_self_size, node_count }
+    }
+
+    /// Whether the snapshot has a node with V8 id `id`.
+    pub fn contains(&self, id: u32) -> bool {
+        self.ids.binary_search(&id).is_ok()
+    }
+
+    /// The largest node id, 0 for an empty set.
+    pub fn max_id(&self) -> u32 {
+        self.ids.last().copied().unwrap_or(0)
+    }
+
+    /// The largest odd id: V8 numbers JavaScript objects with odd ids in allocation order, so
+    /// this grows from one snapshot of a process to the next (native objects' even ids come
+    /// from addresses and do not).
+    pub fn max_js_id(&self) -> u32 {
+        self.ids.iter().rev().copied().find(|id| id % 2 == 1).unwrap_or(0)
+    }
+}

@@ -4,6 +4,7 @@ pub mod diff;
 pub mod dominators;
 pub mod find;
 pub mod gc;
+pub mod leaks;
 pub mod nodes;
 pub mod path;
 pub mod retainers;

@@ -1,0 +1,154 @@
+//! `heaplens leaks`: the leak finder over a series of snapshots of one process. Reads the node
+//! ids of the earlier snapshots on one thread while the last one is read and analysed.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Result};
+use heaplens_leaks::{find_leaks, series, LeakGroup, LeakReport, Options};
+use heaplens_snapshot::NodeIds;
+
+use super::print_json;
+use crate::args::LeaksArgs;
+use crate::table::{self, Align, Table};
+use crate::{load, Outcome};
+
+/// The snapshot files to read, in time order.
+fn snapshot_files(args: &LeaksArgs) -> Result<Vec<PathBuf>> {
+    let files = match args.files.as_slice() {
+        [folder] if folder.is_dir() => {
+            series::order_folder(folder).map_err(|e| anyhow!("{}: cannot list the folder: {e}", folder.display()))?
+        }
+        files => {
+            if let Some(folder) = files.iter().find(|f| f.is_dir()) {
+                bail!("{}: is a folder; give either one folder or snapshot files", folder.display());
+            }
+            files.to_vec()
+        }
+    };
+    if files.len() < 3 {
+        bail!("a leak search needs at least 3 snapshots of one process (baseline, target, final); got {}", files.len());
+    }
+    Ok(files)
+}
+
+/// Checks that the snapshots come in time order: V8's JavaScript object ids only grow.
+fn check_order(files: &[PathBuf], earlier: &[NodeIds], last_max_js_id: u32) -> Result<()> {
+    let maxima: Vec<u32> = earlier.iter().map(NodeIds::max_js_id).chain([last_max_js_id]).collect();
+    for (i, pair) in maxima.windows(2).enumerate() {
+        if pair[0] > pair[1] {
+            bail!(
+                "{} holds newer objects than {}, which comes after it: give the snapshots in time order",
+                files[i].display(),
+                files[i + 1].display()
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn run(args: &LeaksArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let files = snapshot_files(args)?;
+    let (last_path, earlier_paths) = files.split_last().expect("at least 3 files");
+    let (earlier, graph) = std::thread::scope(|scope| {
+        let ids = scope.spawn(|| earlier_paths.iter().map(|p| load::read_node_ids(p)).collect::<Result<Vec<_>>>());
+        let graph = load::analyze(last_path);
+        (ids.join().expect("the id reader does not panic"), graph)
+    });
+    let (earlier, graph) = (earlier?, graph?);
+    check_order(&files, &earlier, graph.max_js_object_id())?;
+    let shared = heaplens_leaks::shared_fraction(&earlier[0], &graph);
+    if shared < 0.05 {
+        bail!(
+            "{} and {} do not look like snapshots of one process: only {:.1}% of the objects of the first are in the \
+             last",
+            files[0].display(),
+            last_path.display(),
+            shared * 100.0
+        );
+    }
+    let options = Options { min_growth: args.min_growth, suspects: args.suspects };
+    let report = heaplens_graph::timed("leaks", || find_leaks(&earlier, &graph, &options));
+    if args.output.json {
+        print_json(out, &report)?;
+    } else {
+        print_report(&report, &files, out)?;
+    }
+    Ok(if args.fail_on_leak && report.verdict == "leak" { Outcome::Finding } else { Outcome::Done })
+}
+
+fn print_report(report: &LeakReport, files: &[PathBuf], out: &mut dyn Write) -> Result<()> {
+    let verdict = if report.verdict == "leak" { "LEAK" } else { "NO LEAK" };
+    writeln!(out, "{verdict} ({:?} confidence): {}", report.confidence, report.reason)?;
+    let sizes: Vec<String> = report.snapshots.iter().map(|s| table::bytes(s.total_size)).collect();
+    writeln!(
+        out,
+        "{} snapshots, heap {}; a leak keeps at least {} per interval alive",
+        files.len(),
+        sizes.join(" → "),
+        table::bytes(report.min_growth)
+    )?;
+    for (i, group) in report.groups.iter().enumerate() {
+        writeln!(out)?;
+        print_group(i + 1, group, out)?;
+    }
+    let engine: Vec<String> = report.engine_internals.iter().map(|a| table::bytes(a.bytes)).collect();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "V8 internals (compiled code, feedback, shapes, engine strings), added per interval and alive: {} (not \
+         counted as leaks)",
+        engine.join(", ")
+    )?;
+    Ok(())
+}
+
+fn print_group(rank: usize, group: &LeakGroup, out: &mut dyn Write) -> Result<()> {
+    let status = if group.leak { "leak" } else { "not a leak" };
+    writeln!(
+        out,
+        "{rank}. {} in {} [{status}, {:?} confidence]",
+        group.primary_class, group.container.name, group.confidence
+    )?;
+    writeln!(out, "   pattern    {}", group.pattern.title)?;
+    writeln!(
+        out,
+        "   growth     {} per interval still alive; retains {}",
+        table::bytes(group.growth_per_interval),
+        table::bytes(group.retained_size)
+    )?;
+    writeln!(out, "   why        {}", group.reason)?;
+    writeln!(out, "   container  {} ({}, @{})", group.container.name, group.container.kind, group.container.id)?;
+    if !group.container.path.is_empty() {
+        writeln!(out, "   held by    {}", group.container.path.join(" → "))?;
+    }
+    writeln!(out, "   example    {}", group.example.path.last().map_or("", String::as_str))?;
+    for source in &group.sources {
+        writeln!(out, "   {:<10} {} {}", source_role(source.role), source.name, source.location)?;
+        if let Some(line) = &source.line {
+            writeln!(out, "              | {}", table::clip(line, 100))?;
+        }
+    }
+    writeln!(out, "   fix        {}", group.pattern.fix)?;
+    let headers: Vec<String> = (1..=group.added.len()).map(|i| format!("interval {i}")).collect();
+    let mut columns: Vec<(&str, Align)> = vec![("   Class", Align::Left)];
+    columns.extend(headers.iter().map(|h| (h.as_str(), Align::Right)));
+    let mut t = Table::new(&columns);
+    for class in &group.classes {
+        let mut row = vec![format!("   {}", table::clip(&class.name, 48))];
+        row.extend(class.added.iter().map(|a| format!("+{} ({})", a.count, table::bytes(a.bytes))));
+        t.row(row);
+    }
+    t.print(out)?;
+    Ok(())
+}
+
+fn source_role(role: &str) -> &str {
+    match role {
+        "constructor" => "class",
+        "callback" => "callback",
+        "async function" => "awaiting",
+        "scope" => "scope",
+        _ => "allocated",
+    }
+}

@@ -1,0 +1,89 @@
+//! Verdicts: whether a group is a leak and how sure that is, from how its growth spreads over
+//! the intervals. Growth in every interval is the strong signal; objects from the last
+//! interval alone may simply not have been freed yet, and growth in one interval only is a
+//! jump (a cache warming up, a pool filling), not a leak.
+
+use crate::groups::Added;
+
+/// How sure a verdict is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// A jump or too little to tell.
+    Low,
+    /// Grows in every interval, unevenly or by few objects.
+    Medium,
+    /// Grows by similar amounts in every interval.
+    High,
+}
+
+/// The judgement on one group.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Judgement {
+    /// Whether this is a leak.
+    pub leak: bool,
+    /// How sure.
+    pub confidence: Confidence,
+    /// Why, in a sentence.
+    pub reason: String,
+}
+
+/// Average bytes per interval that still lives in the last snapshot, over the intervals whose
+/// objects had time to be freed (all but the last).
+pub fn growth_per_interval(added: &[Added]) -> u64 {
+    let settled = &added[..added.len() - 1];
+    settled.iter().map(|a| a.bytes).sum::<u64>() / settled.len().max(1) as u64
+}
+
+/// Judges a group's growth: `added` per interval, `primary` counts of its primary class.
+pub fn judge(added: &[Added], primary: &[Added], primary_name: &str, min_growth: u64) -> Judgement {
+    let intervals = added.len();
+    let settled = &added[..intervals - 1];
+    let last = added[intervals - 1];
+    let per_interval = growth_per_interval(added);
+    let counts: Vec<String> = primary.iter().map(|a| a.count.to_string()).collect();
+    let spread = format!("{primary_name} added per interval: {}", counts.join(", "));
+    let every = settled.iter().all(|a| a.count > 0 && a.bytes * 4 >= per_interval);
+    if per_interval < min_growth {
+        return Judgement {
+            leak: false,
+            confidence: Confidence::Low,
+            reason: format!("below the threshold: {per_interval} B per interval still alive ({spread})"),
+        };
+    }
+    if !every {
+        return Judgement {
+            leak: false,
+            confidence: Confidence::Low,
+            reason: format!("grew in some intervals only, a jump rather than steady growth ({spread})"),
+        };
+    }
+    if last.bytes * 4 < per_interval {
+        return Judgement {
+            leak: false,
+            confidence: Confidence::Low,
+            reason: format!("stopped growing: the last interval added little ({spread})"),
+        };
+    }
+    let amounts: Vec<u64> = added.iter().map(|a| a.bytes).collect();
+    let mut sorted = amounts.clone();
+    sorted.sort_unstable();
+    let median = sorted[sorted.len() / 2].max(1);
+    let even = amounts.iter().all(|&b| b * 2 >= median && b <= median * 2);
+    let many = primary.iter().all(|a| a.count >= 10);
+    let confidence =
+        if even && many && (intervals >= 3 || primary[0].count >= 50) { Confidence::High } else { Confidence::Medium };
+    let survived = if intervals == 2 {
+        "the first interval's objects survived the whole second interval".to_owned()
+    } else {
+        format!("objects of each of the first {} intervals are all still alive", intervals - 1)
+    };
+    Judgement {
+        leak: true,
+        confidence,
+        reason: format!(
+            "grew in every interval{}; {survived} ({spread})",
+            if even { " by similar amounts" } else { ", unevenly" }
+        ),
+    }
+}
