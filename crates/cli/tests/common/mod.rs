@@ -27,3 +27,18 @@ pub fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&path, bytes).unwrap();
     path
 }
+
+/// The Node binaries to test with: HEAPLENS_NODES (colon-separated; scripts/test.sh sets it to
+/// Node 18, 20, 22 and 24), else the `node` on PATH. The first is the machine's own.
+pub fn nodes() -> Vec<String> {
+    match std::env::var("HEAPLENS_NODES") {
+        Ok(list) => list.split(':').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        Err(_) => vec!["node".to_owned()],
+    }
+}
+
+/// `node --version` of a Node binary.
+pub fn version(node: &str) -> String {
+    let out = Command::new(node).arg("--version").output().expect("node runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}

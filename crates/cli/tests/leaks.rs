@@ -1,0 +1,252 @@
+//! `heaplens leaks` on snapshot series that real Node processes write during the test: the
+//! shared leak scenarios (../shared/scenarios, or HEAPLENS_SCENARIOS) under every Node version
+//! in HEAPLENS_NODES, judged against their ground truth, and heaplens' own leak programs
+//! (examples/leaks/), one per leak pattern, plus programs that do not leak.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::*;
+use serde_json::Value;
+
+static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn scenarios() -> PathBuf {
+    let dir =
+        std::env::var_os("HEAPLENS_SCENARIOS").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/scenarios"));
+    assert!(dir.join("README.md").is_file(), "no leak scenarios at {} (set HEAPLENS_SCENARIOS)", dir.display());
+    dir
+}
+
+/// A fresh folder for one program run.
+fn out_dir(name: &str) -> PathBuf {
+    let n = RUNS.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("heaplens-leaks-{}", std::process::id())).join(format!("{n}-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `node --expose-gc program --out DIR args...` and returns DIR.
+fn run_program(node: &str, program: &Path, args: &[&str]) -> PathBuf {
+    let dir = out_dir(program.file_stem().unwrap().to_str().unwrap());
+    let out = Command::new(node)
+        .arg("--expose-gc")
+        .arg(program)
+        .arg("--out")
+        .arg(&dir)
+        .args(args)
+        .output()
+        .expect("node runs");
+    assert!(out.status.success(), "{} failed: {}", program.display(), String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
+/// `heaplens leaks --json --fail-on-leak` on `files`: the report and the exit code.
+fn leaks(files: &[PathBuf], extra: &[&str]) -> (Value, i32) {
+    let mut args: Vec<&str> = vec!["leaks", "--json", "--fail-on-leak"];
+    args.extend(extra);
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    args.extend(names.iter().map(String::as_str));
+    let out = heaplens(&args);
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{args:?}: {}", String::from_utf8_lossy(&out.stderr)));
+    (report, out.status.code().unwrap())
+}
+
+/// The shared scenario `name` under every Node version, checked against its ground truth: the
+/// first group names the primary class and the container; the control gets "no leak".
+fn scenario(name: &str, pattern: Option<&str>) {
+    let dir = scenarios().join(name);
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("ground-truth.json")).unwrap()).unwrap();
+    let program = dir.join(truth["program"].as_str().unwrap());
+    for node in nodes() {
+        let out = run_program(&node, &program, &["--ops", "300", "--warmup", "300"]);
+        let files: Vec<PathBuf> =
+            ["baseline", "target", "final"].iter().map(|s| out.join(format!("{s}.heapsnapshot"))).collect();
+        let (report, code) = leaks(&files, &[]);
+        let context = format!("{name} on Node {}: {report:#}", version(&node));
+        if truth["leaks"].as_bool().unwrap() {
+            assert_eq!(code, 1, "{context}");
+            assert_eq!(report["verdict"], "leak", "{context}");
+            let first = &report["groups"][0];
+            let primary = truth["leaking_classes"].as_array().unwrap().iter().find(|c| c["primary"] == true).unwrap();
+            assert_eq!(first["primary_class"], primary["devtools_class"], "{context}");
+            let container = truth["retainer_container"]["name"].as_str().unwrap();
+            assert!(first["container"]["name"].as_str().unwrap().contains(container), "{context}");
+            assert_eq!(first["pattern"]["id"], pattern.unwrap(), "{context}");
+            assert_eq!(first["leak"], true, "{context}");
+            // 300 operations per interval, one primary object each, all still alive.
+            let primary_growth =
+                first["classes"].as_array().unwrap().iter().find(|c| c["name"] == first["primary_class"]);
+            let counts: Vec<u64> = primary_growth.unwrap()["added"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["count"].as_u64().unwrap())
+                .collect();
+            assert_eq!(counts, [300, 300], "{context}");
+        } else {
+            assert_eq!(code, 0, "{context}");
+            assert_eq!(report["verdict"], "no leak", "{context}");
+            assert!(report["groups"].as_array().unwrap().iter().all(|g| g["leak"] == false), "{context}");
+        }
+    }
+}
+
+#[test]
+fn request_cache_is_an_unbounded_map() {
+    scenario("a-request-cache", Some("unbounded-collection"));
+}
+
+#[test]
+fn listener_per_request_is_an_event_listener_leak() {
+    scenario("b-listener-per-request", Some("event-listener"));
+}
+
+#[test]
+fn uncleared_intervals_are_found_in_nodes_timer_list() {
+    scenario("d-uncleared-intervals", Some("timer"));
+}
+
+#[test]
+fn entries_set_is_found_by_its_container_not_its_class() {
+    scenario("f-entries-set", Some("unbounded-collection"));
+}
+
+#[test]
+fn a_bounded_lru_is_no_leak() {
+    scenario("h-control-lru", None);
+}
+
+/// One of heaplens' own programs (examples/leaks/) with the machine's Node: the folder of
+/// Node-named snapshots it writes, given as one argument.
+fn own(program: &str, extra: &[&str]) -> (Value, i32) {
+    let node = nodes().remove(0);
+    let out = run_program(&node, &repo().join("examples/leaks").join(format!("{program}.js")), extra);
+    leaks(&[out], &[])
+}
+
+fn assert_leak(program: &str, pattern: &str, class: &str, container: &str) {
+    let (report, code) = own(program, &["--ops", "300", "--warmup", "100"]);
+    let first = &report["groups"][0];
+    assert_eq!(code, 1, "{program}: {report:#}");
+    assert_eq!(first["pattern"]["id"], pattern, "{program}: {report:#}");
+    assert_eq!(first["primary_class"], class, "{program}: {report:#}");
+    assert!(first["container"]["name"].as_str().unwrap().contains(container), "{program}: {report:#}");
+    assert!(!first["pattern"]["fix"].as_str().unwrap().is_empty());
+}
+
+#[test]
+fn a_promise_that_never_settles_holds_its_awaiting_frames() {
+    assert_leak("pending-promise", "unsettled-promise", "QueryRequest", "db.ready");
+    let (report, _) = own("pending-promise", &["--ops", "300", "--warmup", "100"]);
+    let sources = report["groups"][0]["sources"].as_array().unwrap();
+    assert!(sources.iter().any(|s| s["role"] == "async function" && s["name"] == "query"), "{report:#}");
+}
+
+#[test]
+fn closures_sharing_a_scope_chain_every_config() {
+    assert_leak("closure-capture", "closure-capture", "ServiceConfig", "active");
+}
+
+#[test]
+fn an_accidental_global_is_named_as_one() {
+    assert_leak("accidental-global", "global", "VisitRecord", "global.sessionsSeen");
+}
+
+#[test]
+fn domain_members_are_a_domain_leak() {
+    assert_leak("domain-members", "domain", "JobEmitter", "processDomain.members");
+}
+
+#[test]
+fn a_module_level_array_is_an_unbounded_collection() {
+    assert_leak("audit-array", "unbounded-collection", "AuditEvent", "auditTrail");
+}
+
+#[test]
+fn an_array_replaced_on_every_write_is_named_by_its_variable() {
+    assert_leak("replaced-array", "unbounded-collection", "{route}", "samples");
+}
+
+#[test]
+fn a_fixed_pool_is_no_leak() {
+    let (report, code) = own("bounded-pool", &["--ops", "300", "--warmup", "100"]);
+    assert_eq!((code, report["verdict"].as_str().unwrap()), (0, "no leak"), "{report:#}");
+    assert_eq!(report["confidence"], "high", "{report:#}");
+}
+
+#[test]
+fn a_cache_that_fills_once_is_a_jump_not_a_leak() {
+    let (report, code) = own("route-memo", &["--ops", "300", "--warmup", "100"]);
+    assert_eq!((code, report["verdict"].as_str().unwrap()), (0, "no leak"), "{report:#}");
+    let jump = &report["groups"][0];
+    assert_eq!((jump["leak"].as_bool(), jump["primary_class"].as_str()), (Some(false), Some("CompiledRoute")));
+    assert!(jump["reason"].as_str().unwrap().contains("stopped growing"), "{report:#}");
+}
+
+#[test]
+fn five_snapshots_show_growth_in_every_interval() {
+    let (report, _) = own("audit-array", &["--ops", "200", "--warmup", "100", "--snapshots", "5"]);
+    let first = &report["groups"][0];
+    assert_eq!(report["snapshots"].as_array().unwrap().len(), 5);
+    let events = first["classes"].as_array().unwrap().iter().find(|c| c["name"] == "AuditEvent").unwrap();
+    let counts: Vec<u64> = events["added"].as_array().unwrap().iter().map(|a| a["count"].as_u64().unwrap()).collect();
+    assert_eq!(counts, [200, 200, 200, 200]);
+    assert_eq!(first["confidence"], "high");
+}
+
+#[test]
+fn the_threshold_decides_what_counts() {
+    let node = nodes().remove(0);
+    let out = run_program(&node, &repo().join("examples/leaks/audit-array.js"), &["--ops", "300", "--warmup", "100"]);
+    let (report, code) = leaks(&[out.clone()], &["--min-growth", "10MB"]);
+    assert_eq!(
+        (code, report["verdict"].as_str().unwrap(), report["min_growth"].as_u64()),
+        (0, "no leak", Some(10_000_000))
+    );
+    let (report, code) = leaks(&[out], &["--min-growth", "1KiB"]);
+    assert_eq!((code, report["verdict"].as_str().unwrap()), (1, "leak"));
+}
+
+#[test]
+fn bad_series_are_one_line_errors() {
+    let node = nodes().remove(0);
+    let out = run_program(&node, &repo().join("examples/leaks/audit-array.js"), &["--ops", "50", "--warmup", "10"]);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let other = run_program(&node, &repo().join("examples/leaks/bounded-pool.js"), &["--ops", "50", "--warmup", "10"]);
+    let mixed = out_dir("mixed");
+    for file in
+        files.iter().chain(std::fs::read_dir(&other).unwrap().map(|e| e.unwrap().path()).collect::<Vec<_>>().iter())
+    {
+        std::fs::copy(file, mixed.join(file.file_name().unwrap())).unwrap();
+    }
+    let truncated = out_dir("truncated").join("truncated.heapsnapshot");
+    let bytes = std::fs::read(&files[0]).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let s = |p: &PathBuf| p.display().to_string();
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (vec![s(&files[0]), s(&files[1])], "at least 3 snapshots".to_owned()),
+        (vec![s(&files[0]), s(&files[2]), s(&files[1])], "time order".to_owned()),
+        (vec![s(&truncated), s(&files[1]), s(&files[2])], s(&truncated)),
+        (vec![s(&mixed)], "snapshots of 2 processes".to_owned()),
+    ];
+    for (args, expected) in cases {
+        let mut all = vec!["leaks".to_owned()];
+        all.extend(args);
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let result = heaplens(&refs);
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "{refs:?}: {stderr}");
+        assert!(stderr.contains(&expected) && stderr.trim().lines().count() == 1, "{refs:?}: {stderr}");
+        assert!(result.stdout.is_empty(), "{refs:?}");
+    }
+}
