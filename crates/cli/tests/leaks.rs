@@ -207,7 +207,7 @@ fn five_snapshots_show_growth_in_every_interval() {
 fn the_threshold_decides_what_counts() {
     let node = nodes().remove(0);
     let out = run_program(&node, &repo().join("examples/leaks/audit-array.js"), &["--ops", "300", "--warmup", "100"]);
-    let (report, code) = leaks(&[out.clone()], &["--min-growth", "10MB"]);
+    let (report, code) = leaks(std::slice::from_ref(&out), &["--min-growth", "10MB"]);
     assert_eq!(
         (code, report["verdict"].as_str().unwrap(), report["min_growth"].as_u64()),
         (0, "no leak", Some(10_000_000))
@@ -224,9 +224,8 @@ fn bad_series_are_one_line_errors() {
     files.sort();
     let other = run_program(&node, &repo().join("examples/leaks/bounded-pool.js"), &["--ops", "50", "--warmup", "10"]);
     let mixed = out_dir("mixed");
-    for file in
-        files.iter().chain(std::fs::read_dir(&other).unwrap().map(|e| e.unwrap().path()).collect::<Vec<_>>().iter())
-    {
+    let other_files: Vec<PathBuf> = std::fs::read_dir(&other).unwrap().map(|e| e.unwrap().path()).collect();
+    for file in files.iter().chain(&other_files) {
         std::fs::copy(file, mixed.join(file.file_name().unwrap())).unwrap();
     }
     let truncated = out_dir("truncated").join("truncated.heapsnapshot");

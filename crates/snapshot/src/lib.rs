@@ -43,9 +43,18 @@ pub fn read_node_ids(path: &Path) -> Result<NodeIds> {
 
 /// Reads a snapshot from bytes in memory (gzip is detected), on the calling thread.
 pub fn read_bytes(bytes: &[u8]) -> Result<Snapshot> {
+    load::read_json(decompressed(bytes))
+}
+
+/// Reads only the node ids of a snapshot in memory (see [`read_node_ids`]).
+pub fn read_node_ids_bytes(bytes: &[u8]) -> Result<NodeIds> {
+    load::read_ids_json(decompressed(bytes))
+}
+
+fn decompressed(bytes: &[u8]) -> Box<dyn std::io::Read + '_> {
     if input::is_gzip(bytes) {
-        load::read_json(flate2::read::MultiGzDecoder::new(bytes))
+        Box::new(flate2::read::MultiGzDecoder::new(bytes))
     } else {
-        load::read_json(bytes)
+        Box::new(bytes)
     }
 }
