@@ -5,13 +5,13 @@
 #   bench/leaks.sh [DIR [HEAPLENS]]
 #
 #   DIR       folder holding baseline.heapsnapshot, target.heapsnapshot and final.heapsnapshot
-#             (default: /work/big/series300)
+#             (default: bench/data/series300, which git ignores)
 #   HEAPLENS  the binary to measure (default: target/release/heaplens in this repository; it
 #             is not built here)
 #   RUNS=N    measured runs (default: 5)
 #
 # Make the series first (about 300 MB per file at the default scale):
-#   node --expose-gc --max-old-space-size=8192 bench/leak-series.js --out /work/big/series300
+#   node --expose-gc --max-old-space-size=8192 bench/leak-series.js --out bench/data/series300
 #
 # Prints the files' total size; the floor (median of 3 reads of all three files with
 # `cat > /dev/null`, after one warm-up read); one run with HEAPLENS_TIMINGS=1 showing the
@@ -20,7 +20,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-dir=${1:-/work/big/series300}
+dir=${1:-$root/bench/data/series300}
 bin=${2:-$root/target/release/heaplens}
 runs=${RUNS:-5}
 
