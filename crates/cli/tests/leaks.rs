@@ -228,6 +228,8 @@ fn bad_series_are_one_line_errors() {
     for file in files.iter().chain(&other_files) {
         std::fs::copy(file, mixed.join(file.file_name().unwrap())).unwrap();
     }
+    let lonely = out_dir("lonely");
+    std::fs::copy(&files[0], lonely.join(files[0].file_name().unwrap())).unwrap();
     let truncated = out_dir("truncated").join("truncated.heapsnapshot");
     let bytes = std::fs::read(&files[0]).unwrap();
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
@@ -237,6 +239,7 @@ fn bad_series_are_one_line_errors() {
         (vec![s(&files[0]), s(&files[2]), s(&files[1])], "time order".to_owned()),
         (vec![s(&truncated), s(&files[1]), s(&files[2])], s(&truncated)),
         (vec![s(&mixed)], "snapshots of 2 processes".to_owned()),
+        (vec![s(&lonely)], "holds 1 snapshot file".to_owned()),
     ];
     for (args, expected) in cases {
         let mut all = vec!["leaks".to_owned()];

@@ -17,7 +17,15 @@ use crate::{load, Outcome};
 fn snapshot_files(args: &LeaksArgs) -> Result<Vec<PathBuf>> {
     let files = match args.files.as_slice() {
         [folder] if folder.is_dir() => {
-            series::order_folder(folder).map_err(|e| anyhow!("{}: cannot list the folder: {e}", folder.display()))?
+            let files = series::order_folder(folder).map_err(|e| anyhow!("{}: {e}", folder.display()))?;
+            if files.len() < 3 {
+                bail!(
+                    "{}: holds {} snapshot file(s); a leak search needs at least 3 of one process",
+                    folder.display(),
+                    files.len()
+                );
+            }
+            files
         }
         files => {
             if let Some(folder) = files.iter().find(|f| f.is_dir()) {
