@@ -133,7 +133,8 @@ fn own(program: &str, extra: &[&str]) -> (Value, i32) {
     leaks(&[out], &[])
 }
 
-fn assert_leak(program: &str, pattern: &str, class: &str, container: &str) {
+/// Checks the first group of `program`'s report and returns the report.
+fn assert_leak(program: &str, pattern: &str, class: &str, container: &str) -> Value {
     let (report, code) = own(program, &["--ops", "300", "--warmup", "100"]);
     let first = &report["groups"][0];
     assert_eq!(code, 1, "{program}: {report:#}");
@@ -141,12 +142,12 @@ fn assert_leak(program: &str, pattern: &str, class: &str, container: &str) {
     assert_eq!(first["primary_class"], class, "{program}: {report:#}");
     assert!(first["container"]["name"].as_str().unwrap().contains(container), "{program}: {report:#}");
     assert!(!first["pattern"]["fix"].as_str().unwrap().is_empty());
+    report
 }
 
 #[test]
 fn a_promise_that_never_settles_holds_its_awaiting_frames() {
-    assert_leak("pending-promise", "unsettled-promise", "QueryRequest", "db.ready");
-    let (report, _) = own("pending-promise", &["--ops", "300", "--warmup", "100"]);
+    let report = assert_leak("pending-promise", "unsettled-promise", "QueryRequest", "db.ready");
     let sources = report["groups"][0]["sources"].as_array().unwrap();
     assert!(sources.iter().any(|s| s["role"] == "async function" && s["name"] == "query"), "{report:#}");
 }

@@ -225,7 +225,7 @@ impl HeapGraph {
 
     /// The target of `node`'s first internal edge named one of `names` (DevTools'
     /// `findInternalEdgeTarget`).
-    pub(crate) fn internal_edge_target(&self, node: u32, names: &[&str]) -> Option<u32> {
+    pub fn internal_edge_target(&self, node: u32, names: &[&str]) -> Option<u32> {
         let s = &self.snapshot;
         s.edge_range(node)
             .find(|&e| {

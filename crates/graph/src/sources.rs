@@ -43,6 +43,17 @@ pub struct StackFrame {
     pub column: u32,
 }
 
+impl StackFrame {
+    /// `script:line:column`, or the script alone when the line is unknown.
+    pub fn location(&self) -> String {
+        if self.line == 0 {
+            self.script.clone()
+        } else {
+            format!("{}:{}:{}", self.script, self.line, self.column)
+        }
+    }
+}
+
 /// The `Script` node of every script id that some closure with a location points into.
 #[derive(Debug, Default)]
 pub struct Scripts {

@@ -69,8 +69,8 @@ pub fn explain(g: &HeapGraph, scripts: &Scripts, group: &Group) -> Explanation {
     let holder_path = shortest_paths(g, holder, 1).into_iter().next();
     let example_path = shortest_paths(g, example, 1).into_iter().next();
     let hops: &[Hop] = example_path.as_ref().map_or(&[], |p| &p.hops);
-    let name = match scope_variable(g, hops, holder) {
-        Some(variable) => variable,
+    let name = match scope_hop(g, hops, holder) {
+        Some(hop) => g.edge_name(hop.edge),
         None => holder_path.as_ref().map_or_else(|| g.class_name(holder).into_owned(), |p| code_expression(g, p)),
     };
     let mut structure = Structure::read(g, from_container(g, hops, holder), holder);
@@ -108,23 +108,23 @@ fn from_container<'p>(g: &HeapGraph, hops: &'p [Hop], holder: u32) -> &'p [Hop] 
     let Some(at) = hops.iter().position(|h| h.to == holder) else {
         return hops;
     };
-    let named = |h: &Hop| {
-        matches!(g.edge_type_name(h.edge), "property" | "element" | "shortcut" | "context")
-            || g.edge_name(h.edge) == "table"
+    // Back through the properties, elements and collection tables code writes after a variable.
+    let accessor = |h: &Hop| {
+        matches!(g.edge_type_name(h.edge), "property" | "element" | "shortcut") || g.edge_name(h.edge) == "table"
     };
     let mut start = at;
-    while start > 0 && named(&hops[start]) && g.edge_type_name(hops[start].edge) != "context" {
+    while start > 0 && accessor(&hops[start]) {
         start -= 1;
     }
     &hops[start..]
 }
 
-/// When the holder is a closure scope, the variable of it that leads to the objects.
-fn scope_variable(g: &HeapGraph, hops: &[Hop], holder: u32) -> Option<String> {
+/// The hop out of `holder` through one of its closure variables, when the holder is a scope.
+fn scope_hop<'p>(g: &HeapGraph, hops: &'p [Hop], holder: u32) -> Option<&'p Hop> {
     if g.class_name(holder) != "system / Context" {
         return None;
     }
-    hops.iter().find(|h| h.from == holder && g.edge_type_name(h.edge) == "context").map(|h| g.edge_name(h.edge))
+    hops.iter().find(|h| h.from == holder && g.edge_type_name(h.edge) == "context")
 }
 
 /// The closure variable through which `node` holds another object of its own class: `node`
@@ -136,22 +136,15 @@ fn chained_through_scope(g: &HeapGraph, node: u32) -> Option<String> {
     let targets = |from: u32, kind: u16| {
         s.edge_range(from).filter(move |&e| u16::from(s.edges.kind[e]) == kind).map(move |e| (e, s.edges.to_node[e]))
     };
-    for (_, function) in targets(node, g.edge_kinds.property) {
-        if u16::from(s.nodes.kind[function as usize]) != g.node_kinds.closure {
-            continue;
-        }
-        for (_, scope) in
-            targets(function, g.edge_kinds.internal).filter(|&(e, _)| s.strings.eq(s.edges.name_or_index[e], "context"))
-        {
-            let found = targets(scope, g.edge_kinds.context)
+    targets(node, g.edge_kinds.property)
+        .map(|(_, function)| function)
+        .filter(|&function| u16::from(s.nodes.kind[function as usize]) == g.node_kinds.closure)
+        .filter_map(|function| g.internal_edge_target(function, &["context"]))
+        .find_map(|scope| {
+            targets(scope, g.edge_kinds.context)
                 .find(|&(_, held)| held != node && g.class_index[held as usize] == class)
-                .map(|(e, _)| g.edge_name(e as u32));
-            if found.is_some() {
-                return found;
-            }
-        }
-    }
-    None
+                .map(|(e, _)| g.edge_name(e as u32))
+        })
 }
 
 /// Classes the engine or the language provides: never the class a developer wrote.
@@ -241,8 +234,8 @@ struct Structure {
     timer: Option<(u32, bool)>,
     /// The `TimersList` and its duration key.
     timer_list: Option<String>,
-    /// A promise whose reactions hold the objects.
-    promise: Option<u32>,
+    /// Whether a promise's reactions hold the objects.
+    promise: bool,
     /// The async function suspended on it.
     async_function: Option<u32>,
     /// The event name of an EventEmitter's `_events` entry on the path.
@@ -285,14 +278,10 @@ impl Structure {
                 found.callback = Some(to);
             }
             if from_class == "Promise" && kind == "internal" && edge_name == "reactions_or_result" {
-                found.promise.get_or_insert(from);
+                found.promise = true;
             }
-            if found.promise.is_some() && g.class_name(to) == "Generator" {
-                found.async_function = g.snapshot.edge_range(to).find_map(|e| {
-                    (s.strings.eq(s.edges.name_or_index[e], "function")
-                        && u16::from(s.edges.kind[e]) == g.edge_kinds.internal)
-                        .then_some(s.edges.to_node[e])
-                });
+            if found.promise && g.class_name(to) == "Generator" {
+                found.async_function = g.internal_edge_target(to, &["function"]);
             }
             if edge_name == "_events" && kind == "property" {
                 if let Some(next) = hops.get(i + 1).filter(|h| g.edge_type_name(h.edge) == "property") {
@@ -327,7 +316,7 @@ impl Structure {
         if let Some(duration) = &self.timer_list {
             return format!("the timers list of {duration} ms timers (Node.js keeps one list per duration)");
         }
-        if self.promise.is_some() {
+        if self.promise {
             return "the reaction list of a pending Promise".to_owned();
         }
         if let Some(event) = &self.event {
@@ -344,8 +333,7 @@ impl Structure {
             "system / Context" => {
                 // A variable reassigned with a new collection each time (`list = list.concat(x)`):
                 // the collection itself is new, its variable is the container.
-                let held = hops.iter().find(|h| h.from == holder && g.edge_type_name(h.edge) == "context");
-                match held.map(|h| g.class_name(h.to)) {
+                match scope_hop(g, hops, holder).map(|h| g.class_name(h.to)) {
                     Some(class) if matches!(class.as_ref(), "Map" | "Set" | "Array") => class.into_owned(),
                     _ => "a function's scope (closure context)".to_owned(),
                 }
@@ -367,7 +355,7 @@ impl Structure {
                      (where it is removed or closed); or .unref() it if it must not hold the process."
                 ),
             )
-        } else if self.promise.is_some() {
+        } else if self.promise {
             (
                 "unsettled-promise",
                 format!("promise that never settles: every await on {name} parks a frame holding a {primary}"),
@@ -474,14 +462,8 @@ fn sources(
             });
         }
     };
-    let function_name = |node: u32| {
-        let name = g.snapshot.strings.get(g.snapshot.nodes.name[node as usize]).into_owned();
-        if name.is_empty() {
-            "(anonymous function)".to_owned()
-        } else {
-            name
-        }
-    };
+    let function_name =
+        |node: u32| or_anonymous(g.snapshot.strings.get(g.snapshot.nodes.name[node as usize]).into_owned());
     add("constructor", example, g.snapshot.strings.get(class).into_owned());
     if let Some(callback) = structure.callback {
         add("callback", callback, function_name(callback));
@@ -495,10 +477,19 @@ fn sources(
     for frame in allocation_stack(g, example).into_iter().take(4) {
         out.push(SourceRef {
             role: "allocation",
-            name: if frame.function.is_empty() { "(anonymous function)".to_owned() } else { frame.function },
-            location: format!("{}:{}:{}", frame.script, frame.line, frame.column),
+            location: frame.location(),
+            name: or_anonymous(frame.function),
             line: None,
         });
     }
     out
+}
+
+/// A function's name, or `(anonymous function)`.
+fn or_anonymous(name: String) -> String {
+    if name.is_empty() {
+        "(anonymous function)".to_owned()
+    } else {
+        name
+    }
 }

@@ -24,6 +24,14 @@ impl Added {
     }
 }
 
+/// Adds `from` to `into`, interval by interval.
+pub fn add_all(into: &mut [Added], from: &[Added]) {
+    for (sum, added) in into.iter_mut().zip(from) {
+        sum.count += added.count;
+        sum.bytes += added.bytes;
+    }
+}
+
 /// The objects of one group, as counted in the last snapshot.
 #[derive(Debug, Clone, Default)]
 pub struct Group {
@@ -41,15 +49,6 @@ pub struct Group {
     pub shallowest: FxHashMap<u32, (u32, u32)>,
 }
 
-impl Group {
-    /// Bytes added in the intervals whose objects had a whole interval to be freed and were
-    /// not: all but the last.
-    pub fn survived_bytes(&self) -> u64 {
-        let n = self.added.len();
-        self.added[..n.saturating_sub(1)].iter().map(|a| a.bytes).sum()
-    }
-}
-
 /// What grouping needs to know about the series.
 pub struct Grouping<'a> {
     /// The last snapshot.
@@ -61,7 +60,7 @@ pub struct Grouping<'a> {
 }
 
 /// A group per holder: its roots and new storage, counted by interval and class.
-pub fn by_holder(ctx: &Grouping<'_>, roots: &[LeakRoot], storage: &[u32]) -> FxHashMap<u32, Group> {
+pub fn by_holder(ctx: &Grouping<'_>, roots: &[LeakRoot], storage: &[LeakRoot]) -> FxHashMap<u32, Group> {
     let g = ctx.graph;
     let mut groups: FxHashMap<u32, Group> = FxHashMap::default();
     let mut seen = BitSet::new(ctx.birth.len());
@@ -80,11 +79,7 @@ pub fn by_holder(ctx: &Grouping<'_>, roots: &[LeakRoot], storage: &[u32]) -> FxH
             stack.extend(g.dominated(node).iter().map(|&d| (d, if is_storage(g, d) { depth } else { depth + 1 })));
         }
     }
-    for &node in storage {
-        let mut holder = g.dominator[node as usize];
-        while is_storage(g, holder) && holder != g.snapshot.root {
-            holder = g.dominator[holder as usize];
-        }
+    for &LeakRoot { node, holder } in storage {
         if seen.contains(node as usize) {
             continue;
         }
@@ -110,34 +105,27 @@ impl Group {
         self.added[birth - 1].add(bytes);
         let class = ctx.graph.class_index[node as usize];
         self.by_class.entry(class).or_insert_with(|| vec![Added::default(); ctx.intervals])[birth - 1].add(bytes);
+        self.note_shallowest(ctx.graph, class, depth, node);
+    }
+
+    /// Keeps, per class, the instance closest below a root (then closest to a GC root).
+    fn note_shallowest(&mut self, g: &HeapGraph, class: u32, depth: u32, node: u32) {
         let entry = self.shallowest.entry(class).or_insert((depth, node));
-        if depth < entry.0
-            || (depth == entry.0 && ctx.graph.distance[node as usize] < ctx.graph.distance[entry.1 as usize])
-        {
+        if depth < entry.0 || (depth == entry.0 && g.distance[node as usize] < g.distance[entry.1 as usize]) {
             *entry = (depth, node);
         }
     }
 
-    fn merge(&mut self, other: Group) {
+    fn merge(&mut self, g: &HeapGraph, other: Group) {
         self.roots.extend(other.roots);
         self.holders.extend(other.holders);
-        for (mine, theirs) in self.added.iter_mut().zip(&other.added) {
-            mine.count += theirs.count;
-            mine.bytes += theirs.bytes;
-        }
+        add_all(&mut self.added, &other.added);
         for (class, added) in other.by_class {
-            let mine = self.by_class.entry(class).or_insert_with(|| vec![Added::default(); added.len()]);
-            for (m, t) in mine.iter_mut().zip(&added) {
-                m.count += t.count;
-                m.bytes += t.bytes;
-            }
+            add_all(self.by_class.entry(class).or_insert_with(|| vec![Added::default(); added.len()]), &added);
         }
         self.retained_size += other.retained_size;
         for (class, (depth, node)) in other.shallowest {
-            let entry = self.shallowest.entry(class).or_insert((depth, node));
-            if depth < entry.0 {
-                *entry = (depth, node);
-            }
+            self.note_shallowest(g, class, depth, node);
         }
     }
 }
@@ -152,7 +140,7 @@ pub fn by_path_shape(g: &HeapGraph, mut holders: Vec<(u32, Group)>) -> Vec<Group
     let mut groups: Vec<Group> = Vec::new();
     for (holder, group) in holders {
         match index.entry(path_shape(g, holder)) {
-            std::collections::hash_map::Entry::Occupied(at) => groups[*at.get()].merge(group),
+            std::collections::hash_map::Entry::Occupied(at) => groups[*at.get()].merge(g, group),
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(groups.len());
                 groups.push(group);

@@ -138,11 +138,8 @@ pub fn find_leaks(earlier: &[NodeIds], last: &HeapGraph, options: &Options) -> L
     let mut candidates: Vec<(u32, Group)> = Vec::new();
     for (holder, group) in per_holder {
         if is_engine_holder(g, holder) || group.roots.iter().all(|&r| is_engine_node(g, r)) {
-            for (sum, added) in engine_internals.iter_mut().zip(&group.added) {
-                sum.count += added.count;
-                sum.bytes += added.bytes;
-            }
-        } else if group.survived_bytes() > 0 {
+            groups::add_all(&mut engine_internals, &group.added);
+        } else if verdict::settled_bytes(&group.added) > 0 {
             candidates.push((holder, group));
         }
     }

@@ -21,8 +21,9 @@ pub fn is_storage(g: &HeapGraph, node: u32) -> bool {
 }
 
 /// Every leak root of the last snapshot, given each node's birth (0 = old), and the new
-/// storage nodes that lie between roots and their holders (they grow with the roots).
-pub fn leak_roots(g: &HeapGraph, birth: &[u16]) -> (Vec<LeakRoot>, Vec<u32>) {
+/// storage nodes that lie between roots and their holders (they grow with the roots), each
+/// with the old object it belongs to.
+pub fn leak_roots(g: &HeapGraph, birth: &[u16]) -> (Vec<LeakRoot>, Vec<LeakRoot>) {
     const UNKNOWN: u32 = u32::MAX;
     let n = birth.len();
     // For storage nodes: the first non-storage node above them, filled with path compression.
@@ -61,9 +62,9 @@ pub fn leak_roots(g: &HeapGraph, birth: &[u16]) -> (Vec<LeakRoot>, Vec<u32>) {
     // New storage between a root and its holder belongs to the growth of that holder.
     for node in 0..n as u32 {
         if birth[node as usize] != 0 && is_storage(g, node) && g.distance[node as usize] != NO_DISTANCE {
-            let owner = first_owner(node, &mut owner_of_storage);
-            if birth[owner as usize] == 0 {
-                storage.push(node);
+            let holder = first_owner(node, &mut owner_of_storage);
+            if birth[holder as usize] == 0 {
+                storage.push(LeakRoot { node, holder });
             }
         }
     }

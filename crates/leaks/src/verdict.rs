@@ -28,11 +28,16 @@ pub struct Judgement {
     pub reason: String,
 }
 
+/// Bytes added in the intervals whose objects had a whole interval to be freed and were not:
+/// all but the last.
+pub fn settled_bytes(added: &[Added]) -> u64 {
+    added[..added.len() - 1].iter().map(|a| a.bytes).sum()
+}
+
 /// Average bytes per interval that still lives in the last snapshot, over the intervals whose
 /// objects had time to be freed (all but the last).
 pub fn growth_per_interval(added: &[Added]) -> u64 {
-    let settled = &added[..added.len() - 1];
-    settled.iter().map(|a| a.bytes).sum::<u64>() / settled.len().max(1) as u64
+    settled_bytes(added) / (added.len() - 1).max(1) as u64
 }
 
 /// Judges a group's growth: `added` per interval, `primary` counts of its primary class.

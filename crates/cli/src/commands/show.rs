@@ -130,11 +130,7 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write) -> Result<()> {
     }
     for (n, frame) in stack.iter().enumerate() {
         let function = if frame.function.is_empty() { "(anonymous)" } else { &frame.function };
-        let at = if frame.line == 0 {
-            frame.script.clone()
-        } else {
-            format!("{}:{}:{}", frame.script, frame.line, frame.column)
-        };
+        let at = frame.location();
         field(out, if n == 0 { "allocated" } else { "" }, format!("{function}  {at}"))?;
     }
     writeln!(out, "\nEdges ({edge_count}), largest retained first:")?;
