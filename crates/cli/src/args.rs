@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "heaplens",
     version,
     about,
-    after_help = "EXAMPLES:\n  heaplens leaks baseline.heapsnapshot target.heapsnapshot final.heapsnapshot\n  heaplens leaks snapshots/ --json --fail-on-leak\n  heaplens summary app.heapsnapshot --top 20\n  heaplens diff before.heapsnapshot after.heapsnapshot.gz --json\n  heaplens nodes app.heapsnapshot --jsonl > nodes.jsonl\n  heaplens find app.heapsnapshot --class QuoteResponse\n  heaplens path app.heapsnapshot @12345 --all 3\n  heaplens retainers app.heapsnapshot @12345 --ignore @678\n  node --trace-gc app.js | heaplens gc - --chart gc.svg\n\nExit codes: 0 done, 1 a finding a gate asked about, 2 an error."
+    after_help = "EXAMPLES:\n  heaplens leaks baseline.heapsnapshot target.heapsnapshot final.heapsnapshot\n  heaplens leaks snapshots/ --json --fail-on-leak\n  heaplens hunt --url 'http://127.0.0.1:{port}/items?id={i}' -- node server.js\n  heaplens snapshot --pid 4242\n  heaplens watch --pid 4242 --duration 120\n  heaplens summary app.heapsnapshot --top 20\n  heaplens diff before.heapsnapshot after.heapsnapshot.gz --json\n  heaplens nodes app.heapsnapshot --jsonl > nodes.jsonl\n  heaplens find app.heapsnapshot --class QuoteResponse\n  heaplens path app.heapsnapshot @12345 --all 3\n  heaplens retainers app.heapsnapshot @12345 --ignore @678\n  node --trace-gc app.js | heaplens gc - --chart gc.svg\n\nExit codes: 0 done, 1 a finding a gate asked about, 2 an error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -44,6 +44,14 @@ pub enum Command {
     /// Reads `node --trace-gc` logs: collections, pauses, and whether the heap that survives
     /// major GCs keeps growing.
     Gc(GcArgs),
+    /// Takes a heap snapshot of a running Node process through its inspector.
+    Snapshot(SnapshotArgs),
+    /// Watches a running Node process's memory and says whether the heap that survives GC grows.
+    Watch(WatchArgs),
+    /// Records which functions allocate the memory that stays alive (sampling heap profiler).
+    Profile(ProfileArgs),
+    /// Starts a program, drives it, snapshots it and finds its leaks, in one command.
+    Hunt(HuntArgs),
 }
 
 /// A node id as DevTools writes it (`@12345`; the `@` is optional).
@@ -286,6 +294,180 @@ pub struct LeaksArgs {
     pub suspects: usize,
     #[command(flatten)]
     pub output: Output,
+}
+
+/// Which process to attach to: exactly one of these.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct TargetArgs {
+    /// A Node process by pid: heaplens sends SIGUSR1 to open its inspector and closes it again.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// An inspector already listening on 127.0.0.1:PORT (`node --inspect`).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// An inspector target `ws://HOST:PORT/UUID`, or an inspector `http://HOST:PORT`.
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Where to write the snapshot (default: `Heap.<date>.<time>.<pid>.0.<seq>.heapsnapshot`
+    /// in the current folder, as Node names them); with `--count`, the folder to write them to.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Take this many snapshots in one inspector session, `--every` seconds apart: a series
+    /// `heaplens leaks` can read. (V8 renumbers objects when an inspector session ends, so
+    /// snapshots from separate sessions cannot be compared object by object.)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "track_allocations")]
+    pub count: u32,
+    /// Seconds between snapshots with `--count`.
+    #[arg(long, value_name = "S", default_value_t = 30.0, value_parser = parse_seconds)]
+    pub every: f64,
+    /// Do not collect garbage first (the snapshot then holds garbage too).
+    #[arg(long)]
+    pub no_gc: bool,
+    /// Include V8's internal objects (DevTools' "expose internals").
+    #[arg(long)]
+    pub expose_internals: bool,
+    /// Record allocations with their stacks for this long, then write an allocation timeline
+    /// (`.heaptimeline`) instead of a plain snapshot.
+    #[arg(long)]
+    pub track_allocations: bool,
+    /// How long to record with `--track-allocations`, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 10.0, value_parser = parse_seconds)]
+    pub duration: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Seconds between samples.
+    #[arg(long, value_name = "S", default_value_t = 1.0, value_parser = parse_seconds)]
+    pub interval: f64,
+    /// Seconds between forced full GCs, whose survivors the verdict judges (0: never).
+    #[arg(long, value_name = "S", default_value_t = 5.0, value_parser = parse_seconds_or_zero)]
+    pub gc_every: f64,
+    /// Stop after this many seconds (default: at Ctrl-C).
+    #[arg(long, value_name = "S", value_parser = parse_seconds)]
+    pub duration: Option<f64>,
+    /// Where to draw the chart (SVG) at the end (default: `watch.<pid>.svg`).
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Seconds to record.
+    #[arg(long, value_name = "S", default_value_t = 10.0, value_parser = parse_seconds)]
+    pub duration: f64,
+    /// Average bytes allocated between two samples.
+    #[arg(long, value_name = "BYTES", default_value = "32KiB", value_parser = parse_bytes)]
+    pub sampling_interval: u64,
+    /// Keep garbage in the profile (by default a full GC runs before it is read).
+    #[arg(long)]
+    pub no_gc: bool,
+    /// Where to draw the flame graph (SVG) (default: `profile.<pid>.svg`).
+    #[arg(long, value_name = "FILE")]
+    pub flame_graph: Option<PathBuf>,
+    /// Functions to list.
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub top: usize,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "The program gets a free loopback port in $PORT; {port} in --url is that port. \
+In --url, --header and --body, {i} is the request's number and {rand} a random token.\n\n\
+EXAMPLES:\n  heaplens hunt --url 'http://127.0.0.1:{port}/quote?id={i}' -- node server.js\n  \
+heaplens hunt --script drive.js --snapshots 4 -- node server.js\n  heaplens hunt --every 30 -- node worker.js")]
+pub struct HuntArgs {
+    /// Drive the program with HTTP requests to this loopback URL each round.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["script", "every"])]
+    pub url: Option<String>,
+    /// Requests per round.
+    #[arg(long, value_name = "N", default_value_t = 1000, requires = "url")]
+    pub requests: usize,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "C", default_value_t = 8, requires = "url")]
+    pub concurrency: usize,
+    /// HTTP method of the requests.
+    #[arg(long, default_value = "GET", requires = "url")]
+    pub method: String,
+    /// A request header, `NAME: VALUE` (repeatable).
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE", requires = "url", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    /// A request body.
+    #[arg(long, requires = "url")]
+    pub body: Option<String>,
+    /// Drive the program by running this script once per round (`node FILE` for .js files),
+    /// with PORT, HEAPLENS_ROUND, HEAPLENS_ROUNDS and HEAPLENS_PID set.
+    #[arg(long, value_name = "FILE", conflicts_with = "every")]
+    pub script: Option<PathBuf>,
+    /// The program works on its own: wait this many seconds each round.
+    #[arg(long, value_name = "S", value_parser = parse_seconds)]
+    pub every: Option<f64>,
+    /// Snapshots to take (at least 3); the workload runs once before each, the first time as warm-up.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(3..))]
+    pub snapshots: u16,
+    /// Folder for the snapshots and the program's log (default: `heaplens-hunt.<date>.<time>`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Seconds the program may take to open its inspector and its port.
+    #[arg(long, value_name = "S", default_value_t = 30.0, value_parser = parse_seconds)]
+    pub ready_timeout: f64,
+    /// Seconds to wait after each round before the snapshot, for work in flight to end.
+    #[arg(long, value_name = "S", default_value_t = 0.5, value_parser = parse_seconds_or_zero)]
+    pub settle: f64,
+    /// Least growth that counts as a leak, per interval, still alive in the last snapshot.
+    #[arg(long, value_name = "BYTES", default_value = "16KiB", value_parser = parse_bytes)]
+    pub min_growth: u64,
+    /// Exit with 1 when a leak is found.
+    #[arg(long)]
+    pub fail_on_leak: bool,
+    /// How many groups that grew but are not leaks to show besides the leaks.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub suspects: usize,
+    #[command(flatten)]
+    pub output: Output,
+    /// The program to start, after `--`: `node server.js`, `npm start`, ...
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+/// Seconds, more than zero.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s.is_finite() && s < 1e7 => Ok(s),
+        _ => Err(format!("{text:?} is not a number of seconds above 0")),
+    }
+}
+
+/// Seconds, zero allowed.
+fn parse_seconds_or_zero(text: &str) -> Result<f64, String> {
+    if text.trim().parse::<f64>() == Ok(0.0) {
+        return Ok(0.0);
+    }
+    parse_seconds(text)
+}
+
+/// `NAME: VALUE`.
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text.split_once(':').ok_or_else(|| format!("{text:?} is not NAME: VALUE"))?;
+    let name = name.trim();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) {
+        return Err(format!("{name:?} is not a header name"));
+    }
+    Ok((name.to_owned(), value.trim().to_owned()))
 }
 
 #[cfg(test)]

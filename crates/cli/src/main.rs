@@ -4,6 +4,7 @@
 
 mod args;
 mod commands;
+mod live;
 mod load;
 mod table;
 
@@ -24,6 +25,10 @@ fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let done = match &cli.command {
         Command::Gc(a) => return commands::gc::run(a, out),
         Command::Leaks(a) => return commands::leaks::run(a, out),
+        Command::Hunt(a) => return commands::hunt::run(a, out),
+        Command::Snapshot(a) => commands::snapshot::run(a, out),
+        Command::Watch(a) => commands::watch::run(a, out),
+        Command::Profile(a) => commands::profile::run(a, out),
         Command::Summary(a) => commands::summary::run(a, out),
         Command::Stats(a) => commands::stats::run(a, out),
         Command::Diff(a) => commands::diff::run(a, out),

@@ -395,7 +395,7 @@ fn isolate_report(pid: u32, isolate: u64, s: IsolateState) -> IsolateReport {
         })
         .collect();
     collectors.sort_by(|a, b| b.pauses.total_ms.total_cmp(&a.pauses.total_ms));
-    let verdict = verdict(&s.majors.points);
+    let verdict = survivor_verdict(&s.majors.points, "major GCs");
     IsolateReport {
         pid,
         isolate: format!("{isolate:#x}"),
@@ -424,7 +424,10 @@ fn isolate_report(pid: u32, isolate: u64, s: IsolateState) -> IsolateReport {
 }
 
 /// Growing when the post-major-GC heap rises significantly after warm-up, and by enough.
-fn verdict(majors: &[(f64, f64)]) -> Verdict {
+/// The verdict on the heap that survives collections: `points` are (time in ms, MB in use after
+/// a collection), in time order; `gcs` names those collections in the explanation ("major GCs",
+/// "forced GCs"). The first quarter of the span is warm-up and left out.
+pub fn survivor_verdict(majors: &[(f64, f64)], gcs: &str) -> Verdict {
     let unknown = |why: String| Verdict {
         state: "unknown",
         slope_mb_per_min: None,
@@ -434,14 +437,14 @@ fn verdict(majors: &[(f64, f64)]) -> Verdict {
         explanation: why,
     };
     let (Some(first), Some(last)) = (majors.first(), majors.last()) else {
-        return unknown("no major collection in the log: run longer to see what survives them".into());
+        return unknown(format!("no {gcs} yet: run longer to see what survives them"));
     };
     let start = first.0 + WARM_UP_SHARE * (last.0 - first.0);
     let after_warm_up: Vec<(f64, f64)> = majors.iter().copied().filter(|p| p.0 >= start).collect();
     let window = &after_warm_up;
     let Some(Trend { slope, p_value, .. }) = (window.len() >= 4).then(|| trend(window)).flatten() else {
         return unknown(format!(
-            "{} major collections after warm-up; at least 4 are needed to judge a trend (run longer)",
+            "{} {gcs} after warm-up; at least 4 are needed to judge a trend (run longer)",
             after_warm_up.len()
         ));
     };
@@ -462,7 +465,7 @@ fn verdict(majors: &[(f64, f64)]) -> Verdict {
         (
             "growing",
             format!(
-                "the heap that survives major GCs grows by {slope_per_min:.2} MB/min ({growth:.1} MB over {:.0} s, {} major GCs after warm-up, confidence {:.0}%): a leak or an unbounded cache",
+                "the heap that survives {gcs} grows by {slope_per_min:.2} MB/min ({growth:.1} MB over {:.0} s, {} {gcs} after warm-up, confidence {:.0}%): a leak or an unbounded cache",
                 span / 1e3,
                 after_warm_up.len(),
                 confidence * 100.0
@@ -473,7 +476,7 @@ fn verdict(majors: &[(f64, f64)]) -> Verdict {
         (
             "steady",
             format!(
-                "the heap that survives major GCs {trend} ({slope_per_min:+.2} MB/min, {growth:+.1} MB over {} major GCs after warm-up)",
+                "the heap that survives {gcs} {trend} ({slope_per_min:+.2} MB/min, {growth:+.1} MB over {} {gcs} after warm-up)",
                 after_warm_up.len()
             ),
         )
@@ -481,7 +484,7 @@ fn verdict(majors: &[(f64, f64)]) -> Verdict {
         (
             "uncertain",
             format!(
-                "the post-GC heap moved {growth:+.1} MB over {} major GCs, but without a significant trend (confidence {:.0}%): run longer",
+                "the post-GC heap moved {growth:+.1} MB over {} {gcs}, but without a significant trend (confidence {:.0}%): run longer",
                 after_warm_up.len(),
                 confidence * 100.0
             ),

@@ -57,6 +57,12 @@ fn check_order(files: &[PathBuf], earlier: &[NodeIds], last_max_js_id: u32) -> R
 
 pub fn run(args: &LeaksArgs, out: &mut dyn Write) -> Result<Outcome> {
     let files = snapshot_files(args)?;
+    let options = Options { min_growth: args.min_growth, suspects: args.suspects };
+    report(&files, &options, args.output.json, args.fail_on_leak, out)
+}
+
+/// Finds the leaks in `files` (at least 3, in time order) and prints the report.
+pub fn report(files: &[PathBuf], options: &Options, json: bool, fail_on_leak: bool, out: &mut dyn Write) -> Result<Outcome> {
     let (last_path, earlier_paths) = files.split_last().expect("at least 3 files");
     let (earlier, graph) = std::thread::scope(|scope| {
         let ids = scope.spawn(|| earlier_paths.iter().map(|p| load::read_node_ids(p)).collect::<Result<Vec<_>>>());
@@ -64,15 +70,14 @@ pub fn run(args: &LeaksArgs, out: &mut dyn Write) -> Result<Outcome> {
         (ids.join().expect("the id reader does not panic"), graph)
     });
     let (earlier, graph) = (earlier?, graph?);
-    check_order(&files, &earlier, graph.max_js_object_id())?;
-    let options = Options { min_growth: args.min_growth, suspects: args.suspects };
-    let report = heaplens_graph::timed("leaks", || find_leaks(&earlier, &graph, &options));
-    if args.output.json {
+    check_order(files, &earlier, graph.max_js_object_id())?;
+    let report = heaplens_graph::timed("leaks", || find_leaks(&earlier, &graph, options));
+    if json {
         print_json(out, &report)?;
     } else {
-        print_report(&report, &files, out)?;
+        print_report(&report, files, out)?;
     }
-    Ok(if args.fail_on_leak && report.verdict == "leak" { Outcome::Finding } else { Outcome::Done })
+    Ok(if fail_on_leak && report.verdict == "leak" { Outcome::Finding } else { Outcome::Done })
 }
 
 fn print_report(report: &LeakReport, files: &[PathBuf], out: &mut dyn Write) -> Result<()> {

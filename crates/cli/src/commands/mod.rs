@@ -4,14 +4,18 @@ pub mod diff;
 pub mod dominators;
 pub mod find;
 pub mod gc;
+pub mod hunt;
 pub mod leaks;
 pub mod nodes;
 pub mod path;
+pub mod profile;
 pub mod retainers;
 pub mod show;
+pub mod snapshot;
 pub mod stats;
 pub mod strings;
 pub mod summary;
+pub mod watch;
 
 use std::borrow::Cow;
 use std::io::Write;

@@ -1,0 +1,146 @@
+//! A client for the inspector protocol (Chrome DevTools Protocol over a WebSocket): send a
+//! command, receive its reply, and hand every event that arrives meanwhile to the caller.
+//!
+//! Reads wake up every [`POLL`] so that Ctrl-C ([`crate::interrupt`]) stops a long command
+//! (a snapshot of a big heap) instead of waiting for it.
+
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::{json, Value};
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Message, WebSocket};
+
+/// How often a blocked read checks for Ctrl-C.
+const POLL: Duration = Duration::from_millis(200);
+
+/// One inspector session.
+pub struct Session {
+    socket: WebSocket<MaybeTlsStream<TcpStream>>,
+    url: String,
+    next_id: u64,
+}
+
+impl Session {
+    /// Connects to a target's `webSocketDebuggerUrl` (`ws://127.0.0.1:PORT/UUID`).
+    pub fn connect(url: &str) -> Result<Session> {
+        let (socket, _) = tungstenite::connect(url).with_context(|| format!("cannot open the inspector session at {url}"))?;
+        if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
+            stream.set_read_timeout(Some(POLL))?;
+            stream.set_nodelay(true)?;
+        }
+        Ok(Session { socket, url: url.to_owned(), next_id: 1 })
+    }
+
+    /// The WebSocket URL this session talks to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Sends a command and waits for its reply, ignoring events.
+    pub fn call(&mut self, method: &str, params: Value) -> Result<Value> {
+        self.call_with_events(method, params, &mut |_, _| Ok(()))
+    }
+
+    /// Sends a command and waits for its reply; events that arrive before it go to `on_event`
+    /// (method, params). An error from `on_event` abandons the command.
+    pub fn call_with_events(
+        &mut self,
+        method: &str,
+        params: Value,
+        on_event: &mut dyn FnMut(&str, &Value) -> Result<()>,
+    ) -> Result<Value> {
+        let id = self.send(method, params)?;
+        loop {
+            let mut message = self.receive()?;
+            if message.get("id").and_then(Value::as_u64) == Some(id) {
+                if let Some(error) = message.get("error") {
+                    let text = error.get("message").and_then(Value::as_str).unwrap_or("unknown error");
+                    bail!("the inspector refused {method}: {text}");
+                }
+                return Ok(message.get_mut("result").map(Value::take).unwrap_or(Value::Null));
+            }
+            if let Some(event) = message.get("method").and_then(Value::as_str) {
+                on_event(event, message.get("params").unwrap_or(&Value::Null))?;
+            }
+        }
+    }
+
+    /// Sends a command without waiting for a reply (for one that ends the session).
+    pub fn send(&mut self, method: &str, params: Value) -> Result<u64> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let text = json!({ "id": id, "method": method, "params": params }).to_string();
+        self.socket.send(Message::text(text)).with_context(|| format!("cannot send {method} to {}", self.url))?;
+        Ok(id)
+    }
+
+    /// Waits, reading and dropping events, until the target closes the session or `limit` passes.
+    pub fn wait_closed(&mut self, limit: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            match self.socket.read() {
+                Ok(_) => {}
+                Err(tungstenite::Error::Io(e)) if is_timeout(&e) => {}
+                Err(_) => return true,
+            }
+        }
+        false
+    }
+
+    /// Sleeps for `duration` while draining events (so the target never blocks on a full
+    /// socket), stopping early on Ctrl-C.
+    pub fn idle(&mut self, duration: Duration) -> Result<()> {
+        let start = Instant::now();
+        while start.elapsed() < duration {
+            crate::check_interrupt()?;
+            match self.socket.read() {
+                Ok(_) => {}
+                Err(tungstenite::Error::Io(e)) if is_timeout(&e) => {}
+                Err(e) => return Err(self.lost(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The next text message, parsed.
+    fn receive(&mut self) -> Result<Value> {
+        loop {
+            crate::check_interrupt()?;
+            match self.socket.read() {
+                Ok(Message::Text(text)) => {
+                    return serde_json::from_str(text.as_str())
+                        .map_err(|e| anyhow!("the inspector at {} sent invalid JSON: {e}", self.url));
+                }
+                Ok(Message::Close(_)) => bail!("the inspector at {} closed the session", self.url),
+                Ok(_) => {}
+                Err(tungstenite::Error::Io(e)) if is_timeout(&e) => {}
+                Err(e) => return Err(self.lost(e)),
+            }
+        }
+    }
+
+    fn lost(&self, e: tungstenite::Error) -> anyhow::Error {
+        match e {
+            tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => {
+                anyhow!("the inspector at {} closed the session (did the process exit?)", self.url)
+            }
+            e => anyhow!("lost the inspector session at {}: {e}", self.url),
+        }
+    }
+}
+
+fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)
+}
+
+/// Evaluates `expression` in the target and returns its value (JSON-serialisable results only).
+pub fn evaluate(session: &mut Session, expression: &str) -> Result<Value> {
+    let mut reply = session.call("Runtime.evaluate", json!({ "expression": expression, "returnByValue": true }))?;
+    if let Some(details) = reply.get("exceptionDetails") {
+        let text = details.pointer("/exception/description").and_then(Value::as_str).unwrap_or("an exception");
+        bail!("evaluating {expression} in the target threw {text}");
+    }
+    Ok(reply.pointer_mut("/result/value").map(Value::take).unwrap_or(Value::Null))
+}

@@ -1,0 +1,145 @@
+//! A program started under the inspector for a hunt: Node with `--inspect=127.0.0.1:0` (a free
+//! loopback port), its output kept in a log file, stopped (SIGTERM, then SIGKILL) when dropped.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+/// The inspector flag every started program gets: loopback only, a port the OS picks.
+const INSPECT: &str = "--inspect=127.0.0.1:0";
+/// How long a program gets to stop after SIGTERM.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// A running program.
+pub struct Program {
+    child: Child,
+    log: PathBuf,
+    inspector_urls: mpsc::Receiver<String>,
+    latest_url: Option<String>,
+}
+
+impl Program {
+    /// Starts `command` (program and arguments) with `env` added. A `node` command gets the
+    /// inspector flag after the binary; any other command gets it through NODE_OPTIONS (the
+    /// last Node process to open an inspector is then the one hunted). Output goes to `log`.
+    pub fn start(command: &[String], env: &[(String, String)], log: &Path) -> Result<Program> {
+        let (binary, args) = command.split_first().ok_or_else(|| anyhow!("no command to run"))?;
+        let mut cmd = Command::new(binary);
+        let is_node = Path::new(binary).file_name().and_then(OsStr::to_str).is_some_and(|n| n.starts_with("node"));
+        if is_node {
+            cmd.arg(INSPECT);
+        } else {
+            let options = std::env::var("NODE_OPTIONS").unwrap_or_default();
+            cmd.env("NODE_OPTIONS", format!("{options} {INSPECT}").trim());
+        }
+        cmd.args(args).envs(env.iter().map(|(k, v)| (k, v)));
+        let out = crate::capture::owner_only(log)?;
+        let err_log = out.try_clone()?;
+        cmd.stdin(Stdio::null()).stdout(out).stderr(Stdio::piped());
+        let mut child = cmd.spawn().with_context(|| format!("cannot start {binary}"))?;
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (urls, inspector_urls) = mpsc::channel();
+        std::thread::spawn(move || copy_stderr(stderr, err_log, urls));
+        Ok(Program { child, log: log.to_owned(), inspector_urls, latest_url: None })
+    }
+
+    /// The program's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The log file of its output.
+    pub fn log(&self) -> &Path {
+        &self.log
+    }
+
+    /// Waits until the program announces its inspector and returns the target URL; fails if it
+    /// exits first or takes longer than `limit`.
+    pub fn inspector_url(&mut self, limit: Duration) -> Result<String> {
+        let start = Instant::now();
+        loop {
+            while let Ok(url) = self.inspector_urls.try_recv() {
+                self.latest_url = Some(url);
+            }
+            if let Some(url) = &self.latest_url {
+                return Ok(url.clone());
+            }
+            self.check_running()?;
+            if start.elapsed() > limit {
+                bail!("the program did not open an inspector within {} s; its output: {}", limit.as_secs(), self.log.display());
+            }
+            crate::sleep(Duration::from_millis(20))?;
+        }
+    }
+
+    /// Fails, with the end of its output, when the program has exited.
+    pub fn check_running(&mut self) -> Result<()> {
+        match self.child.try_wait()? {
+            None => Ok(()),
+            Some(status) => bail!("the program exited ({}) {}", describe(status), self.tail()),
+        }
+    }
+
+    /// The last lines of the program's output, for an error message.
+    pub fn tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let last = &lines[lines.len().saturating_sub(3)..];
+        if last.is_empty() {
+            format!("with no output ({})", self.log.display())
+        } else {
+            format!("after: {} (all of it: {})", last.join(" | "), self.log.display())
+        }
+    }
+
+    /// Stops the program: SIGTERM, then SIGKILL if it has not exited after a grace period.
+    pub fn stop(&mut self) -> Result<ExitStatus> {
+        if let Some(status) = self.child.try_wait()? {
+            return Ok(status);
+        }
+        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
+        let start = Instant::now();
+        while start.elapsed() < STOP_GRACE {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.child.kill()?;
+        Ok(self.child.wait()?)
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+fn describe(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("code {code}"),
+        (None, Some(signal)) => format!("signal {signal}"),
+        _ => "unknown status".into(),
+    }
+}
+
+/// Copies the program's stderr into the log, sending each inspector URL it announces.
+fn copy_stderr(stderr: impl std::io::Read, mut log: File, urls: mpsc::Sender<String>) {
+    for line in BufReader::new(stderr).lines() {
+        let Ok(line) = line else { break };
+        if let Some(url) = line.strip_prefix("Debugger listening on ") {
+            let _ = urls.send(url.trim().to_owned());
+        }
+        let _ = writeln!(log, "{line}");
+    }
+}
