@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# The main job on a bundled example: runs examples/leaks/pending-promise.js (a database client
-# whose queries all wait on a promise that never settles), which writes three heap snapshots
-# as it works, then asks heaplens what leaks. Needs only the Rust toolchain and Node.
-#   scripts/demo.sh [EXAMPLE]    EXAMPLE: a program of examples/leaks/ (default pending-promise)
+# The main job on a bundled example: a whole leak hunt on examples/hunt/rate-limited-api.js
+# (an HTTP service whose rate limiter never forgets a client). heaplens starts it under the
+# inspector, sends it HTTP requests on loopback, takes three heap snapshots, stops it and says
+# what leaks. Needs only the Rust toolchain and Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-example=${1:-pending-promise}
 cargo build --release --quiet
-out=target/demo/$example
+out=target/demo/hunt
 rm -rf "$out"
-node --expose-gc "examples/leaks/$example.js" --out "$out" --ops 400 --warmup 100
-echo "\$ heaplens leaks $out/"
-target/release/heaplens leaks "$out/"
+url='http://127.0.0.1:{port}/items?client=c{i}'
+echo "\$ heaplens hunt --url '$url' --out $out -- node examples/hunt/rate-limited-api.js"
+target/release/heaplens hunt --url "$url" --out "$out" -- node examples/hunt/rate-limited-api.js

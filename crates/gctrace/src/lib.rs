@@ -20,5 +20,7 @@ mod report;
 mod trend;
 
 pub use line::{GcEvent, GcKind, Piece};
-pub use report::{survivor_verdict, Analyzer, CollectorStats, HeapPoint, IsolateReport, PauseStats, Pressure, Report, Verdict};
+pub use report::{
+    survivor_verdict, Analyzer, CollectorStats, HeapPoint, IsolateReport, PauseStats, Pressure, Report, Verdict,
+};
 pub use trend::{trend, Trend};

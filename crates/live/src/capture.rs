@@ -52,7 +52,8 @@ pub fn node_style_name(dir: &Path, pid: u32, extension: &str) -> PathBuf {
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter_map(|name| {
             let parts: Vec<&str> = name.split('.').collect();
-            (parts.len() >= 7 && parts[0] == "Heap" && parts[3] == pid.to_string()).then(|| parts[5].parse::<u32>().ok())?
+            (parts.len() >= 7 && parts[0] == "Heap" && parts[3] == pid.to_string())
+                .then(|| parts[5].parse::<u32>().ok())?
         })
         .max()
         .map_or(1, |seq| seq + 1);
@@ -71,7 +72,8 @@ pub fn snapshot(
     if options.collect_garbage {
         collect_garbage(session)?;
     }
-    let params = json!({ "reportProgress": true, "exposeInternals": options.expose_internals, "captureNumericValue": false });
+    let params =
+        json!({ "reportProgress": true, "exposeInternals": options.expose_internals, "captureNumericValue": false });
     stream_to_file(session, "HeapProfiler.takeHeapSnapshot", params, path, progress)
 }
 
@@ -86,7 +88,8 @@ pub fn allocation_timeline(
 ) -> Result<Captured> {
     session.call("HeapProfiler.enable", json!({}))?;
     session.call("HeapProfiler.startTrackingHeapObjects", json!({ "trackAllocations": true }))?;
-    let recorded = session.idle(duration).and_then(|()| if options.collect_garbage { collect_garbage(session) } else { Ok(()) });
+    let recorded =
+        session.idle(duration).and_then(|()| if options.collect_garbage { collect_garbage(session) } else { Ok(()) });
     if let Err(e) = recorded {
         let _ = session.call("HeapProfiler.stopTrackingHeapObjects", json!({ "reportProgress": false }));
         return Err(e);
@@ -167,6 +170,7 @@ pub fn owner_only(path: &Path) -> Result<File> {
         .with_context(|| format!("cannot create {}", path.display()))?;
     // `mode` applies only to new files; an existing one keeps its bits unless narrowed here.
     use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(0o600)).with_context(|| format!("cannot restrict {}", path.display()))?;
+    file.set_permissions(fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("cannot restrict {}", path.display()))?;
     Ok(file)
 }

@@ -68,7 +68,18 @@ pub fn hunt(plan: &HuntPlan, on_event: &mut dyn FnMut(HuntEvent)) -> Result<Hunt
     let log = plan.out_dir.join("program.log");
     let mut program = Program::start(&plan.command, &[("PORT".into(), port.to_string())], &log)?;
     let url = program.inspector_url(plan.ready_timeout)?;
-    let mut connection = Connection::attach(&url)?;
+    let mut connection = match Connection::attach(&url) {
+        Ok(connection) => connection,
+        Err(e) => {
+            // A program that exits at once announces its inspector and is gone before we
+            // attach: say that, rather than that the session failed.
+            for _ in 0..50 {
+                program.check_running()?;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            return Err(e);
+        }
+    };
     on_event(HuntEvent::Started { pid: program.pid(), node_version: &connection.node_version, log: &log });
     if let Workload::Http(load) = &plan.workload {
         wait_for_port(&mut program, &fill(&load.url, 0, 0u64, &port.to_string()), plan.ready_timeout)?;
@@ -104,15 +115,16 @@ fn during(program: &mut Program) -> String {
 /// Waits until the host and port of `url` accept connections.
 fn wait_for_port(program: &mut Program, url: &str, limit: Duration) -> Result<()> {
     let authority = url.trim_start_matches("http://").split(['/', '?']).next().unwrap_or("");
-    let port: u16 = authority
-        .rsplit_once(':')
-        .and_then(|(_, p)| p.parse().ok())
-        .unwrap_or(80);
+    let port: u16 = authority.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).unwrap_or(80);
     let start = Instant::now();
     while !port_open(port) {
         program.check_running()?;
         if start.elapsed() > limit {
-            return Err(anyhow!("nothing listens on port {port} after {} s; the program's output: {}", limit.as_secs(), program.log().display()));
+            return Err(anyhow!(
+                "nothing listens on port {port} after {} s; the program's output: {}",
+                limit.as_secs(),
+                program.log().display()
+            ));
         }
         crate::sleep(Duration::from_millis(50))?;
     }

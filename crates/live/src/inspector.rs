@@ -14,6 +14,9 @@ use tungstenite::{Message, WebSocket};
 
 /// How often a blocked read checks for Ctrl-C.
 const POLL: Duration = Duration::from_millis(200);
+/// A target silent for this long while a command runs is taken as hung. V8 reports progress
+/// while it writes even the largest snapshot, so this only trips on a stuck process.
+const SILENCE_LIMIT: Duration = Duration::from_secs(180);
 
 /// One inspector session.
 pub struct Session {
@@ -25,7 +28,12 @@ pub struct Session {
 impl Session {
     /// Connects to a target's `webSocketDebuggerUrl` (`ws://127.0.0.1:PORT/UUID`).
     pub fn connect(url: &str) -> Result<Session> {
-        let (socket, _) = tungstenite::connect(url).with_context(|| format!("cannot open the inspector session at {url}"))?;
+        let (socket, _) = tungstenite::connect(url).map_err(|e| match e {
+            tungstenite::Error::Url(tungstenite::error::UrlError::UnableToConnect(_)) => {
+                anyhow!("cannot open the inspector session at {url}: nothing accepts connections there")
+            }
+            e => anyhow!("cannot open the inspector session at {url}: {e}"),
+        })?;
         if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
             stream.set_read_timeout(Some(POLL))?;
             stream.set_nodelay(true)?;
@@ -106,8 +114,16 @@ impl Session {
 
     /// The next text message, parsed.
     fn receive(&mut self) -> Result<Value> {
+        let start = Instant::now();
         loop {
             crate::check_interrupt()?;
+            if start.elapsed() > SILENCE_LIMIT {
+                bail!(
+                    "the inspector at {} sent nothing for {} s: is the process stuck?",
+                    self.url,
+                    SILENCE_LIMIT.as_secs()
+                );
+            }
             match self.socket.read() {
                 Ok(Message::Text(text)) => {
                     return serde_json::from_str(text.as_str())

@@ -86,13 +86,15 @@ pub struct ProfileOptions {
 pub fn record(session: &mut Session, options: ProfileOptions) -> Result<CallNode> {
     session.call("HeapProfiler.enable", json!({}))?;
     session.call("HeapProfiler.startSampling", json!({ "samplingInterval": options.sampling_interval }))?;
-    let recorded = session.idle(options.duration).or_else(|e| if e.is::<crate::Interrupted>() { Ok(()) } else { Err(e) });
+    let recorded =
+        session.idle(options.duration).or_else(|e| if e.is::<crate::Interrupted>() { Ok(()) } else { Err(e) });
     let gc = recorded.and_then(|()| if options.collect_garbage { collect_garbage(session) } else { Ok(()) });
     let stopped = session.call("HeapProfiler.stopSampling", json!({}));
     gc?;
     let mut reply = stopped?;
     let head = reply.pointer_mut("/profile/head").map(serde_json::Value::take).unwrap_or_default();
-    let head: CallNode = serde_json::from_value(head).context("the inspector sent a sampling profile heaplens cannot read")?;
+    let head: CallNode =
+        serde_json::from_value(head).context("the inspector sent a sampling profile heaplens cannot read")?;
     session.call("HeapProfiler.disable", json!({}))?;
     Ok(head)
 }

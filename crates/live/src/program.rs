@@ -6,7 +6,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -24,6 +25,8 @@ pub struct Program {
     log: PathBuf,
     inspector_urls: mpsc::Receiver<String>,
     latest_url: Option<String>,
+    /// Set when Node says its program ended and it only waits for the inspector to let go.
+    ended: Arc<AtomicBool>,
 }
 
 impl Program {
@@ -47,8 +50,10 @@ impl Program {
         let mut child = cmd.spawn().with_context(|| format!("cannot start {binary}"))?;
         let stderr = child.stderr.take().expect("stderr is piped");
         let (urls, inspector_urls) = mpsc::channel();
-        std::thread::spawn(move || copy_stderr(stderr, err_log, urls));
-        Ok(Program { child, log: log.to_owned(), inspector_urls, latest_url: None })
+        let ended = Arc::new(AtomicBool::new(false));
+        let ended_seen = ended.clone();
+        std::thread::spawn(move || copy_stderr(stderr, err_log, urls, &ended_seen));
+        Ok(Program { child, log: log.to_owned(), inspector_urls, latest_url: None, ended })
     }
 
     /// The program's pid.
@@ -74,15 +79,22 @@ impl Program {
             }
             self.check_running()?;
             if start.elapsed() > limit {
-                bail!("the program did not open an inspector within {} s; its output: {}", limit.as_secs(), self.log.display());
+                bail!(
+                    "the program did not open an inspector within {} s; its output: {}",
+                    limit.as_secs(),
+                    self.log.display()
+                );
             }
             crate::sleep(Duration::from_millis(20))?;
         }
     }
 
-    /// Fails, with the end of its output, when the program has exited.
+    /// Fails, with the end of its output, when the program has exited or ran to its end.
     pub fn check_running(&mut self) -> Result<()> {
         match self.child.try_wait()? {
+            None if self.ended.load(Ordering::Relaxed) => {
+                bail!("the program ran to its end (nothing kept it alive) {}", self.tail())
+            }
             None => Ok(()),
             Some(status) => bail!("the program exited ({}) {}", describe(status), self.tail()),
         }
@@ -133,12 +145,16 @@ fn describe(status: ExitStatus) -> String {
     }
 }
 
-/// Copies the program's stderr into the log, sending each inspector URL it announces.
-fn copy_stderr(stderr: impl std::io::Read, mut log: File, urls: mpsc::Sender<String>) {
+/// Copies the program's stderr into the log, sending each inspector URL it announces and
+/// noting when Node says the program has ended.
+fn copy_stderr(stderr: impl std::io::Read, mut log: File, urls: mpsc::Sender<String>, ended: &AtomicBool) {
     for line in BufReader::new(stderr).lines() {
         let Ok(line) = line else { break };
         if let Some(url) = line.strip_prefix("Debugger listening on ") {
             let _ = urls.send(url.trim().to_owned());
+        }
+        if line.starts_with("Waiting for the debugger to disconnect") {
+            ended.store(true, Ordering::Relaxed);
         }
         let _ = writeln!(log, "{line}");
     }

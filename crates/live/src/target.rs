@@ -55,7 +55,8 @@ impl Connection {
             Endpoint::Url(url) if url.starts_with("ws://") => (url.clone(), false),
             Endpoint::Url(url) => {
                 let host = url.strip_prefix("http://").map(|rest| rest.trim_end_matches('/'));
-                let host = host.ok_or_else(|| anyhow!("{url}: give a ws:// target URL or an http://HOST:PORT inspector"))?;
+                let host =
+                    host.ok_or_else(|| anyhow!("{url}: give a ws:// target URL or an http://HOST:PORT inspector"))?;
                 (target_url(host)?, false)
             }
         };
@@ -198,7 +199,9 @@ fn check_signalable(pid: u32) -> Result<()> {
     match kill(Pid::from_raw(pid as i32), None) {
         Ok(()) => {}
         Err(Errno::ESRCH) => bail!("no process has pid {pid}"),
-        Err(Errno::EPERM) => bail!("pid {pid} belongs to another user: heaplens may not signal it (run heaplens as that user)"),
+        Err(Errno::EPERM) => {
+            bail!("pid {pid} belongs to another user: heaplens may not signal it (run heaplens as that user)")
+        }
         Err(e) => bail!("cannot signal pid {pid}: {e}"),
     }
     let exe = fs::read_link(format!("/proc/{pid}/exe"))
@@ -233,7 +236,9 @@ fn listening_ports(pid: u32) -> Result<HashSet<u16>> {
         let Ok(text) = fs::read_to_string(format!("/proc/{pid}/net/{table}")) else { continue };
         for line in text.lines().skip(1) {
             let fields: Vec<&str> = line.split_whitespace().collect();
-            let (Some(local), Some(state), Some(inode)) = (fields.get(1), fields.get(3), fields.get(9)) else { continue };
+            let (Some(local), Some(state), Some(inode)) = (fields.get(1), fields.get(3), fields.get(9)) else {
+                continue;
+            };
             let listening = *state == "0A";
             if listening && inode.parse().is_ok_and(|i: u64| inodes.contains(&i)) {
                 if let Some(port) = local.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok()) {

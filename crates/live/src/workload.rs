@@ -92,9 +92,9 @@ impl HttpLoad {
     /// Checks the URL template before anything starts: http, loopback host.
     pub fn check(&self) -> Result<()> {
         let url = fill(&self.url, 0, 1, "0");
-        let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| anyhow!("--url {}: the built-in load speaks plain http:// only (use --script for more)", self.url))?;
+        let rest = url.strip_prefix("http://").ok_or_else(|| {
+            anyhow!("--url {}: the built-in load speaks plain http:// only (use --script for more)", self.url)
+        })?;
         let authority = rest.split(['/', '?']).next().unwrap_or("");
         let host = authority.rsplit_once(':').map_or(authority, |(host, _)| host);
         if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
@@ -139,7 +139,11 @@ impl HttpLoad {
             elapsed: Duration::ZERO,
         };
         if stats.requests > 0 && stats.failed == stats.requests {
-            bail!("every request of round {} failed, the first with: {}", context.round, stats.first_failure.unwrap_or_default());
+            bail!(
+                "every request of round {} failed, the first with: {}",
+                context.round,
+                stats.first_failure.unwrap_or_default()
+            );
         }
         Ok(stats)
     }
@@ -182,7 +186,8 @@ fn run_script(path: &PathBuf, context: &RoundContext) -> Result<()> {
         Command::new(path)
     };
     // The script's output goes to stderr: stdout carries heaplens's report.
-    let to_stderr = || std::io::stderr().as_fd().try_clone_to_owned().map(Stdio::from).unwrap_or_else(|_| Stdio::inherit());
+    let to_stderr =
+        || std::io::stderr().as_fd().try_clone_to_owned().map(Stdio::from).unwrap_or_else(|_| Stdio::inherit());
     let status = command
         .env("PORT", context.port.to_string())
         .env("HEAPLENS_ROUND", context.round.to_string())
@@ -204,7 +209,8 @@ struct Random(u64);
 
 impl Random {
     fn new(stream: u64) -> Random {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         Random((nanos ^ (stream.wrapping_add(1)).wrapping_mul(0x9E37_79B9_7F4A_7C15)) | 1)
     }
 

@@ -21,9 +21,10 @@ const DEFAULT_WAIT: f64 = 10.0;
 pub fn run(args: &HuntArgs, out: &mut dyn Write) -> Result<Outcome> {
     live::stop_on_ctrl_c();
     let workload = workload(args)?;
-    let out_dir = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from(format!("heaplens-hunt.{}", chrono::Local::now().format("%Y%m%d.%H%M%S")))
-    });
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("heaplens-hunt.{}", chrono::Local::now().format("%Y%m%d.%H%M%S"))));
     let plan = HuntPlan {
         command: args.command.clone(),
         workload,
@@ -43,7 +44,8 @@ pub fn run(args: &HuntArgs, out: &mut dyn Write) -> Result<Outcome> {
                 (Some(first), n) if n > 0 => format!(", {n} failed (first: {first})"),
                 _ => String::new(),
             };
-            let requests = if stats.requests > 0 { format!(": {} requests{failed}", stats.requests) } else { String::new() };
+            let requests =
+                if stats.requests > 0 { format!(": {} requests{failed}", stats.requests) } else { String::new() };
             eprintln!("heaplens: {what} done in {:.1} s{requests}", stats.elapsed.as_secs_f64());
             progress = Some(CaptureProgress::new(&format!("snapshot {}", round + 1)));
         }

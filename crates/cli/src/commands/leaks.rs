@@ -62,7 +62,13 @@ pub fn run(args: &LeaksArgs, out: &mut dyn Write) -> Result<Outcome> {
 }
 
 /// Finds the leaks in `files` (at least 3, in time order) and prints the report.
-pub fn report(files: &[PathBuf], options: &Options, json: bool, fail_on_leak: bool, out: &mut dyn Write) -> Result<Outcome> {
+pub fn report(
+    files: &[PathBuf],
+    options: &Options,
+    json: bool,
+    fail_on_leak: bool,
+    out: &mut dyn Write,
+) -> Result<Outcome> {
     let (last_path, earlier_paths) = files.split_last().expect("at least 3 files");
     let (earlier, graph) = std::thread::scope(|scope| {
         let ids = scope.spawn(|| earlier_paths.iter().map(|p| load::read_node_ids(p)).collect::<Result<Vec<_>>>());

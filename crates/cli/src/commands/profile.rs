@@ -30,16 +30,27 @@ pub fn run(args: &ProfileArgs, out: &mut dyn Write) -> Result<()> {
     let rows = profile::by_function(&head);
     let flame_graph = args.flame_graph.clone().unwrap_or_else(|| PathBuf::from(format!("profile.{pid}.svg")));
     let svg = profile::flame_graph_svg(&head, &format!("Live allocations of pid {pid}"))?;
-    std::fs::write(&flame_graph, svg).map_err(|e| anyhow!("{}: cannot write the flame graph: {e}", flame_graph.display()))?;
+    std::fs::write(&flame_graph, svg)
+        .map_err(|e| anyhow!("{}: cannot write the flame graph: {e}", flame_graph.display()))?;
     if args.output.json {
         let top: Vec<_> = rows.iter().take(args.top).collect();
         return print_json(out, &json!({ "pid": pid, "functions": top, "flame_graph": flame_graph }));
     }
     let total: u64 = rows.iter().map(|r| r.self_bytes).sum();
     writeln!(out, "pid {pid}: {} sampled and still alive after {} s", table::bytes(total), args.duration)?;
-    let mut t = Table::new(&[("Self", Align::Right), ("Total", Align::Right), ("Function", Align::Left), ("Location", Align::Left)]);
+    let mut t = Table::new(&[
+        ("Self", Align::Right),
+        ("Total", Align::Right),
+        ("Function", Align::Left),
+        ("Location", Align::Left),
+    ]);
     for row in rows.iter().take(args.top) {
-        t.row(vec![table::bytes(row.self_bytes), table::bytes(row.total_bytes), table::clip(&row.function, 50), row.location.clone()]);
+        t.row(vec![
+            table::bytes(row.self_bytes),
+            table::bytes(row.total_bytes),
+            table::clip(&row.function, 50),
+            row.location.clone(),
+        ]);
     }
     t.print(out)?;
     writeln!(out, "flame graph: {}", flame_graph.display())?;

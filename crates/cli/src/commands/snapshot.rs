@@ -22,8 +22,9 @@ pub fn run(args: &SnapshotArgs, out: &mut dyn Write) -> Result<()> {
         let mut progress = CaptureProgress::new(&format!("pid {}", connection.pid));
         progress.message(&format!("recording allocations for {} s", args.duration));
         let duration = Duration::from_secs_f64(args.duration);
-        let captured =
-            capture::allocation_timeline(&mut connection.session, &path, duration, options, &mut |p| progress.update(p))?;
+        let captured = capture::allocation_timeline(&mut connection.session, &path, duration, options, &mut |p| {
+            progress.update(p)
+        })?;
         drop(progress);
         return report(&captured, &connection, out);
     }

@@ -1,0 +1,411 @@
+//! heaplens on live Node processes: real programs under every Node version in HEAPLENS_NODES,
+//! their real inspector, reached by pid (SIGUSR1), port and URL; snapshots, series, allocation
+//! timelines, watching, profiling, and whole hunts on heaplens' example service and on the
+//! shared leak scenarios.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use serde_json::Value;
+
+/// Tests that open an inspector with SIGUSR1 share Node's default port 9229: one at a time.
+static DEFAULT_PORT: Mutex<()> = Mutex::new(());
+static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let n = RUNS.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("heaplens-live-{}", std::process::id())).join(format!("{n}-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A Node program the test started; killed when dropped.
+struct Running {
+    child: Child,
+    inspector_port: Option<u16>,
+}
+
+impl Running {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `node [--inspect=127.0.0.1:0] PROGRAM` with `source` as the program, and waits until
+/// it prints `ready` (and, with `inspect`, announces its inspector port).
+fn start(node: &str, source: &str, inspect: bool) -> Running {
+    let dir = scratch_dir("program");
+    let program = dir.join("program.js");
+    std::fs::write(&program, source).unwrap();
+    let mut command = Command::new(node);
+    if inspect {
+        command.arg("--inspect=127.0.0.1:0");
+    }
+    let mut child = command.arg(&program).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("node starts");
+    let (lines, received) = mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+    }
+    let (mut ready, mut port) = (false, None);
+    while !ready || (inspect && port.is_none()) {
+        let line = received.recv_timeout(Duration::from_secs(20)).expect("the program starts");
+        ready |= line == "ready";
+        if let Some(rest) = line.strip_prefix("Debugger listening on ws://127.0.0.1:") {
+            port = rest.split('/').next().and_then(|p| p.parse().ok());
+        }
+    }
+    Running { child, inspector_port: port }
+}
+
+/// A program holding 1000 `LiveMarker`s and nothing that grows.
+const HOLDER: &str = r#"
+class LiveMarker { constructor(i) { this.i = i; } }
+globalThis.kept = Array.from({ length: 1000 }, (_, i) => new LiveMarker(i));
+setInterval(() => {}, 1000);
+console.log('ready');
+"#;
+
+/// A program that keeps 2000 more `Reading`s every 100 ms (about 1.3 MB/s).
+const GROWER: &str = r#"
+class Reading { constructor(i) { this.i = i; this.values = [i, i + 1, i + 2]; } }
+globalThis.readings = [];
+let n = 0;
+setInterval(() => { for (let k = 0; k < 2000; k++) globalThis.readings.push(new Reading(n++)); }, 100);
+console.log('ready');
+"#;
+
+/// A program that allocates as much as GROWER but keeps only the last 2000.
+const PLATEAU: &str = r#"
+class Reading { constructor(i) { this.i = i; this.values = [i, i + 1, i + 2]; } }
+let recent = [];
+let n = 0;
+setInterval(() => { recent = []; for (let k = 0; k < 2000; k++) recent.push(new Reading(n++)); }, 100);
+console.log('ready');
+"#;
+
+/// A program whose `buildRecord` allocates objects it keeps.
+const ALLOCATOR: &str = r#"
+const records = [];
+function buildRecord(i) {
+  return { id: i, name: 'record-' + i, tags: ['a', 'b', String(i)] };
+}
+let n = 0;
+setInterval(() => { for (let k = 0; k < 3000; k++) records.push(buildRecord(n++)); }, 50);
+console.log('ready');
+"#;
+
+fn inspector_listens(port: u16) -> bool {
+    TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = heaplens(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command that must fail: exit 2, no output on stdout, and the error on one line
+/// (the last of stderr; `hunt` reports its steps on the lines before).
+fn run_err(args: &[&str]) -> String {
+    let out = heaplens(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?} should fail: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(out.stdout.is_empty(), "{args:?} printed {}", String::from_utf8_lossy(&out.stdout));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.trim().lines().collect();
+    assert!(args[0] == "hunt" || lines.len() == 1, "one line: {stderr}");
+    lines.last().unwrap().to_string()
+}
+
+fn class_count(file: &Path, class: &str) -> u64 {
+    let pattern = format!("^{class}$");
+    let summary = ok_json(&["summary", file.to_str().unwrap(), "--json", "--class", &pattern]);
+    summary["classes"].as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).sum()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn snapshot_by_pid_on_every_node_version_closes_the_inspector_it_opened() {
+    let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    for node in nodes() {
+        let version = version(&node);
+        let mut program = start(&node, HOLDER, false);
+        let dir = scratch_dir("pid");
+        let file = dir.join("holder.heapsnapshot");
+        let pid = program.pid().to_string();
+        let printed = run_ok(&["snapshot", "--pid", &pid, "-o", file.to_str().unwrap()]);
+        assert!(printed.contains(&format!("of pid {pid} (Node {version})")), "{version}: {printed}");
+        assert_eq!(mode(&file), 0o600, "{version}: snapshots are owner-only");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "{version}: no .part file is left");
+        assert_eq!(class_count(&file, "LiveMarker"), 1000, "{version}");
+        assert!(program.alive(), "{version}: the program survives");
+        assert!(!inspector_listens(9229), "{version}: the inspector heaplens opened is closed again");
+    }
+}
+
+#[test]
+fn a_series_in_one_session_feeds_the_leak_finder() {
+    let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let program = start("node", GROWER, false);
+    let dir = scratch_dir("series").join("snapshots");
+    let pid = program.pid().to_string();
+    let printed = run_ok(&["snapshot", "--pid", &pid, "--count", "3", "--every", "1", "-o", dir.to_str().unwrap()]);
+    assert_eq!(printed.lines().count(), 3, "{printed}");
+    assert_eq!(mode(&dir), 0o700);
+    let report = ok_json(&["leaks", dir.to_str().unwrap(), "--json"]);
+    assert_eq!(report["verdict"], "leak", "{report:#}");
+    let group = &report["groups"][0];
+    assert_eq!(group["primary_class"], "Reading");
+    assert!(group["container"]["name"].as_str().unwrap().contains("readings"), "{group:#}");
+    assert!(!inspector_listens(9229));
+}
+
+#[test]
+fn an_inspector_opened_by_the_user_stays_open() {
+    let node = nodes().pop().unwrap();
+    let program = start(&node, HOLDER, true);
+    let port = program.inspector_port.unwrap();
+    let dir = scratch_dir("port");
+    let by_port = dir.join("by-port.heapsnapshot");
+    run_ok(&["snapshot", "--port", &port.to_string(), "-o", by_port.to_str().unwrap(), "--no-gc"]);
+    assert_eq!(class_count(&by_port, "LiveMarker"), 1000);
+    let http = format!("http://127.0.0.1:{port}");
+    let by_url = dir.join("by-url.heapsnapshot");
+    run_ok(&["snapshot", "--url", &http, "-o", by_url.to_str().unwrap(), "--expose-internals"]);
+    assert_eq!(class_count(&by_url, "LiveMarker"), 1000);
+    assert!(inspector_listens(port), "heaplens did not open this inspector, so it leaves it open");
+}
+
+#[test]
+fn track_allocations_writes_a_timeline_with_allocation_stacks() {
+    let program = start("node", ALLOCATOR, true);
+    let dir = scratch_dir("timeline");
+    let file = dir.join("allocations.heaptimeline");
+    let port = program.inspector_port.unwrap().to_string();
+    run_ok(&["snapshot", "--port", &port, "--track-allocations", "--duration", "1", "-o", file.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains("\"trace_function_infos\":[]"), "the timeline records allocation stacks");
+    assert!(text.contains("buildRecord"));
+    assert_eq!(mode(&file), 0o600);
+    run_ok(&["summary", file.to_str().unwrap()]);
+}
+
+/// `watch --json` for 6 s, forcing a GC every half second: the samples and the verdict.
+fn watch(program: &Running, chart: &Path) -> (Vec<Value>, Value) {
+    let port = program.inspector_port.unwrap().to_string();
+    let printed = run_ok(&[
+        "watch",
+        "--port",
+        &port,
+        "--interval",
+        "0.25",
+        "--gc-every",
+        "0.5",
+        "--duration",
+        "6",
+        "--json",
+        "--chart",
+        chart.to_str().unwrap(),
+    ]);
+    let mut lines: Vec<Value> = printed.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let last = lines.pop().unwrap();
+    (lines, last)
+}
+
+#[test]
+fn watch_tells_a_growing_heap_from_a_plateau() {
+    let dir = scratch_dir("watch");
+    let growing = start("node", GROWER, true);
+    let steady = start("node", PLATEAU, true);
+    let (samples, verdict) = watch(&growing, &dir.join("growing.svg"));
+    assert!(samples.len() >= 15, "{} samples", samples.len());
+    assert!(samples.iter().filter(|s| s["sample"]["after_gc"] == true).count() >= 8);
+    assert!(samples.iter().all(|s| s["sample"]["rss"].as_u64().unwrap() > s["sample"]["heap_used"].as_u64().unwrap()));
+    assert_eq!(verdict["verdict"]["state"], "growing", "{verdict:#}");
+    assert!(verdict["verdict"]["slope_mb_per_min"].as_f64().unwrap() > 10.0, "{verdict:#}");
+    let (_, verdict) = watch(&steady, &dir.join("steady.svg"));
+    assert_eq!(verdict["verdict"]["state"], "steady", "{verdict:#}");
+    let chart = std::fs::read_to_string(dir.join("growing.svg")).unwrap();
+    assert!(chart.starts_with("<svg") && chart.contains("heap after GC") && chart.contains("growing"));
+}
+
+#[test]
+fn profile_names_the_function_whose_allocations_stay_alive() {
+    let program = start("node", ALLOCATOR, true);
+    let dir = scratch_dir("profile");
+    let flame = dir.join("flame.svg");
+    let port = program.inspector_port.unwrap().to_string();
+    let report =
+        ok_json(&["profile", "--port", &port, "--duration", "2", "--json", "--flame-graph", flame.to_str().unwrap()]);
+    let functions = report["functions"].as_array().unwrap();
+    // The two that allocate what stays: buildRecord's records and the timer callback's array.
+    let build = functions[..2].iter().find(|f| f["function"] == "buildRecord").expect("buildRecord in the top 2");
+    assert!(build["location"].as_str().unwrap().ends_with("program.js:3:21"), "{build}");
+    assert!(build["self_bytes"].as_u64().unwrap() > 500_000, "{build}");
+    let svg = std::fs::read_to_string(&flame).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("buildRecord"));
+}
+
+#[test]
+fn live_errors_are_one_line_and_exit_2() {
+    let mut sleeper = Command::new("sleep").arg("60").spawn().unwrap();
+    let pid = sleeper.id().to_string();
+    let message = run_err(&["snapshot", "--pid", &pid]);
+    assert!(message.contains("not Node.js"), "{message}");
+    assert!(sleeper.try_wait().unwrap().is_none(), "heaplens did not signal a non-Node process");
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+    let message = run_err(&["snapshot", "--pid", &pid]);
+    assert!(message.contains(&format!("no process has pid {pid}")), "{message}");
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let message = run_err(&["watch", "--port", &free, "--duration", "1"]);
+    assert!(message.contains("no inspector answers"), "{message}");
+    let message = run_err(&["snapshot", "--url", "ftp://example"]);
+    assert!(message.contains("ws://"), "{message}");
+    let message = run_err(&["hunt", "--url", "http://example.com/{i}", "--", "node", "-e", "0"]);
+    assert!(message.contains("loopback"), "{message}");
+    let out = scratch_dir("ended").display().to_string();
+    let message = run_err(&["hunt", "--every", "1", "--out", &out, "--", "node", "-e", "console.log('bye')"]);
+    // Node either exits before heaplens attaches or waits for the inspector to let go.
+    assert!(
+        (message.contains("ran to its end") || message.contains("exited (code 0)")) && message.contains("bye"),
+        "{message}"
+    );
+    let message = run_err(&["hunt", "--every", "1", "--out", &out, "--", "node", "-e", "process.exit(3)"]);
+    assert!(message.contains("exited (code 3)") || message.contains("ran to its end"), "{message}");
+}
+
+/// `heaplens hunt --json --fail-on-leak ARGS -- CMD...`: the report and the exit code.
+fn hunt(args: &[&str], command: &[&str]) -> (Value, i32, PathBuf) {
+    let out_dir = scratch_dir("hunt");
+    let mut all: Vec<&str> = vec!["hunt", "--json", "--fail-on-leak", "--out", out_dir.to_str().unwrap()];
+    all.extend(args);
+    all.push("--");
+    all.extend(command);
+    let out = heaplens(&all);
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{all:?}: {}", String::from_utf8_lossy(&out.stderr)));
+    (report, out.status.code().unwrap(), out_dir)
+}
+
+#[test]
+fn hunt_finds_the_example_services_leak_on_every_node_version() {
+    let service = repo().join("examples/hunt/rate-limited-api.js");
+    for node in nodes() {
+        let version = version(&node);
+        let url = "http://127.0.0.1:{port}/items?client=c{i}";
+        let (report, code, dir) = hunt(&["--url", url, "--requests", "500"], &[&node, service.to_str().unwrap()]);
+        assert_eq!(code, 1, "{version}: --fail-on-leak exits 1 on a leak");
+        let group = &report["groups"][0];
+        assert_eq!(group["primary_class"], "ClientWindow", "{version}: {report:#}");
+        assert_eq!(group["container"]["name"], "windows", "{version}");
+        let added: Vec<u64> =
+            group["classes"].as_array().unwrap().iter().find(|c| c["name"] == "ClientWindow").unwrap()["added"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["count"].as_u64().unwrap())
+                .collect();
+        assert_eq!(added, [500, 500], "{version}: every request's window, counted exactly");
+        let snapshots: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "heapsnapshot"))
+            .collect();
+        assert_eq!(snapshots.len(), 3);
+        assert!(snapshots.iter().all(|p| mode(p) == 0o600));
+        let log = std::fs::read_to_string(dir.join("program.log")).unwrap();
+        assert!(log.contains("catalog-api listening"), "{version}: {log}");
+    }
+}
+
+fn scenarios() -> Option<PathBuf> {
+    let dir =
+        std::env::var_os("HEAPLENS_SCENARIOS").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/scenarios"));
+    dir.join("README.md").is_file().then_some(dir)
+}
+
+#[test]
+fn hunt_on_the_shared_scenario_services() {
+    let scenarios = scenarios().expect("the shared leak scenarios (set HEAPLENS_SCENARIOS)");
+    let service = repo().join("examples/hunt/scenario-service.js");
+    let serve = |name: &str| {
+        vec![
+            "node".to_owned(),
+            service.display().to_string(),
+            scenarios.join(name).join("server.js").display().to_string(),
+        ]
+    };
+    let command = serve("a-request-cache");
+    let command: Vec<&str> = command.iter().map(String::as_str).collect();
+    let url = "http://127.0.0.1:{port}/quote?customer=cust-{i}&seed={i}";
+    let (report, code, _) = hunt(&["--url", url, "-H", "x-request-id: req-{rand}-{i}", "--requests", "300"], &command);
+    assert_eq!(code, 1);
+    assert_eq!(report["groups"][0]["primary_class"], "QuoteResponse", "{report:#}");
+    assert_eq!(report["groups"][0]["container"]["name"], "responseCache");
+
+    let command = serve("h-control-lru");
+    let command: Vec<&str> = command.iter().map(String::as_str).collect();
+    let (report, code, _) =
+        hunt(&["--url", "http://127.0.0.1:{port}/images/img-{i}-{rand}", "--requests", "300"], &command);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["verdict"], "no leak");
+
+    // Two requests per operation, the second using the first's answer: a script drives it.
+    let driver = scratch_dir("driver").join("presence.js");
+    std::fs::write(
+        &driver,
+        r#"
+const base = `http://127.0.0.1:${process.env.PORT}`;
+(async () => {
+  const round = Number(process.env.HEAPLENS_ROUND);
+  for (let i = 0; i < 300; i++) {
+    const user = `u${round * 300 + i}`;
+    const sid = await (await fetch(`${base}/connect?user=${user}`, { method: 'POST' })).text();
+    await (await fetch(`${base}/disconnect?sid=${sid}`, { method: 'POST' })).text();
+  }
+})().catch((e) => { console.error(e); process.exit(1); });
+"#,
+    )
+    .unwrap();
+    let command = serve("d-uncleared-intervals");
+    let command: Vec<&str> = command.iter().map(String::as_str).collect();
+    let (report, code, _) = hunt(&["--script", driver.to_str().unwrap()], &command);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["groups"][0]["primary_class"], "PresenceSession", "{report:#}");
+    assert_eq!(report["groups"][0]["pattern"]["id"], "timer");
+}
