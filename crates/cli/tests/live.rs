@@ -409,3 +409,28 @@ const base = `http://127.0.0.1:${process.env.PORT}`;
     assert_eq!(report["groups"][0]["primary_class"], "PresenceSession", "{report:#}");
     assert_eq!(report["groups"][0]["pattern"]["id"], "timer");
 }
+
+#[test]
+fn ctrl_c_ends_a_watch_with_its_verdict_and_closes_the_inspector() {
+    let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let mut program = start("node", HOLDER, false);
+    let chart = scratch_dir("ctrl-c").join("watch.svg");
+    let pid = program.pid().to_string();
+    let watch = Command::new(env!("CARGO_BIN_EXE_heaplens"))
+        .args(["watch", "--pid", &pid, "--interval", "0.2", "--gc-every", "0.4", "--chart", chart.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    Command::new("kill").args(["-INT", &watch.id().to_string()]).status().unwrap();
+    let out = watch.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert!(printed.lines().filter(|l| l.contains("after GC")).count() >= 3, "{printed}");
+    let verdict = printed.lines().rev().nth(1).unwrap();
+    assert!(verdict.starts_with("STEADY: ") || verdict.starts_with("UNKNOWN: "), "{printed}");
+    assert!(chart.is_file());
+    assert!(program.alive());
+    assert!(!inspector_listens(9229), "Ctrl-C still closes the inspector heaplens opened");
+}
