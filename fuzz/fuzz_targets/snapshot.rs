@@ -11,15 +11,15 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(snapshot) = heaplens_snapshot::read_bytes(data) {
         let ids = ids.expect("the ids-only reader accepts what the full reader accepts");
         assert_eq!(ids.node_count, snapshot.node_count());
-        assert!(snapshot.nodes.id.iter().all(|&id| ids.contains(id)));
+        assert!(snapshot.nodes.id.iter().all(|&id| ids.contains(id) && ids.shape(id).is_some()));
         // An invented history: the first third of the nodes existed at the first snapshot, the
         // second third appeared by the next one.
-        let all = &snapshot.nodes.id;
-        let earlier = [
-            heaplens_snapshot::NodeIds::new(all[..all.len() / 3].to_vec(), 0),
-            heaplens_snapshot::NodeIds::new(all[..2 * all.len() / 3].to_vec(), 0),
-        ];
+        let count = snapshot.node_count();
+        let earlier = [first_nodes(&snapshot.nodes, count / 3), first_nodes(&snapshot.nodes, 2 * count / 3)];
         let graph = heaplens_graph::HeapGraph::analyze(snapshot);
+        for ids in &earlier {
+            let _ = heaplens_leaks::id_agreement(ids, &graph);
+        }
         let _ = graph.summary(None);
         for node in 0..graph.snapshot.node_count().min(64) as u32 {
             let _ = graph.display_name(node);
@@ -27,3 +27,15 @@ fuzz_target!(|data: &[u8]| {
         let _ = heaplens_leaks::find_leaks(&earlier, &graph, &heaplens_leaks::Options { min_growth: 0, suspects: 3 });
     }
 });
+
+/// The ids of the first `n` nodes.
+fn first_nodes(nodes: &heaplens_snapshot::Nodes, n: usize) -> heaplens_snapshot::NodeIds {
+    let part = heaplens_snapshot::Nodes {
+        kind: nodes.kind[..n].to_vec(),
+        id: nodes.id[..n].to_vec(),
+        self_size: nodes.self_size[..n].to_vec(),
+        first_edge: nodes.first_edge[..=n].to_vec(),
+        ..Default::default()
+    };
+    heaplens_snapshot::NodeIds::of(&part)
+}

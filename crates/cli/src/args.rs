@@ -389,7 +389,7 @@ pub struct ProfileArgs {
 #[command(after_help = "The program gets a free loopback port in $PORT; {port} in --url is that port. \
 In --url, --header and --body, {i} is the request's number and {rand} a random token.\n\n\
 EXAMPLES:\n  heaplens hunt --url 'http://127.0.0.1:{port}/quote?id={i}' -- node server.js\n  \
-heaplens hunt --script drive.js --snapshots 4 -- node server.js\n  heaplens hunt --every 30 -- node worker.js")]
+heaplens hunt --script drive.js --rounds 4 -- node server.js\n  heaplens hunt --every 30 -- node worker.js")]
 pub struct HuntArgs {
     /// Drive the program with HTTP requests to this loopback URL each round.
     #[arg(long, value_name = "URL", conflicts_with_all = ["script", "every"])]
@@ -416,9 +416,10 @@ pub struct HuntArgs {
     /// The program works on its own: wait this many seconds each round.
     #[arg(long, value_name = "S", value_parser = parse_seconds)]
     pub every: Option<f64>,
-    /// Snapshots to take (at least 3); the workload runs once before each, the first time as warm-up.
+    /// Rounds of the workload, each followed by a snapshot (at least 3): the first is the
+    /// warm-up before the baseline snapshot.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(3..))]
-    pub snapshots: u16,
+    pub rounds: u16,
     /// Folder for the snapshots and the program's log (default: `heaplens-hunt.<date>.<time>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

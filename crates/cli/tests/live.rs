@@ -192,6 +192,27 @@ fn a_series_in_one_session_feeds_the_leak_finder() {
     assert_eq!(group["primary_class"], "Reading");
     assert!(group["container"]["name"].as_str().unwrap().contains("readings"), "{group:#}");
     assert!(!inspector_listens(9229));
+
+    // Three separate sessions: V8 renumbers its objects as each ends, and the leak finder
+    // must refuse the series rather than compare unrelated objects.
+    let separate = scratch_dir("separate");
+    for _ in 0..3 {
+        run_ok(&[
+            "snapshot",
+            "--pid",
+            &pid,
+            "-o",
+            separate.join(format!("{}.heapsnapshot", RUNS.fetch_add(1, Ordering::Relaxed))).to_str().unwrap(),
+        ]);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let mut files: Vec<String> =
+        std::fs::read_dir(&separate).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    files.sort_by_key(|f| std::fs::metadata(f).unwrap().modified().unwrap());
+    let mut args = vec!["leaks"];
+    args.extend(files.iter().map(String::as_str));
+    let message = run_err(&args);
+    assert!(message.contains("renumbered"), "{message}");
 }
 
 #[test]
@@ -404,8 +425,9 @@ const base = `http://127.0.0.1:${process.env.PORT}`;
     .unwrap();
     let command = serve("d-uncleared-intervals");
     let command: Vec<&str> = command.iter().map(String::as_str).collect();
-    let (report, code, _) = hunt(&["--script", driver.to_str().unwrap()], &command);
+    let (report, code, _) = hunt(&["--script", driver.to_str().unwrap(), "--rounds", "4"], &command);
     assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["snapshots"].as_array().unwrap().len(), 4);
     assert_eq!(report["groups"][0]["primary_class"], "PresenceSession", "{report:#}");
     assert_eq!(report["groups"][0]["pattern"]["id"], "timer");
 }
@@ -433,4 +455,24 @@ fn ctrl_c_ends_a_watch_with_its_verdict_and_closes_the_inspector() {
     assert!(chart.is_file());
     assert!(program.alive());
     assert!(!inspector_listens(9229), "Ctrl-C still closes the inspector heaplens opened");
+}
+
+#[test]
+fn a_process_of_another_user_is_refused() {
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !root || !Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("skipped: needs root and setpriv to run heaplens as another user");
+        return;
+    }
+    let mut program = start("node", HOLDER, false);
+    let out = Command::new("/usr/bin/setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_heaplens"), "snapshot", "--pid"])
+        .arg(program.pid().to_string())
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let message = String::from_utf8(out.stderr).unwrap();
+    assert!(message.contains("belongs to another user"), "{message}");
+    assert!(program.alive());
 }

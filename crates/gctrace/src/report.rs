@@ -22,7 +22,8 @@ const WARM_UP_SHARE: f64 = 0.25;
 const MAX_P_VALUE: f64 = 0.05;
 /// ... and at least this much over the window, in MB and relative to where it started.
 const MIN_GROWTH_MB: f64 = 1.0;
-const MIN_GROWTH_SHARE: f64 = 0.25;
+/// The least relative growth for a GC log, whose post-GC points carry floating garbage.
+const LOG_MIN_GROWTH_SHARE: f64 = 0.25;
 /// Growth must be at least this many times the interquartile range of the points around the trend.
 const NOISE_FACTOR: f64 = 1.0;
 /// Without a significant trend, this many major GCs (after warm-up) make a "steady" verdict.
@@ -395,7 +396,7 @@ fn isolate_report(pid: u32, isolate: u64, s: IsolateState) -> IsolateReport {
         })
         .collect();
     collectors.sort_by(|a, b| b.pauses.total_ms.total_cmp(&a.pauses.total_ms));
-    let verdict = survivor_verdict(&s.majors.points, "major GCs");
+    let verdict = survivor_verdict(&s.majors.points, "major GCs", LOG_MIN_GROWTH_SHARE);
     IsolateReport {
         pid,
         isolate: format!("{isolate:#x}"),
@@ -426,8 +427,10 @@ fn isolate_report(pid: u32, isolate: u64, s: IsolateState) -> IsolateReport {
 /// Growing when the post-major-GC heap rises significantly after warm-up, and by enough.
 /// The verdict on the heap that survives collections: `points` are (time in ms, MB in use after
 /// a collection), in time order; `gcs` names those collections in the explanation ("major GCs",
-/// "forced GCs"). The first quarter of the span is warm-up and left out.
-pub fn survivor_verdict(majors: &[(f64, f64)], gcs: &str) -> Verdict {
+/// "forced GCs"); growth must reach `min_share` of the heap where the window starts (a log's
+/// points are noisier than those read right after a forced full GC). The first quarter of the
+/// span is warm-up and left out.
+pub fn survivor_verdict(majors: &[(f64, f64)], gcs: &str, min_share: f64) -> Verdict {
     let unknown = |why: String| Verdict {
         state: "unknown",
         slope_mb_per_min: None,
@@ -459,7 +462,7 @@ pub fn survivor_verdict(majors: &[(f64, f64)], gcs: &str) -> Verdict {
     residuals.sort_by(f64::total_cmp);
     let quartile = |q: f64| residuals[((residuals.len() - 1) as f64 * q).round() as usize];
     let scatter = quartile(0.75) - quartile(0.25);
-    let big = growth >= MIN_GROWTH_MB && growth / base >= MIN_GROWTH_SHARE && growth >= NOISE_FACTOR * scatter;
+    let big = growth >= MIN_GROWTH_MB && growth / base >= min_share && growth >= NOISE_FACTOR * scatter;
     let significant = p_value < MAX_P_VALUE;
     let (state, explanation) = if significant && slope > 0.0 && big {
         (

@@ -26,6 +26,7 @@ pub mod verdict;
 use heaplens_graph::{HeapGraph, Scripts};
 use heaplens_snapshot::NodeIds;
 
+pub use birth::id_agreement;
 pub use explain::{Container, Pattern, SourceRef};
 pub use groups::Added;
 pub use verdict::Confidence;

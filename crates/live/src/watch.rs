@@ -103,8 +103,13 @@ pub fn watch(
 pub fn verdict(samples: &[Sample]) -> Verdict {
     let points: Vec<(f64, f64)> =
         samples.iter().filter(|s| s.after_gc).map(|s| (s.time_s * 1e3, s.heap_used as f64 / MB)).collect();
-    survivor_verdict(&points, "forced GCs")
+    survivor_verdict(&points, "forced GCs", MIN_GROWTH_SHARE)
 }
+
+/// The least growth, relative to the heap where the window starts, that counts: the heap read
+/// right after a forced full GC holds no floating garbage, so a smaller share than a GC log's
+/// is still a trend and not noise (1 MB, significance and the scatter still apply).
+const MIN_GROWTH_SHARE: f64 = 0.05;
 
 const MB: f64 = 1024.0 * 1024.0;
 

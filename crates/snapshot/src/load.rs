@@ -273,7 +273,7 @@ impl Builder {
         let missing = |what: &str| SnapshotError::inconsistent(format!("the \"{what}\" array is missing"));
         let nodes = self.nodes.ok_or_else(|| missing("nodes"))?;
         self.edges.ok_or_else(|| missing("edges"))?;
-        Ok(NodeIds::new(nodes.id, nodes.self_size.iter().map(|&s| u64::from(s)).sum()))
+        Ok(NodeIds::of(&nodes))
     }
 
     fn is_read(&self, key: &[u8]) -> bool {

@@ -27,6 +27,16 @@ pub struct Nodes {
     pub detachedness: Vec<u8>,
 }
 
+impl Nodes {
+    /// A coarse fingerprint of node `i` that V8 does not change while the object lives: its
+    /// type and number of edges. Two snapshots that give one id to nodes of different shapes
+    /// do not number objects alike.
+    pub fn shape(&self, i: usize) -> u32 {
+        let edges = self.first_edge[i + 1] - self.first_edge[i];
+        (u32::from(self.kind[i]) << 24) | edges.min(0xFF_FFFF)
+    }
+}
+
 /// Edge columns (struct of arrays; one entry per edge ordinal, grouped by source node).
 #[derive(Debug, Default, Clone)]
 pub struct Edges {
@@ -159,11 +169,13 @@ impl Snapshot {
     }
 }
 
-/// The node ids of a snapshot and its total size: all a leak search needs of the snapshots
-/// before the last one, to tell which objects of a later snapshot were already there.
+/// The node ids of a snapshot (with each node's [`Nodes::shape`]) and its total size: all a
+/// leak search needs of the snapshots before the last one, to tell which objects of a later
+/// snapshot were already there.
 #[derive(Debug, Clone, Default)]
 pub struct NodeIds {
     ids: Vec<u32>,
+    shapes: Vec<u32>,
     /// Sum of the nodes' self sizes as written by V8 (before DevTools' ownership transfer).
     pub total_self_size: u64,
     /// Number of nodes.
@@ -171,12 +183,20 @@ pub struct NodeIds {
 }
 
 impl NodeIds {
-    /// Indexes `ids` (any order, as the file gives them).
-    pub fn new(mut ids: Vec<u32>, total_self_size: u64) -> NodeIds {
-        let node_count = ids.len();
-        ids.sort_unstable();
-        ids.dedup();
-        NodeIds { ids, total_self_size, node_count }
+    /// Indexes the ids and shapes of `nodes` (any order, as the file gives them).
+    pub fn of(nodes: &Nodes) -> NodeIds {
+        let node_count = nodes.id.len();
+        let mut pairs: Vec<(u32, u32)> = (0..node_count).map(|i| (nodes.id[i], nodes.shape(i))).collect();
+        pairs.sort_unstable_by_key(|p| p.0);
+        pairs.dedup_by_key(|p| p.0);
+        let (ids, shapes) = pairs.into_iter().unzip();
+        let total_self_size = nodes.self_size.iter().map(|&s| u64::from(s)).sum();
+        NodeIds { ids, shapes, total_self_size, node_count }
+    }
+
+    /// The shape of the node with id `id`, if there is one.
+    pub fn shape(&self, id: u32) -> Option<u32> {
+        self.ids.binary_search(&id).ok().map(|at| self.shapes[at])
     }
 
     /// Whether the snapshot has a node with V8 id `id`.

@@ -28,7 +28,7 @@ pub fn run(args: &HuntArgs, out: &mut dyn Write) -> Result<Outcome> {
     let plan = HuntPlan {
         command: args.command.clone(),
         workload,
-        snapshots: usize::from(args.snapshots),
+        snapshots: usize::from(args.rounds),
         out_dir,
         ready_timeout: Duration::from_secs_f64(args.ready_timeout),
         settle: Duration::from_secs_f64(args.settle),

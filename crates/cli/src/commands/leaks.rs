@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Result};
-use heaplens_leaks::{find_leaks, series, LeakGroup, LeakReport, Options};
+use heaplens_graph::HeapGraph;
+use heaplens_leaks::{find_leaks, id_agreement, series, LeakGroup, LeakReport, Options};
 use heaplens_snapshot::NodeIds;
 
 use super::print_json;
@@ -40,15 +41,32 @@ fn snapshot_files(args: &LeaksArgs) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Checks that the snapshots come in time order: V8's JavaScript object ids only grow.
-fn check_order(files: &[PathBuf], earlier: &[NodeIds], last_max_js_id: u32) -> Result<()> {
-    let maxima: Vec<u32> = earlier.iter().map(NodeIds::max_js_id).chain([last_max_js_id]).collect();
+/// Least share of shared ids that must name objects of the same shape in both snapshots.
+const MIN_ID_AGREEMENT: f64 = 0.9;
+
+/// Checks that the snapshots come in time order (V8's JavaScript object ids only grow) and
+/// number objects alike (one process, one numbering).
+fn check_series(files: &[PathBuf], earlier: &[NodeIds], last: &HeapGraph) -> Result<()> {
+    let maxima: Vec<u32> = earlier.iter().map(NodeIds::max_js_id).chain([last.max_js_object_id()]).collect();
     for (i, pair) in maxima.windows(2).enumerate() {
         if pair[0] > pair[1] {
             bail!(
                 "{} holds newer objects than {}, which comes after it: give the snapshots in time order",
                 files[i].display(),
                 files[i + 1].display()
+            );
+        }
+    }
+    let last_file = files.last().expect("at least 3 files");
+    for (ids, file) in earlier.iter().zip(files) {
+        if let Some(agreement) = id_agreement(ids, last).filter(|&a| a < MIN_ID_AGREEMENT) {
+            bail!(
+                "{} and {} give the same ids to different objects ({:.0}% of shared ids disagree): they come from \
+                 different processes, or V8 renumbered its objects in between, as it does when an inspector session \
+                 ends; take the series in one session (heaplens hunt, heaplens snapshot --count, v8.writeHeapSnapshot)",
+                file.display(),
+                last_file.display(),
+                (1.0 - agreement) * 100.0
             );
         }
     }
@@ -76,7 +94,7 @@ pub fn report(
         (ids.join().expect("the id reader does not panic"), graph)
     });
     let (earlier, graph) = (earlier?, graph?);
-    check_order(files, &earlier, graph.max_js_object_id())?;
+    check_series(files, &earlier, &graph)?;
     let report = heaplens_graph::timed("leaks", || find_leaks(&earlier, &graph, options));
     if json {
         print_json(out, &report)?;
