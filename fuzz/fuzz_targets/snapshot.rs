@@ -1,5 +1,5 @@
 //! Fuzzes the snapshot reader (scanner, header, columns, validation), the ids-only reader the
-//! leak finder uses for earlier snapshots, and, for inputs that read, every analysis and the
+//! leak finder uses for earlier snapshots, the check that captures use, and, for inputs that read, every analysis and the
 //! leak finder: nothing may panic on any input, and a file the full reader accepts must give
 //! the ids-only reader the same ids.
 #![no_main]
@@ -8,8 +8,11 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let ids = heaplens_snapshot::read_node_ids_bytes(data);
+    let checked = heaplens_snapshot::check_bytes(data);
+    assert_eq!(ids.is_ok(), checked.is_ok(), "the check accepts exactly what the ids-only reader accepts");
     if let Ok(snapshot) = heaplens_snapshot::read_bytes(data) {
         let ids = ids.expect("the ids-only reader accepts what the full reader accepts");
+        assert_eq!(checked.ok(), Some(ids.node_count));
         assert_eq!(ids.node_count, snapshot.node_count());
         assert!(snapshot.nodes.id.iter().all(|&id| ids.contains(id) && ids.shape(id).is_some()));
         // An invented history: the first third of the nodes existed at the first snapshot, the

@@ -141,10 +141,10 @@ fn stream_to_file(
         if bytes == 0 {
             bail!("the inspector sent an empty snapshot");
         }
-        let ids = heaplens_snapshot::read_node_ids(&part)
+        let node_count = heaplens_snapshot::check_path(&part)
             .map_err(|e| anyhow!("the snapshot received is not whole ({e}); nothing was kept"))?;
         fs::rename(&part, path).with_context(|| format!("cannot rename {} to {}", part.display(), path.display()))?;
-        Ok(Captured { path: path.to_owned(), bytes, node_count: ids.node_count })
+        Ok(Captured { path: path.to_owned(), bytes, node_count })
     });
     if finished.is_err() {
         let _ = fs::remove_file(&part);

@@ -152,4 +152,9 @@ impl Input {
     pub fn read_node_ids(self) -> Result<crate::NodeIds> {
         crate::load::read_ids_json(Prefetch::new(self.reader))
     }
+
+    /// Checks the whole snapshot, keeping nothing (see [`crate::check_path`]).
+    pub fn check(self) -> Result<usize> {
+        crate::load::check_json(Prefetch::new(self.reader))
+    }
 }

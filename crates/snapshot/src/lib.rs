@@ -41,6 +41,17 @@ pub fn read_node_ids(path: &Path) -> Result<NodeIds> {
     Input::open(path)?.read_node_ids()
 }
 
+/// Checks that the file at `path` is a whole, consistent snapshot as [`read_path`] would, in
+/// memory that does not grow with the file; returns its node count.
+pub fn check_path(path: &Path) -> Result<usize> {
+    Input::open(path)?.check()
+}
+
+/// Checks a snapshot in memory (see [`check_path`]).
+pub fn check_bytes(bytes: &[u8]) -> Result<usize> {
+    load::check_json(decompressed(bytes))
+}
+
 /// Reads a snapshot from bytes in memory (gzip is detected), on the calling thread.
 pub fn read_bytes(bytes: &[u8]) -> Result<Snapshot> {
     load::read_json(decompressed(bytes))

@@ -20,11 +20,18 @@ pub(crate) fn read_ids_json<R: Read>(src: R) -> Result<NodeIds> {
     walk(src, Parts::NodeIds)?.finish_ids()
 }
 
+/// Checks a whole snapshot as [`read_json`] would, keeping nothing: returns its node count.
+pub(crate) fn check_json<R: Read>(src: R) -> Result<usize> {
+    walk(src, Parts::Check)?.finish_check()
+}
+
 /// What a read keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Parts {
     All,
     NodeIds,
+    /// Nothing: the file is only checked.
+    Check,
 }
 
 /// Walks the top level of the file, filling a [`Builder`] with the sections `parts` asks for.
@@ -214,7 +221,7 @@ impl Builder {
     }
 
     fn read_section<R: Read>(&mut self, s: &mut Scanner<R>, key: &[u8], key_offset: u64) -> Result<()> {
-        if self.parts == Parts::NodeIds {
+        if self.parts != Parts::All {
             return self.check_section(s, key);
         }
         match key {
@@ -253,7 +260,8 @@ impl Builder {
         Ok(())
     }
 
-    /// For an ids-only read: nodes are kept, edges counted, everything else skipped.
+    /// For an ids-only read or a check: nodes are kept (ids only) or checked, edges counted,
+    /// everything else skipped.
     fn check_section<R: Read>(&mut self, s: &mut Scanner<R>, key: &[u8]) -> Result<()> {
         match key {
             b"nodes" if self.nodes.is_none() => self.nodes = Some(self.read_nodes(s)?),
@@ -276,6 +284,13 @@ impl Builder {
         Ok(NodeIds::of(&nodes))
     }
 
+    fn finish_check(self) -> Result<usize> {
+        let missing = |what: &str| SnapshotError::inconsistent(format!("the \"{what}\" array is missing"));
+        self.nodes.ok_or_else(|| missing("nodes"))?;
+        self.edges.ok_or_else(|| missing("edges"))?;
+        Ok(self.node_count)
+    }
+
     fn is_read(&self, key: &[u8]) -> bool {
         match key {
             b"nodes" => self.nodes.is_some(),
@@ -293,16 +308,20 @@ impl Builder {
         let l = self.node_layout;
         let n = self.node_count;
         let mut nodes = Nodes::default();
-        reserve(&mut nodes.kind, n, "node_count")?;
-        reserve(&mut nodes.name, n, "node_count")?;
-        reserve(&mut nodes.id, n, "node_count")?;
-        reserve(&mut nodes.self_size, n, "node_count")?;
-        reserve(&mut nodes.first_edge, n + 1, "node_count")?;
-        if l.trace_node_id.is_some() {
-            reserve(&mut nodes.trace_node_id, n, "node_count")?;
-        }
-        if l.detachedness.is_some() {
-            reserve(&mut nodes.detachedness, n, "node_count")?;
+        // A check validates every record but keeps none: its memory does not grow with the file.
+        let keep = self.parts != Parts::Check;
+        if keep {
+            reserve(&mut nodes.kind, n, "node_count")?;
+            reserve(&mut nodes.name, n, "node_count")?;
+            reserve(&mut nodes.id, n, "node_count")?;
+            reserve(&mut nodes.self_size, n, "node_count")?;
+            reserve(&mut nodes.first_edge, n + 1, "node_count")?;
+            if l.trace_node_id.is_some() {
+                reserve(&mut nodes.trace_node_id, n, "node_count")?;
+            }
+            if l.detachedness.is_some() {
+                reserve(&mut nodes.detachedness, n, "node_count")?;
+            }
         }
         let type_count = self.node_types.len() as u64;
         let mut edges_so_far: u64 = 0;
@@ -314,22 +333,30 @@ impl Builder {
                     "node type {kind} is not in meta.node_types ({type_count} types)"
                 )));
             }
-            nodes.kind.push(kind as u8);
-            nodes.name.push(u32::try_from(rec[l.name]).map_err(|_| too_large("node name index", rec[l.name]))?);
-            nodes.id.push(u32::try_from(rec[l.id]).map_err(|_| too_large("node id", rec[l.id]))?);
-            nodes
-                .self_size
-                .push(u32::try_from(rec[l.self_size]).map_err(|_| too_large("self_size", rec[l.self_size]))?);
-            nodes.first_edge.push(edges_so_far as u32);
+            let name = u32::try_from(rec[l.name]).map_err(|_| too_large("node name index", rec[l.name]))?;
+            let id = u32::try_from(rec[l.id]).map_err(|_| too_large("node id", rec[l.id]))?;
+            let self_size = u32::try_from(rec[l.self_size]).map_err(|_| too_large("self_size", rec[l.self_size]))?;
+            let trace_node_id = l
+                .trace_node_id
+                .map(|t| u32::try_from(rec[t]).map_err(|_| too_large("trace_node_id", rec[t])))
+                .transpose()?;
+            let first_edge = edges_so_far as u32;
             edges_so_far += rec[l.edge_count];
             if edges_so_far > u32::MAX as u64 - 1 {
                 return Err(too_large("total edge count", edges_so_far));
             }
-            if let Some(t) = l.trace_node_id {
-                nodes.trace_node_id.push(u32::try_from(rec[t]).map_err(|_| too_large("trace_node_id", rec[t]))?);
-            }
-            if let Some(d) = l.detachedness {
-                nodes.detachedness.push(rec[d].min(255) as u8);
+            if keep {
+                nodes.kind.push(kind as u8);
+                nodes.name.push(name);
+                nodes.id.push(id);
+                nodes.self_size.push(self_size);
+                nodes.first_edge.push(first_edge);
+                if let Some(t) = trace_node_id {
+                    nodes.trace_node_id.push(t);
+                }
+                if let Some(d) = l.detachedness {
+                    nodes.detachedness.push(rec[d].min(255) as u8);
+                }
             }
             Ok(())
         };
@@ -343,7 +370,9 @@ impl Builder {
                 self.edge_count
             )));
         }
-        nodes.first_edge.push(edges_so_far as u32);
+        if keep {
+            nodes.first_edge.push(edges_so_far as u32);
+        }
         if nodes.trace_node_id.iter().all(|&t| t == 0) {
             nodes.trace_node_id = Vec::new();
         }
