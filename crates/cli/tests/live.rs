@@ -504,3 +504,47 @@ fn a_process_of_another_user_is_refused() {
     assert!(message.contains("belongs to another user"), "{message}");
     assert!(program.alive());
 }
+
+/// A program that grows for a second and a half, then exits.
+const SHORT_LIVED: &str = r#"
+globalThis.keep = [];
+setInterval(() => { for (let i = 0; i < 1000; i++) globalThis.keep.push({ i }); }, 100);
+setTimeout(() => process.exit(0), 1500);
+console.log('ready');
+"#;
+
+#[test]
+fn a_watch_ends_with_its_samples_when_the_process_goes_away() {
+    for node in nodes() {
+        let version = version(&node);
+        // The program exits: Node stops answering and waits for the session to close.
+        let mut program = start(&node, SHORT_LIVED, true);
+        let port = program.inspector_port.unwrap().to_string();
+        let chart = scratch_dir("gone").join("watch.svg");
+        let printed =
+            run_ok(&["watch", "--port", &port, "--interval", "0.2", "--json", "--chart", chart.to_str().unwrap()]);
+        let last: Value = serde_json::from_str(printed.lines().last().unwrap()).unwrap();
+        assert!(last["lost"].as_str().unwrap().contains("program has ended"), "{version}: {last}");
+        assert!(last["samples"].as_u64().unwrap() >= 3, "{version}: {last}");
+        assert!(chart.is_file());
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(!program.alive(), "{version}: once heaplens lets go, the program exits");
+    }
+    // The process is killed outright (as by the OOM killer).
+    let mut program = start("node", HOLDER, true);
+    let port = program.inspector_port.unwrap().to_string();
+    let watch = Command::new(env!("CARGO_BIN_EXE_heaplens"))
+        .args(["watch", "--port", &port, "--interval", "0.2", "--json", "--chart"])
+        .arg(scratch_dir("killed").join("watch.svg"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    program.child.kill().unwrap();
+    let out = watch.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let last: Value = serde_json::from_str(printed.lines().last().unwrap()).unwrap();
+    assert!(!last["lost"].is_null(), "{last}");
+}

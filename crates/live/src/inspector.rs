@@ -98,16 +98,12 @@ impl Session {
     }
 
     /// Sleeps for `duration` while draining events (so the target never blocks on a full
-    /// socket), stopping early on Ctrl-C.
+    /// socket), stopping early on Ctrl-C or when the program ends.
     pub fn idle(&mut self, duration: Duration) -> Result<()> {
         let start = Instant::now();
         while start.elapsed() < duration {
             crate::check_interrupt()?;
-            match self.socket.read() {
-                Ok(_) => {}
-                Err(tungstenite::Error::Io(e)) if is_timeout(&e) => {}
-                Err(e) => return Err(self.lost(e)),
-            }
+            self.next_message()?;
         }
         Ok(())
     }
@@ -124,17 +120,29 @@ impl Session {
                     SILENCE_LIMIT.as_secs()
                 );
             }
-            match self.socket.read() {
-                Ok(Message::Text(text)) => {
-                    return serde_json::from_str(text.as_str())
-                        .map_err(|e| anyhow!("the inspector at {} sent invalid JSON: {e}", self.url));
-                }
-                Ok(Message::Close(_)) => bail!("the inspector at {} closed the session", self.url),
-                Ok(_) => {}
-                Err(tungstenite::Error::Io(e)) if is_timeout(&e) => {}
-                Err(e) => return Err(self.lost(e)),
+            if let Some(message) = self.next_message()? {
+                return Ok(message);
             }
         }
+    }
+
+    /// The next text message, or `None` when none came within [`POLL`]. Fails when the
+    /// session is lost or Node says the program has ended: Node then answers nothing more
+    /// and only waits for the session to close.
+    fn next_message(&mut self) -> Result<Option<Value>> {
+        let text = match self.socket.read() {
+            Ok(Message::Text(text)) => text,
+            Ok(Message::Close(_)) => bail!("the inspector at {} closed the session", self.url),
+            Ok(_) => return Ok(None),
+            Err(tungstenite::Error::Io(e)) if is_timeout(&e) => return Ok(None),
+            Err(e) => return Err(self.lost(e)),
+        };
+        let message: Value = serde_json::from_str(text.as_str())
+            .map_err(|e| anyhow!("the inspector at {} sent invalid JSON: {e}", self.url))?;
+        if message.get("method").and_then(Value::as_str) == Some("NodeRuntime.waitingForDisconnect") {
+            bail!("the program has ended (Node waits only for the inspector to let go)");
+        }
+        Ok(Some(message))
     }
 
     fn lost(&self, e: tungstenite::Error) -> anyhow::Error {

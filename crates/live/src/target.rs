@@ -76,7 +76,10 @@ impl Connection {
 
     /// Connects to a target's WebSocket URL and asks the process for its pid and version.
     pub fn attach(url: &str) -> Result<Connection> {
-        let session = Session::connect(url)?;
+        let mut session = Session::connect(url)?;
+        // Ask Node to say when the program ends: it then stops answering and waits for us to
+        // let go. Node versions without the domain refuse, and only lose that early notice.
+        let _ = session.call("NodeRuntime.notifyWhenWaitingForDisconnect", json!({ "enabled": true }));
         let mut connection = Connection { session, pid: 0, node_version: String::new(), opened_inspector: false };
         let facts = evaluate(&mut connection.session, "({ pid: process.pid, version: process.version })")?;
         connection.pid = facts.get("pid").and_then(Value::as_u64).unwrap_or(0) as u32;

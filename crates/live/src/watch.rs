@@ -58,13 +58,23 @@ pub fn sample(session: &mut Session, time_s: f64, after_gc: bool) -> Result<Samp
     })
 }
 
-/// Watches until the duration ends or Ctrl-C, handing each sample to `on_sample` with the
-/// samples so far. Returns all samples; Ctrl-C ends the watch normally.
+/// What a watch recorded.
+#[derive(Debug, Clone)]
+pub struct Watched {
+    /// Every sample, in time order.
+    pub samples: Vec<Sample>,
+    /// Why the watch ended before its time, when the process went away (it crashed, ran out
+    /// of memory, or exited): the samples up to then still count.
+    pub lost: Option<String>,
+}
+
+/// Watches until the duration ends, Ctrl-C, or the process goes away, handing each sample to
+/// `on_sample` with the samples so far.
 pub fn watch(
     session: &mut Session,
     options: WatchOptions,
     on_sample: &mut dyn FnMut(&Sample, &[Sample]) -> Result<()>,
-) -> Result<Vec<Sample>> {
+) -> Result<Watched> {
     let start = Instant::now();
     let mut samples = Vec::new();
     let mut next_gc = options.gc_every.map(|_| Duration::ZERO);
@@ -80,7 +90,8 @@ pub fn watch(
         let reading = match taken {
             Ok(reading) => reading,
             Err(e) if e.is::<crate::Interrupted>() => break,
-            Err(e) => return Err(e),
+            Err(e) if samples.is_empty() => return Err(e),
+            Err(e) => return Ok(Watched { samples, lost: Some(e.to_string()) }),
         };
         if gc_now {
             next_gc = next_gc.zip(options.gc_every).map(|(at, every)| at + every);
@@ -96,7 +107,7 @@ pub fn watch(
             break;
         }
     }
-    Ok(samples)
+    Ok(Watched { samples, lost: None })
 }
 
 /// The verdict on the heap that survives the forced GCs among `samples`.

@@ -34,19 +34,26 @@ pub fn run(args: &WatchArgs, out: &mut dyn Write) -> Result<()> {
         )?;
         writeln!(out, "{:>8}  {:>10}  {:>10}  {:>10}  {:>10}", "time", "heap used", "heap total", "rss", "external")?;
     }
-    let samples = watch::watch(&mut connection.session, options, &mut |sample, all| {
+    let watched = watch::watch(&mut connection.session, options, &mut |sample, all| {
         if args.output.json {
             return print_json(out, &json!({ "sample": sample }));
         }
         write_sample(out, sample, all)
     })?;
     drop(connection);
+    if let Some(why) = &watched.lost {
+        eprintln!("heaplens: the watch ended early: {why}");
+    }
+    let samples = watched.samples;
     let verdict = watch::verdict(&samples);
     let chart = args.chart.clone().unwrap_or_else(|| PathBuf::from(format!("watch.{pid}.svg")));
     std::fs::write(&chart, watch::chart_svg(&format!("pid {pid}"), &samples, &verdict))
         .map_err(|e| anyhow!("{}: cannot write the chart: {e}", chart.display()))?;
     if args.output.json {
-        print_json(out, &json!({ "verdict": verdict, "samples": samples.len(), "chart": chart }))?;
+        print_json(
+            out,
+            &json!({ "verdict": verdict, "samples": samples.len(), "chart": chart, "lost": watched.lost }),
+        )?;
     } else {
         writeln!(out, "{}: {}", verdict.state.to_uppercase(), verdict.explanation)?;
         writeln!(out, "chart: {}", chart.display())?;
