@@ -400,6 +400,15 @@ fn hunt_finds_the_example_services_leak_on_every_node_version() {
         let log = std::fs::read_to_string(dir.join("program.log")).unwrap();
         assert!(log.contains("catalog-api listening"), "{version}: {log}");
     }
+    // A command that is not node itself: Node gets the inspector through NODE_OPTIONS, and
+    // stopping the hunt stops the whole process group.
+    let shell = format!("node {} --marker=hunt-through-a-shell; echo done", service.display());
+    let (report, code, _) =
+        hunt(&["--url", "http://127.0.0.1:{port}/items?client=c{i}", "--requests", "300"], &["bash", "-c", &shell]);
+    assert_eq!(code, 1);
+    assert_eq!(report["groups"][0]["primary_class"], "ClientWindow");
+    let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&ps.stdout).contains("--marker=hunt-through-a-shell"), "the service was stopped");
 }
 
 fn scenarios() -> Option<PathBuf> {

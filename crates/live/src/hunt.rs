@@ -51,7 +51,7 @@ pub struct Hunted {
     pub snapshots: Vec<PathBuf>,
     /// The program's output.
     pub log: PathBuf,
-    /// The program's pid.
+    /// The pid of the Node process hunted.
     pub pid: u32,
 }
 
@@ -80,18 +80,20 @@ pub fn hunt(plan: &HuntPlan, on_event: &mut dyn FnMut(HuntEvent)) -> Result<Hunt
             return Err(e);
         }
     };
-    on_event(HuntEvent::Started { pid: program.pid(), node_version: &connection.node_version, log: &log });
+    // The Node process hunted: the program itself, or the one it started (`npm start`).
+    let pid = connection.pid;
+    on_event(HuntEvent::Started { pid, node_version: &connection.node_version, log: &log });
     if let Workload::Http(load) = &plan.workload {
         wait_for_port(&mut program, &fill(&load.url, 0, 0u64, &port.to_string()), plan.ready_timeout)?;
     }
     let mut snapshots = Vec::new();
     for round in 0..plan.snapshots {
-        let context = RoundContext { round, rounds: plan.snapshots, port, pid: program.pid() };
+        let context = RoundContext { round, rounds: plan.snapshots, port, pid };
         let stats = plan.workload.run(&context).with_context(|| during(&mut program))?;
         on_event(HuntEvent::Round { round, stats: &stats });
         crate::sleep(plan.settle)?;
         program.check_running()?;
-        let path = capture::node_style_name(&plan.out_dir, program.pid(), "heapsnapshot");
+        let path = capture::node_style_name(&plan.out_dir, pid, "heapsnapshot");
         let options = SnapshotOptions { collect_garbage: true, expose_internals: false };
         let captured =
             capture::snapshot(&mut connection.session, &path, options, &mut |p| on_event(HuntEvent::Capturing(p)))
@@ -101,7 +103,7 @@ pub fn hunt(plan: &HuntPlan, on_event: &mut dyn FnMut(HuntEvent)) -> Result<Hunt
     }
     drop(connection);
     program.stop()?;
-    Ok(Hunted { snapshots, log, pid: program.pid() })
+    Ok(Hunted { snapshots, log, pid })
 }
 
 /// Context for an error: whether the program is still running, with its last output if not.

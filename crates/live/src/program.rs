@@ -4,6 +4,7 @@
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,7 +47,9 @@ impl Program {
         cmd.args(args).envs(env.iter().map(|(k, v)| (k, v)));
         let out = crate::capture::owner_only(log)?;
         let err_log = out.try_clone()?;
-        cmd.stdin(Stdio::null()).stdout(out).stderr(Stdio::piped());
+        // Its own process group: stopping it stops what it started too (`npm start` runs node
+        // in a child), and a Ctrl-C at the terminal reaches heaplens, which stops it in order.
+        cmd.stdin(Stdio::null()).stdout(out).stderr(Stdio::piped()).process_group(0);
         let mut child = cmd.spawn().with_context(|| format!("cannot start {binary}"))?;
         let stderr = child.stderr.take().expect("stderr is piped");
         let (urls, inspector_urls) = mpsc::channel();
@@ -117,15 +120,18 @@ impl Program {
         if let Some(status) = self.child.try_wait()? {
             return Ok(status);
         }
-        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
+        let group = Pid::from_raw(-(self.child.id() as i32));
+        let _ = kill(group, Signal::SIGTERM);
         let start = Instant::now();
         while start.elapsed() < STOP_GRACE {
             if let Some(status) = self.child.try_wait()? {
+                // The program is gone; anything it left behind in its group goes too.
+                let _ = kill(group, Signal::SIGKILL);
                 return Ok(status);
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        self.child.kill()?;
+        let _ = kill(group, Signal::SIGKILL);
         Ok(self.child.wait()?)
     }
 }

@@ -59,7 +59,11 @@ pub fn run(args: &HuntArgs, out: &mut dyn Write) -> Result<Outcome> {
             eprintln!("heaplens: wrote {} ({})", captured.path.display(), table::bytes(captured.bytes));
         }
     })?;
-    eprintln!("heaplens: stopped pid {}; finding leaks in {} snapshots", hunted.pid, hunted.snapshots.len());
+    eprintln!(
+        "heaplens: stopped the program (pid {}); finding leaks in {} snapshots",
+        hunted.pid,
+        hunted.snapshots.len()
+    );
     let options = Options { min_growth: args.min_growth, suspects: args.suspects };
     super::leaks::report(&hunted.snapshots, &options, args.output.json, args.fail_on_leak, out)
 }
