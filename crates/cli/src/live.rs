@@ -12,9 +12,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::args::TargetArgs;
 use crate::table;
 
-/// Makes Ctrl-C stop live operations cleanly (an inspector heaplens opened is then closed).
+/// Makes Ctrl-C, SIGTERM and SIGHUP stop live operations cleanly (an inspector heaplens
+/// opened is then closed, a program it started is stopped); a second one exits at once.
 pub fn stop_on_ctrl_c() {
-    let _ = ctrlc::set_handler(heaplens_live::interrupt);
+    let _ = ctrlc::set_handler(|| {
+        if heaplens_live::interrupt() {
+            std::process::exit(130);
+        }
+    });
 }
 
 /// Connects to the process the flags name.

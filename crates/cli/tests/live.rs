@@ -347,6 +347,8 @@ fn live_errors_are_one_line_and_exit_2() {
     assert!(message.contains("ws://"), "{message}");
     let message = run_err(&["hunt", "--url", "http://example.com/{i}", "--", "node", "-e", "0"]);
     assert!(message.contains("loopback"), "{message}");
+    let message = run_err(&["hunt", "--url", "http://127.0.0.1:80@example.com/{i}", "--", "node", "-e", "0"]);
+    assert!(message.contains("loopback"), "{message}");
     let out = scratch_dir("ended").display().to_string();
     let message = run_err(&["hunt", "--every", "1", "--out", &out, "--", "node", "-e", "console.log('bye')"]);
     // Node either exits before heaplens attaches or waits for the inspector to let go.
@@ -400,9 +402,14 @@ fn hunt_finds_the_example_services_leak_on_every_node_version() {
         let log = std::fs::read_to_string(dir.join("program.log")).unwrap();
         assert!(log.contains("catalog-api listening"), "{version}: {log}");
     }
-    // A command that is not node itself: Node gets the inspector through NODE_OPTIONS, and
-    // stopping the hunt stops the whole process group.
-    let shell = format!("node {} --marker=hunt-through-a-shell; echo done", service.display());
+    // A launcher that is not node itself, and runs one Node process before the app (as npm
+    // does): Node gets the inspector through NODE_OPTIONS, the hunt attaches to the last Node
+    // to announce one, and stopping the hunt stops the whole process group.
+    let shell = format!(
+        "node -e 'setInterval(() => {{}}, 1000)' --marker=hunt-through-a-shell & sleep 0.5; \
+         node {} --marker=hunt-through-a-shell; echo done",
+        service.display()
+    );
     let (report, code, _) =
         hunt(&["--url", "http://127.0.0.1:{port}/items?client=c{i}", "--requests", "300"], &["bash", "-c", &shell]);
     assert_eq!(code, 1);
@@ -556,4 +563,24 @@ fn a_watch_ends_with_its_samples_when_the_process_goes_away() {
     let printed = String::from_utf8(out.stdout).unwrap();
     let last: Value = serde_json::from_str(printed.lines().last().unwrap()).unwrap();
     assert!(!last["lost"].is_null(), "{last}");
+}
+
+#[test]
+fn ctrl_c_ends_a_profile_early_and_still_reports_it() {
+    let program = start("node", ALLOCATOR, true);
+    let port = program.inspector_port.unwrap().to_string();
+    let flame = scratch_dir("profile-ctrl-c").join("flame.svg");
+    let profile = Command::new(env!("CARGO_BIN_EXE_heaplens"))
+        .args(["profile", "--port", &port, "--duration", "60", "--json", "--flame-graph", flame.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    Command::new("kill").args(["-INT", &profile.id().to_string()]).status().unwrap();
+    let out = profile.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["functions"][0]["self_bytes"].as_u64().unwrap() > 100_000, "{report:#}");
+    assert!(flame.is_file());
 }

@@ -56,7 +56,7 @@ pub fn node_style_name(dir: &Path, pid: u32, extension: &str) -> PathBuf {
                 .then(|| parts[5].parse::<u32>().ok())?
         })
         .max()
-        .map_or(1, |seq| seq + 1);
+        .map_or(1, |seq| seq.saturating_add(1));
     let stamp = chrono::Local::now().format("%Y%m%d.%H%M%S");
     dir.join(format!("Heap.{stamp}.{pid}.0.{next:03}.{extension}"))
 }
@@ -158,19 +158,17 @@ fn part_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Creates (or truncates) `path` readable and writable by its owner only: a heap holds the
-/// program's secrets.
+/// Creates `path` readable and writable by its owner only (a heap holds the program's
+/// secrets), replacing a file there; a symbolic link in its place is refused, not followed.
 pub fn owner_only(path: &Path) -> Result<File> {
-    let file = OpenOptions::new()
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file()) {
+        fs::remove_file(path).with_context(|| format!("cannot replace {}", path.display()))?;
+    }
+    OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
         .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    // `mode` applies only to new files; an existing one keeps its bits unless narrowed here.
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(0o600))
-        .with_context(|| format!("cannot restrict {}", path.display()))?;
-    Ok(file)
+        .with_context(|| format!("cannot create {}", path.display()))
 }

@@ -13,6 +13,10 @@ use crate::program::Program;
 use crate::target::{port_open, Connection};
 use crate::workload::{fill, RoundContext, RoundStats, Workload};
 
+/// With a command that is not Node itself, how long no new inspector must appear before the
+/// last one is taken as the app's.
+const LAUNCHER_QUIET: Duration = Duration::from_secs(2);
+
 /// What to hunt and how.
 #[derive(Debug, Clone)]
 pub struct HuntPlan {
@@ -67,7 +71,13 @@ pub fn hunt(plan: &HuntPlan, on_event: &mut dyn FnMut(HuntEvent)) -> Result<Hunt
     };
     let log = plan.out_dir.join("program.log");
     let mut program = Program::start(&plan.command, &[("PORT".into(), port.to_string())], &log)?;
-    let url = program.inspector_url(plan.ready_timeout)?;
+    program.inspector_url(plan.ready_timeout)?;
+    if let Workload::Http(load) = &plan.workload {
+        wait_for_port(&mut program, &fill(&load.url, 0, 0u64, &port.to_string()), plan.ready_timeout)?;
+    }
+    // `npm start` and the like run Node more than once (npm itself, then the app): attach to
+    // the last one to announce an inspector.
+    let url = program.latest_inspector_url(if program.is_node() { Duration::ZERO } else { LAUNCHER_QUIET })?;
     let mut connection = match Connection::attach(&url) {
         Ok(connection) => connection,
         Err(e) => {
@@ -83,9 +93,6 @@ pub fn hunt(plan: &HuntPlan, on_event: &mut dyn FnMut(HuntEvent)) -> Result<Hunt
     // The Node process hunted: the program itself, or the one it started (`npm start`).
     let pid = connection.pid;
     on_event(HuntEvent::Started { pid, node_version: &connection.node_version, log: &log });
-    if let Workload::Http(load) = &plan.workload {
-        wait_for_port(&mut program, &fill(&load.url, 0, 0u64, &port.to_string()), plan.ready_timeout)?;
-    }
     let mut snapshots = Vec::new();
     for round in 0..plan.snapshots {
         let context = RoundContext { round, rounds: plan.snapshots, port, pid };

@@ -4,14 +4,16 @@
 //! Reads wake up every [`POLL`] so that Ctrl-C ([`crate::interrupt`]) stops a long command
 //! (a snapshot of a big heap) instead of waiting for it.
 
-use std::net::TcpStream;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
+use serde::Deserialize;
 use serde_json::{json, Value};
-use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
+/// How long connecting and the WebSocket handshake may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a blocked read checks for Ctrl-C.
 const POLL: Duration = Duration::from_millis(200);
 /// A target silent for this long while a command runs is taken as hung. V8 reports progress
@@ -20,24 +22,41 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(180);
 
 /// One inspector session.
 pub struct Session {
-    socket: WebSocket<MaybeTlsStream<TcpStream>>,
+    socket: WebSocket<TcpStream>,
     url: String,
     next_id: u64,
 }
 
 impl Session {
-    /// Connects to a target's `webSocketDebuggerUrl` (`ws://127.0.0.1:PORT/UUID`).
+    /// Connects to a target's `webSocketDebuggerUrl` (`ws://127.0.0.1:PORT/UUID`), within
+    /// [`CONNECT_TIMEOUT`] and without following redirects.
     pub fn connect(url: &str) -> Result<Session> {
-        let (socket, _) = tungstenite::connect(url).map_err(|e| match e {
-            tungstenite::Error::Url(tungstenite::error::UrlError::UnableToConnect(_)) => {
-                anyhow!("cannot open the inspector session at {url}: nothing accepts connections there")
-            }
-            e => anyhow!("cannot open the inspector session at {url}: {e}"),
+        let authority = url
+            .strip_prefix("ws://")
+            .and_then(|rest| rest.split('/').next())
+            .filter(|a| !a.is_empty() && !a.contains('@'))
+            .ok_or_else(|| anyhow!("{url}: not a ws://HOST:PORT/... inspector URL"))?;
+        let address = authority
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut all| all.next())
+            .ok_or_else(|| anyhow!("{url}: cannot resolve {authority}"))?;
+        let stream = TcpStream::connect_timeout(&address, CONNECT_TIMEOUT).map_err(|e| {
+            anyhow!(
+                "cannot open the inspector session at {url}: {}",
+                if e.kind() == std::io::ErrorKind::ConnectionRefused {
+                    "nothing accepts connections there".to_owned()
+                } else {
+                    e.to_string()
+                }
+            )
         })?;
-        if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
-            stream.set_read_timeout(Some(POLL))?;
-            stream.set_nodelay(true)?;
-        }
+        stream.set_read_timeout(Some(CONNECT_TIMEOUT))?;
+        stream.set_write_timeout(Some(CONNECT_TIMEOUT))?;
+        stream.set_nodelay(true)?;
+        let (socket, _) = tungstenite::client(url, stream)
+            .map_err(|e| anyhow!("cannot open the inspector session at {url}: {}", handshake_error(e)))?;
+        socket.get_ref().set_read_timeout(Some(POLL))?;
         Ok(Session { socket, url: url.to_owned(), next_id: 1 })
     }
 
@@ -90,7 +109,7 @@ impl Session {
         while start.elapsed() < limit {
             match self.socket.read() {
                 Ok(_) => {}
-                Err(tungstenite::Error::Io(e)) if is_timeout(&e) => {}
+                Err(tungstenite::Error::Io(e)) if is_retry(&e) => {}
                 Err(_) => return true,
             }
         }
@@ -134,10 +153,14 @@ impl Session {
             Ok(Message::Text(text)) => text,
             Ok(Message::Close(_)) => bail!("the inspector at {} closed the session", self.url),
             Ok(_) => return Ok(None),
-            Err(tungstenite::Error::Io(e)) if is_timeout(&e) => return Ok(None),
+            Err(tungstenite::Error::Io(e)) if is_retry(&e) => return Ok(None),
             Err(e) => return Err(self.lost(e)),
         };
-        let message: Value = serde_json::from_str(text.as_str())
+        // A sampling profile nests two levels per stack frame, beyond serde_json's default
+        // limit of 128 for deep stacks: the inspector is trusted with depth.
+        let mut reader = serde_json::Deserializer::from_str(text.as_str());
+        reader.disable_recursion_limit();
+        let message = Value::deserialize(&mut reader)
             .map_err(|e| anyhow!("the inspector at {} sent invalid JSON: {e}", self.url))?;
         if message.get("method").and_then(Value::as_str) == Some("NodeRuntime.waitingForDisconnect") {
             bail!("the program has ended (Node waits only for the inspector to let go)");
@@ -155,8 +178,17 @@ impl Session {
     }
 }
 
-fn is_timeout(e: &std::io::Error) -> bool {
-    matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)
+fn handshake_error(e: tungstenite::HandshakeError<tungstenite::ClientHandshake<TcpStream>>) -> String {
+    match e {
+        tungstenite::HandshakeError::Failure(e) => e.to_string(),
+        tungstenite::HandshakeError::Interrupted(_) => "the handshake timed out".to_owned(),
+    }
+}
+
+/// A read that ended without data and is to be tried again: the poll timeout, or a signal
+/// (Ctrl-C) arriving during the system call.
+fn is_retry(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted)
 }
 
 /// Evaluates `expression` in the target and returns its value (JSON-serialisable results only).

@@ -22,8 +22,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Asks every running operation to stop at its next check (call it from a Ctrl-C handler).
-pub fn interrupt() {
-    INTERRUPTED.store(true, Ordering::Relaxed);
+/// Returns whether a request was already pending, so that a second Ctrl-C can end at once.
+pub fn interrupt() -> bool {
+    INTERRUPTED.swap(true, Ordering::Relaxed)
+}
+
+/// Withdraws a pending interrupt, for an operation whose Ctrl-C only ends one phase (the
+/// recording of a profile) and that goes on to finish.
+pub fn resume() {
+    INTERRUPTED.store(false, Ordering::Relaxed);
 }
 
 /// The error an operation stopped by [`interrupt`] returns.

@@ -86,8 +86,16 @@ pub struct ProfileOptions {
 pub fn record(session: &mut Session, options: ProfileOptions) -> Result<CallNode> {
     session.call("HeapProfiler.enable", json!({}))?;
     session.call("HeapProfiler.startSampling", json!({ "samplingInterval": options.sampling_interval }))?;
-    let recorded =
-        session.idle(options.duration).or_else(|e| if e.is::<crate::Interrupted>() { Ok(()) } else { Err(e) });
+    // Ctrl-C ends the recording, not the profile: the steps below still run (a second
+    // Ctrl-C stops heaplens).
+    let recorded = session.idle(options.duration).or_else(|e| {
+        if e.is::<crate::Interrupted>() {
+            crate::resume();
+            Ok(())
+        } else {
+            Err(e)
+        }
+    });
     let gc = recorded.and_then(|()| if options.collect_garbage { collect_garbage(session) } else { Ok(()) });
     let stopped = session.call("HeapProfiler.stopSampling", json!({}));
     gc?;

@@ -28,6 +28,7 @@ pub struct Program {
     latest_url: Option<String>,
     /// Set when Node says its program ended and it only waits for the inspector to let go.
     ended: Arc<AtomicBool>,
+    is_node: bool,
 }
 
 impl Program {
@@ -50,13 +51,18 @@ impl Program {
         // Its own process group: stopping it stops what it started too (`npm start` runs node
         // in a child), and a Ctrl-C at the terminal reaches heaplens, which stops it in order.
         cmd.stdin(Stdio::null()).stdout(out).stderr(Stdio::piped()).process_group(0);
+        // If heaplens dies without stopping it (SIGKILL), the program goes too.
+        // SAFETY: between fork and exec only prctl runs, which is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(|| nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from));
+        }
         let mut child = cmd.spawn().with_context(|| format!("cannot start {binary}"))?;
         let stderr = child.stderr.take().expect("stderr is piped");
         let (urls, inspector_urls) = mpsc::channel();
         let ended = Arc::new(AtomicBool::new(false));
         let ended_seen = ended.clone();
         std::thread::spawn(move || copy_stderr(stderr, err_log, urls, &ended_seen));
-        Ok(Program { child, log: log.to_owned(), inspector_urls, latest_url: None, ended })
+        Ok(Program { child, log: log.to_owned(), inspector_urls, latest_url: None, ended, is_node })
     }
 
     /// The program's pid.
@@ -67,6 +73,28 @@ impl Program {
     /// The log file of its output.
     pub fn log(&self) -> &Path {
         &self.log
+    }
+
+    /// The most recent inspector URL the program announced, once none has come for `quiet`
+    /// (a command like `npm start` runs Node processes one after another; the last is the app).
+    pub fn latest_inspector_url(&mut self, quiet: Duration) -> Result<String> {
+        let mut url = self.inspector_url(Duration::MAX)?;
+        let mut since = Instant::now();
+        while since.elapsed() < quiet {
+            self.check_running()?;
+            crate::sleep(Duration::from_millis(20))?;
+            let latest = self.inspector_url(Duration::MAX)?;
+            if latest != url {
+                url = latest;
+                since = Instant::now();
+            }
+        }
+        Ok(url)
+    }
+
+    /// Whether the program is Node itself (rather than a command that starts Node).
+    pub fn is_node(&self) -> bool {
+        self.is_node
     }
 
     /// Waits until the program announces its inspector and returns the target URL; fails if it
@@ -117,10 +145,12 @@ impl Program {
 
     /// Stops the program: SIGTERM, then SIGKILL if it has not exited after a grace period.
     pub fn stop(&mut self) -> Result<ExitStatus> {
+        let group = Pid::from_raw(-(self.child.id() as i32));
         if let Some(status) = self.child.try_wait()? {
+            // The program is gone; anything it left behind in its group goes too.
+            let _ = kill(group, Signal::SIGKILL);
             return Ok(status);
         }
-        let group = Pid::from_raw(-(self.child.id() as i32));
         let _ = kill(group, Signal::SIGTERM);
         let start = Instant::now();
         while start.elapsed() < STOP_GRACE {
@@ -152,10 +182,19 @@ fn describe(status: ExitStatus) -> String {
 }
 
 /// Copies the program's stderr into the log, sending each inspector URL it announces and
-/// noting when Node says the program has ended.
+/// noting when Node says the program has ended. Reads to the end whatever the bytes are: a
+/// program blocked on a full pipe would stall the hunt.
 fn copy_stderr(stderr: impl std::io::Read, mut log: File, urls: mpsc::Sender<String>, ended: &AtomicBool) {
-    for line in BufReader::new(stderr).lines() {
-        let Ok(line) = line else { break };
+    let mut reader = BufReader::new(stderr);
+    let mut bytes = Vec::new();
+    loop {
+        bytes.clear();
+        match reader.read_until(b'\n', &mut bytes) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let line = text.trim_end_matches(['\n', '\r']);
         if let Some(url) = line.strip_prefix("Debugger listening on ") {
             let _ = urls.send(url.trim().to_owned());
         }

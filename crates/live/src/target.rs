@@ -117,14 +117,18 @@ fn target_url(host: &str) -> Result<String> {
     let body = http_get(host, "/json/list").with_context(|| format!("no inspector answers at {host}"))?;
     let targets: Value = serde_json::from_str(&body)
         .map_err(|_| anyhow!("{host} answered /json/list with something that is not JSON: not an inspector"))?;
-    targets
+    let url = targets
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|t| t.get("webSocketDebuggerUrl").and_then(Value::as_str))
         .next()
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow!("the inspector at {host} lists no target to attach to"))
+        .ok_or_else(|| anyhow!("the inspector at {host} lists no target to attach to"))?;
+    // Node names the target at the address it was asked on; anything else is not followed.
+    if !url.strip_prefix("ws://").is_some_and(|rest| rest.starts_with(&format!("{host}/"))) {
+        bail!("the inspector at {host} points elsewhere ({url}); heaplens does not follow it");
+    }
+    Ok(url.to_owned())
 }
 
 /// A minimal HTTP/1.0 GET on a loopback inspector port (the inspector speaks no more than that).
@@ -174,12 +178,22 @@ fn open_by_pid(pid: u32) -> Result<(String, bool)> {
         }
     }
     kill(Pid::from_raw(pid as i32), Signal::SIGUSR1).with_context(|| format!("cannot signal pid {pid}"))?;
+    let opened = |before: &HashSet<u16>| -> Option<String> {
+        let now = listening_ports(pid).ok()?;
+        now.difference(before).find_map(|port| target_url(&format!("127.0.0.1:{port}")).ok())
+    };
     let start = Instant::now();
     while start.elapsed() < OPEN_TIMEOUT {
-        crate::check_interrupt()?;
-        let now = listening_ports(pid)?;
-        if let Some(url) = now.difference(&before).find_map(|port| target_url(&format!("127.0.0.1:{port}")).ok()) {
+        if let Some(url) = opened(&before) {
             return Ok((url, true));
+        }
+        if crate::check_interrupt().is_err() {
+            // Ctrl-C while Node opens its inspector: close it if it came up meanwhile.
+            std::thread::sleep(Duration::from_millis(300));
+            if let Some(url) = opened(&before) {
+                close_unconnected(&url);
+            }
+            return Err(crate::Interrupted.into());
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -188,8 +202,8 @@ fn open_by_pid(pid: u32) -> Result<(String, bool)> {
         return Ok((url, false));
     }
     bail!(
-        "pid {pid} did not open its inspector within {} s of SIGUSR1 (is port 9229 taken by another process? \
-         the program's stderr says why)",
+        "pid {pid} did not open its inspector within {} s of SIGUSR1 (is port 9229 taken by another process? the \
+         program's stderr says why)",
         OPEN_TIMEOUT.as_secs()
     )
 }

@@ -94,7 +94,9 @@ pub fn watch(
             Err(e) => return Ok(Watched { samples, lost: Some(e.to_string()) }),
         };
         if gc_now {
-            next_gc = next_gc.zip(options.gc_every).map(|(at, every)| at + every);
+            // From the later of the plan and now: a GC slower than --gc-every must not make
+            // the rest of the watch a run of back-to-back GCs.
+            next_gc = next_gc.zip(options.gc_every).map(|(at, every)| (at + every).max(start.elapsed() + every));
         }
         samples.push(reading);
         on_sample(&reading, &samples)?;

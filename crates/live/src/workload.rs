@@ -95,9 +95,9 @@ impl HttpLoad {
         let rest = url.strip_prefix("http://").ok_or_else(|| {
             anyhow!("--url {}: the built-in load speaks plain http:// only (use --script for more)", self.url)
         })?;
-        let authority = rest.split(['/', '?']).next().unwrap_or("");
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         let host = authority.rsplit_once(':').map_or(authority, |(host, _)| host);
-        if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+        if authority.contains('@') || !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
             bail!("--url {}: the built-in load sends requests to this machine's loopback only (127.0.0.1, localhost, [::1])", self.url);
         }
         Ok(())
@@ -107,6 +107,7 @@ impl HttpLoad {
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(30))
             .max_idle_connections_per_host(self.concurrency)
+            .redirects(0)
             .build();
         let first_index = context.round * self.requests;
         let next = AtomicUsize::new(0);

@@ -85,7 +85,8 @@ fn workload(args: &HuntArgs) -> Result<Workload> {
         if !script.is_file() {
             anyhow::bail!("{}: no such script", script.display());
         }
-        return Ok(Workload::Script(script.clone()));
+        // An absolute path: a bare name would be looked up in PATH.
+        return Ok(Workload::Script(std::fs::canonicalize(script)?));
     }
     Ok(Workload::Wait(Duration::from_secs_f64(args.every.unwrap_or(DEFAULT_WAIT))))
 }
