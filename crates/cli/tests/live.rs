@@ -130,6 +130,26 @@ fn inspector_listens(port: u16) -> bool {
     TcpStream::connect(("127.0.0.1", port)).is_ok()
 }
 
+/// Runs heaplens with `args` in the background, lets `after` pass, then acts on it with
+/// `event` (a Ctrl-C, killing its target): the output once it ends, which must be a success.
+fn run_until(args: &[&str], after: Duration, event: impl FnOnce(u32)) -> std::process::Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_heaplens"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(after);
+    event(child.id());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn ctrl_c(pid: u32) {
+    Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap();
+}
+
 fn run_ok(args: &[&str]) -> String {
     let out = heaplens(args);
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -482,16 +502,8 @@ fn ctrl_c_ends_a_watch_with_its_verdict_and_closes_the_inspector() {
     let mut program = start("node", HOLDER, false);
     let chart = scratch_dir("ctrl-c").join("watch.svg");
     let pid = program.pid().to_string();
-    let watch = Command::new(env!("CARGO_BIN_EXE_heaplens"))
-        .args(["watch", "--pid", &pid, "--interval", "0.2", "--gc-every", "0.4", "--chart", chart.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_secs(3));
-    Command::new("kill").args(["-INT", &watch.id().to_string()]).status().unwrap();
-    let out = watch.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let args = ["watch", "--pid", &pid, "--interval", "0.2", "--gc-every", "0.4", "--chart", chart.to_str().unwrap()];
+    let out = run_until(&args, Duration::from_secs(3), ctrl_c);
     let printed = String::from_utf8(out.stdout).unwrap();
     assert!(printed.lines().filter(|l| l.contains("after GC")).count() >= 3, "{printed}");
     let verdict = printed.lines().rev().nth(1).unwrap();
@@ -549,17 +561,9 @@ fn a_watch_ends_with_its_samples_when_the_process_goes_away() {
     // The process is killed outright (as by the OOM killer).
     let mut program = start("node", HOLDER, true);
     let port = program.inspector_port.unwrap().to_string();
-    let watch = Command::new(env!("CARGO_BIN_EXE_heaplens"))
-        .args(["watch", "--port", &port, "--interval", "0.2", "--json", "--chart"])
-        .arg(scratch_dir("killed").join("watch.svg"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_secs(1));
-    program.child.kill().unwrap();
-    let out = watch.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let chart = scratch_dir("killed").join("watch.svg");
+    let args = ["watch", "--port", &port, "--interval", "0.2", "--json", "--chart", chart.to_str().unwrap()];
+    let out = run_until(&args, Duration::from_secs(1), |_| program.child.kill().unwrap());
     let printed = String::from_utf8(out.stdout).unwrap();
     let last: Value = serde_json::from_str(printed.lines().last().unwrap()).unwrap();
     assert!(!last["lost"].is_null(), "{last}");
@@ -570,16 +574,8 @@ fn ctrl_c_ends_a_profile_early_and_still_reports_it() {
     let program = start("node", ALLOCATOR, true);
     let port = program.inspector_port.unwrap().to_string();
     let flame = scratch_dir("profile-ctrl-c").join("flame.svg");
-    let profile = Command::new(env!("CARGO_BIN_EXE_heaplens"))
-        .args(["profile", "--port", &port, "--duration", "60", "--json", "--flame-graph", flame.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_secs(2));
-    Command::new("kill").args(["-INT", &profile.id().to_string()]).status().unwrap();
-    let out = profile.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let args = ["profile", "--port", &port, "--duration", "60", "--json", "--flame-graph", flame.to_str().unwrap()];
+    let out = run_until(&args, Duration::from_secs(2), ctrl_c);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["functions"][0]["self_bytes"].as_u64().unwrap() > 100_000, "{report:#}");
     assert!(flame.is_file());
