@@ -580,3 +580,23 @@ fn ctrl_c_ends_a_profile_early_and_still_reports_it() {
     assert!(report["functions"][0]["self_bytes"].as_u64().unwrap() > 100_000, "{report:#}");
     assert!(flame.is_file());
 }
+
+#[test]
+fn hunt_drives_a_service_on_ipv6_loopback() {
+    let program = scratch_dir("ipv6").join("service.js");
+    std::fs::write(
+        &program,
+        r#"
+const http = require('node:http');
+const kept = [];
+class Entry { constructor(url) { this.url = url; this.at = Date.now(); } }
+http.createServer((req, res) => { kept.push(new Entry(req.url)); res.end('ok'); }).listen(Number(process.env.PORT), '::1');
+"#,
+    )
+    .unwrap();
+    let (report, code, _) =
+        hunt(&["--url", "http://[::1]:{port}/entry/{i}", "--requests", "500"], &["node", program.to_str().unwrap()]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["groups"][0]["primary_class"], "Entry");
+    assert_eq!(report["groups"][0]["container"]["name"], "kept");
+}

@@ -2,7 +2,7 @@
 //! until it is ready, warm it up, take the baseline snapshot, then drive it and snapshot again
 //! each round; stop the program at the end, whatever happened.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use crate::capture::{self, Captured, Progress, SnapshotOptions};
 use crate::program::Program;
-use crate::target::{port_open, Connection};
+use crate::target::Connection;
 use crate::workload::{fill, RoundContext, RoundStats, Workload};
 
 /// With a command that is not Node itself, how long no new inspector must appear before the
@@ -121,16 +121,21 @@ fn during(program: &mut Program) -> String {
     }
 }
 
-/// Waits until the host and port of `url` accept connections.
+/// Waits until the host and port of `url` (loopback, checked before) accept connections.
 fn wait_for_port(program: &mut Program, url: &str, limit: Duration) -> Result<()> {
-    let authority = url.trim_start_matches("http://").split(['/', '?']).next().unwrap_or("");
-    let port: u16 = authority.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).unwrap_or(80);
+    let authority = url.trim_start_matches("http://").split(['/', '?', '#']).next().unwrap_or("");
+    let authority = if authority.ends_with(']') || !authority.contains(':') {
+        format!("{authority}:80")
+    } else {
+        authority.to_owned()
+    };
+    let addresses: Vec<SocketAddr> = authority.to_socket_addrs().map(Iterator::collect).unwrap_or_default();
     let start = Instant::now();
-    while !port_open(port) {
+    while !addresses.iter().any(|a| TcpStream::connect_timeout(a, Duration::from_millis(300)).is_ok()) {
         program.check_running()?;
         if start.elapsed() > limit {
             return Err(anyhow!(
-                "nothing listens on port {port} after {} s; the program's output: {}",
+                "nothing listens at {authority} after {} s; the program's output: {}",
                 limit.as_secs(),
                 program.log().display()
             ));

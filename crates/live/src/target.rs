@@ -266,8 +266,3 @@ fn listening_ports(pid: u32) -> Result<HashSet<u16>> {
     }
     Ok(ports)
 }
-
-/// True while `port` on loopback accepts connections.
-pub fn port_open(port: u16) -> bool {
-    TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), Duration::from_millis(300)).is_ok()
-}
