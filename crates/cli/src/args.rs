@@ -282,6 +282,15 @@ pub struct LeaksArgs {
     /// of them (ordered by Node's `Heap.<date>.<time>.<pid>.<tid>.<seq>` names, else by time).
     #[arg(required = true, value_name = "SNAPSHOTS")]
     pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub finder: LeakFinderArgs,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// How the leak finder judges and reports (`leaks` and `hunt`).
+#[derive(Debug, Args)]
+pub struct LeakFinderArgs {
     /// Least growth that counts as a leak, per interval, still alive in the last snapshot
     /// (`16KiB`, `1MB`, ...).
     #[arg(long, value_name = "BYTES", default_value = "16KiB", value_parser = parse_bytes)]
@@ -292,8 +301,13 @@ pub struct LeaksArgs {
     /// How many groups that grew but are not leaks to show besides the leaks.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub suspects: usize,
-    #[command(flatten)]
-    pub output: Output,
+}
+
+impl LeakFinderArgs {
+    /// The leak finder's options.
+    pub fn options(&self) -> heaplens_leaks::Options {
+        heaplens_leaks::Options { min_growth: self.min_growth, suspects: self.suspects }
+    }
 }
 
 /// Which process to attach to: exactly one of these.
@@ -429,15 +443,8 @@ pub struct HuntArgs {
     /// Seconds to wait after each round before the snapshot, for work in flight to end.
     #[arg(long, value_name = "S", default_value_t = 0.5, value_parser = parse_seconds_or_zero)]
     pub settle: f64,
-    /// Least growth that counts as a leak, per interval, still alive in the last snapshot.
-    #[arg(long, value_name = "BYTES", default_value = "16KiB", value_parser = parse_bytes)]
-    pub min_growth: u64,
-    /// Exit with 1 when a leak is found.
-    #[arg(long)]
-    pub fail_on_leak: bool,
-    /// How many groups that grew but are not leaks to show besides the leaks.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub suspects: usize,
+    #[command(flatten)]
+    pub finder: LeakFinderArgs,
     #[command(flatten)]
     pub output: Output,
     /// The program to start, after `--`: `node server.js`, `npm start`, ...

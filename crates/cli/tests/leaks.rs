@@ -14,17 +14,6 @@ use serde_json::Value;
 
 static RUNS: AtomicUsize = AtomicUsize::new(0);
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn scenarios() -> PathBuf {
-    let dir =
-        std::env::var_os("HEAPLENS_SCENARIOS").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/scenarios"));
-    assert!(dir.join("README.md").is_file(), "no leak scenarios at {} (set HEAPLENS_SCENARIOS)", dir.display());
-    dir
-}
-
 /// A fresh folder for one program run.
 fn out_dir(name: &str) -> PathBuf {
     let n = RUNS.fetch_add(1, Ordering::Relaxed);
@@ -83,15 +72,7 @@ fn scenario(name: &str, pattern: Option<&str>) {
             assert_eq!(first["pattern"]["id"], pattern.unwrap(), "{context}");
             assert_eq!(first["leak"], true, "{context}");
             // 300 operations per interval, one primary object each, all still alive.
-            let primary_growth =
-                first["classes"].as_array().unwrap().iter().find(|c| c["name"] == first["primary_class"]);
-            let counts: Vec<u64> = primary_growth.unwrap()["added"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a["count"].as_u64().unwrap())
-                .collect();
-            assert_eq!(counts, [300, 300], "{context}");
+            assert_eq!(added_counts(first, first["primary_class"].as_str().unwrap()), [300, 300], "{context}");
         } else {
             assert_eq!(code, 0, "{context}");
             assert_eq!(report["verdict"], "no leak", "{context}");
@@ -198,9 +179,7 @@ fn five_snapshots_show_growth_in_every_interval() {
     let (report, _) = own("audit-array", &["--ops", "200", "--warmup", "100", "--snapshots", "5"]);
     let first = &report["groups"][0];
     assert_eq!(report["snapshots"].as_array().unwrap().len(), 5);
-    let events = first["classes"].as_array().unwrap().iter().find(|c| c["name"] == "AuditEvent").unwrap();
-    let counts: Vec<u64> = events["added"].as_array().unwrap().iter().map(|a| a["count"].as_u64().unwrap()).collect();
-    assert_eq!(counts, [200, 200, 200, 200]);
+    assert_eq!(added_counts(first, "AuditEvent"), [200, 200, 200, 200]);
     assert_eq!(first["confidence"], "high");
 }
 

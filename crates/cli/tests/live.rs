@@ -21,10 +21,6 @@ use serde_json::Value;
 static DEFAULT_PORT: Mutex<()> = Mutex::new(());
 static RUNS: AtomicUsize = AtomicUsize::new(0);
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn scratch_dir(name: &str) -> PathBuf {
     let n = RUNS.fetch_add(1, Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("heaplens-live-{}", std::process::id())).join(format!("{n}-{name}"));
@@ -404,13 +400,7 @@ fn hunt_finds_the_example_services_leak_on_every_node_version() {
         let group = &report["groups"][0];
         assert_eq!(group["primary_class"], "ClientWindow", "{version}: {report:#}");
         assert_eq!(group["container"]["name"], "windows", "{version}");
-        let added: Vec<u64> =
-            group["classes"].as_array().unwrap().iter().find(|c| c["name"] == "ClientWindow").unwrap()["added"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a["count"].as_u64().unwrap())
-                .collect();
+        let added = added_counts(group, "ClientWindow");
         assert_eq!(added, [500, 500], "{version}: every request's window, counted exactly");
         let snapshots: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
@@ -438,15 +428,9 @@ fn hunt_finds_the_example_services_leak_on_every_node_version() {
     assert!(!String::from_utf8_lossy(&ps.stdout).contains("--marker=hunt-through-a-shell"), "the service was stopped");
 }
 
-fn scenarios() -> Option<PathBuf> {
-    let dir =
-        std::env::var_os("HEAPLENS_SCENARIOS").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/scenarios"));
-    dir.join("README.md").is_file().then_some(dir)
-}
-
 #[test]
 fn hunt_on_the_shared_scenario_services() {
-    let scenarios = scenarios().expect("the shared leak scenarios (set HEAPLENS_SCENARIOS)");
+    let scenarios = scenarios();
     let service = repo().join("examples/hunt/scenario-service.js");
     let serve = |name: &str| {
         vec![

@@ -45,7 +45,7 @@ pub enum HuntEvent<'a> {
     /// A snapshot is being written.
     Capturing(Progress),
     /// A snapshot was written.
-    Snapshot { index: usize, captured: &'a Captured },
+    Snapshot(&'a Captured),
 }
 
 /// The hunt's result: the snapshots, in time order.
@@ -53,8 +53,6 @@ pub enum HuntEvent<'a> {
 pub struct Hunted {
     /// The snapshot files.
     pub snapshots: Vec<PathBuf>,
-    /// The program's output.
-    pub log: PathBuf,
     /// The pid of the Node process hunted.
     pub pid: u32,
 }
@@ -105,12 +103,12 @@ pub fn hunt(plan: &HuntPlan, on_event: &mut dyn FnMut(HuntEvent)) -> Result<Hunt
         let captured =
             capture::snapshot(&mut connection.session, &path, options, &mut |p| on_event(HuntEvent::Capturing(p)))
                 .with_context(|| during(&mut program))?;
-        on_event(HuntEvent::Snapshot { index: round, captured: &captured });
+        on_event(HuntEvent::Snapshot(&captured));
         snapshots.push(captured.path);
     }
     drop(connection);
     program.stop()?;
-    Ok(Hunted { snapshots, log, pid })
+    Ok(Hunted { snapshots, pid })
 }
 
 /// Context for an error: whether the program is still running, with its last output if not.

@@ -60,11 +60,6 @@ impl Session {
         Ok(Session { socket, url: url.to_owned(), next_id: 1 })
     }
 
-    /// The WebSocket URL this session talks to.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     /// Sends a command and waits for its reply, ignoring events.
     pub fn call(&mut self, method: &str, params: Value) -> Result<Value> {
         self.call_with_events(method, params, &mut |_, _| Ok(()))
@@ -104,16 +99,15 @@ impl Session {
     }
 
     /// Waits, reading and dropping events, until the target closes the session or `limit` passes.
-    pub fn wait_closed(&mut self, limit: Duration) -> bool {
+    pub fn wait_closed(&mut self, limit: Duration) {
         let start = Instant::now();
         while start.elapsed() < limit {
             match self.socket.read() {
                 Ok(_) => {}
                 Err(tungstenite::Error::Io(e)) if is_retry(&e) => {}
-                Err(_) => return true,
+                Err(_) => return,
             }
         }
-        false
     }
 
     /// Sleeps for `duration` while draining events (so the target never blocks on a full

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use heaplens_leaks::Options;
 use heaplens_live::hunt::{self, HuntEvent, HuntPlan};
 use heaplens_live::workload::{HttpLoad, Workload};
 
@@ -54,7 +53,7 @@ pub fn run(args: &HuntArgs, out: &mut dyn Write) -> Result<Outcome> {
                 bar.update(p);
             }
         }
-        HuntEvent::Snapshot { captured, .. } => {
+        HuntEvent::Snapshot(captured) => {
             progress = None;
             eprintln!("heaplens: wrote {} ({})", captured.path.display(), table::bytes(captured.bytes));
         }
@@ -64,8 +63,7 @@ pub fn run(args: &HuntArgs, out: &mut dyn Write) -> Result<Outcome> {
         hunted.pid,
         hunted.snapshots.len()
     );
-    let options = Options { min_growth: args.min_growth, suspects: args.suspects };
-    super::leaks::report(&hunted.snapshots, &options, args.output.json, args.fail_on_leak, out)
+    super::leaks::report(&hunted.snapshots, &args.finder, args.output.json, out)
 }
 
 fn workload(args: &HuntArgs) -> Result<Workload> {

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Result};
 use heaplens_graph::HeapGraph;
-use heaplens_leaks::{find_leaks, id_agreement, series, LeakGroup, LeakReport, Options};
+use heaplens_leaks::{find_leaks, id_agreement, series, LeakGroup, LeakReport};
 use heaplens_snapshot::NodeIds;
 
 use super::print_json;
-use crate::args::LeaksArgs;
+use crate::args::{LeakFinderArgs, LeaksArgs};
 use crate::table::{self, Align, Table};
 use crate::{load, Outcome};
 
@@ -75,18 +75,11 @@ fn check_series(files: &[PathBuf], earlier: &[NodeIds], last: &HeapGraph) -> Res
 
 pub fn run(args: &LeaksArgs, out: &mut dyn Write) -> Result<Outcome> {
     let files = snapshot_files(args)?;
-    let options = Options { min_growth: args.min_growth, suspects: args.suspects };
-    report(&files, &options, args.output.json, args.fail_on_leak, out)
+    report(&files, &args.finder, args.output.json, out)
 }
 
 /// Finds the leaks in `files` (at least 3, in time order) and prints the report.
-pub fn report(
-    files: &[PathBuf],
-    options: &Options,
-    json: bool,
-    fail_on_leak: bool,
-    out: &mut dyn Write,
-) -> Result<Outcome> {
+pub fn report(files: &[PathBuf], finder: &LeakFinderArgs, json: bool, out: &mut dyn Write) -> Result<Outcome> {
     let (last_path, earlier_paths) = files.split_last().expect("at least 3 files");
     let (earlier, graph) = std::thread::scope(|scope| {
         let ids = scope.spawn(|| earlier_paths.iter().map(|p| load::read_node_ids(p)).collect::<Result<Vec<_>>>());
@@ -95,13 +88,13 @@ pub fn report(
     });
     let (earlier, graph) = (earlier?, graph?);
     check_series(files, &earlier, &graph)?;
-    let report = heaplens_graph::timed("leaks", || find_leaks(&earlier, &graph, options));
+    let report = heaplens_graph::timed("leaks", || find_leaks(&earlier, &graph, &finder.options()));
     if json {
         print_json(out, &report)?;
     } else {
         print_report(&report, files, out)?;
     }
-    Ok(if fail_on_leak && report.verdict == "leak" { Outcome::Finding } else { Outcome::Done })
+    Ok(if finder.fail_on_leak && report.verdict == "leak" { Outcome::Finding } else { Outcome::Done })
 }
 
 fn print_report(report: &LeakReport, files: &[PathBuf], out: &mut dyn Write) -> Result<()> {

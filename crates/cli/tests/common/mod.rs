@@ -42,3 +42,23 @@ pub fn version(node: &str) -> String {
     let out = Command::new(node).arg("--version").output().expect("node runs");
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The shared leak scenarios: HEAPLENS_SCENARIOS, else ../shared/scenarios beside the repository.
+pub fn scenarios() -> PathBuf {
+    let dir =
+        std::env::var_os("HEAPLENS_SCENARIOS").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared/scenarios"));
+    assert!(dir.join("README.md").is_file(), "no leak scenarios at {} (set HEAPLENS_SCENARIOS)", dir.display());
+    dir
+}
+
+/// Instances of `class` a leak group gained in each interval (from `leaks --json`).
+pub fn added_counts(group: &Value, class: &str) -> Vec<u64> {
+    let classes = group["classes"].as_array().expect("a group lists its classes");
+    let growth = classes.iter().find(|c| c["name"] == class).unwrap_or_else(|| panic!("no {class} in {group:#}"));
+    growth["added"].as_array().unwrap().iter().map(|a| a["count"].as_u64().unwrap()).collect()
+}
