@@ -255,90 +255,216 @@ impl<R: Read> Scanner<R> {
     }
 
     /// Parses an array of non-negative integers (the '[' not yet consumed), handing them to
-    /// `sink` in batches of at most [`BATCH`], in order.
+    /// `sink` in batches of at most [`BATCH`], in order. Big windows of the buffer are parsed in
+    /// two halves on both cores; the sink still sees every number once, in file order.
     pub(crate) fn read_uint_array(
         &mut self,
         what: &'static str,
         sink: &mut dyn FnMut(&[u64]) -> Result<()>,
     ) -> Result<()> {
         self.expect(b'[', what)?;
-        let mut batch: Vec<u64> = Vec::with_capacity(BATCH);
-        // Whether a number is needed next (after '[' a number or ']' may come; after ',' a number).
-        let mut after_comma = false;
-        let mut after_number = false;
+        let mut expect = Expect::NumberOrClose;
+        let mut halves = [Span::default(), Span::default()];
         loop {
-            let bytes = &self.buf[self.pos..self.end];
-            let n = bytes.len();
-            let mut i = 0;
-            let mut closed = false;
-            while i < n {
-                let c = bytes[i];
-                if c.is_ascii_digit() {
-                    if after_number {
-                        self.pos += i;
-                        return Err(self.syntax(format!("expected ',' between numbers in {what}")));
-                    }
-                    let start = i;
-                    let mut value = u64::from(c - b'0');
-                    i += 1;
-                    while i < n && bytes[i].is_ascii_digit() {
-                        value = value.wrapping_mul(10).wrapping_add(u64::from(bytes[i] - b'0'));
-                        i += 1;
-                    }
-                    if i == n && !self.eof {
-                        // The number may go on in the next read.
-                        i = start;
-                        break;
-                    }
-                    if i - start > 19 {
-                        self.pos += start;
-                        return Err(self.syntax(format!("number too large in {what}")));
-                    }
-                    batch.push(value);
-                    if batch.len() == BATCH {
-                        let offset = self.offset() + i as u64;
-                        sink(&batch).map_err(|e| e.or_at(offset))?;
-                        batch.clear();
-                    }
-                    after_number = true;
-                    after_comma = false;
-                } else if c == b',' {
-                    if !after_number {
-                        self.pos += i;
-                        return Err(self.syntax(format!("expected a number before ',' in {what}")));
-                    }
-                    after_number = false;
-                    after_comma = true;
-                    i += 1;
-                } else if is_ws(c) {
-                    i += 1;
-                } else if c == b']' {
-                    if after_comma {
-                        self.pos += i;
-                        return Err(self.syntax(format!("expected a number before ']' in {what}")));
-                    }
-                    i += 1;
-                    closed = true;
-                    break;
-                } else {
-                    self.pos += i;
-                    return Err(
-                        self.syntax(format!("expected a non-negative integer in {what}, found {}", describe(c)))
+            let window = &self.buf[self.pos..self.end];
+            if self.eof && memchr::memchr(b']', window).is_none() {
+                // The input ended inside the array: its last number may be cut short, so none
+                // of this window counts.
+                self.pos = self.end;
+                return Err(self.error(ErrorKind::Truncated(what)));
+            }
+            let limit = parse_limit(window, self.eof);
+            let window = &window[..limit];
+            let split = if limit >= PARALLEL_SPAN {
+                memchr::memchr(b',', &window[limit / 2..]).map(|at| limit / 2 + at)
+            } else {
+                None
+            };
+            let [first, second] = &mut halves;
+            match split {
+                Some(at) => {
+                    rayon::join(
+                        || first.parse(&window[..at], 0, expect),
+                        || second.parse(&window[at..], at, Expect::CommaOrClose),
                     );
+                    // The second half starts at a comma, which needs a number just before it.
+                    if first.error.is_none() && first.expect != Expect::CommaOrClose {
+                        first.error = Some((at, SpanError::NumberBeforeComma));
+                    }
+                }
+                None => {
+                    first.parse(window, 0, expect);
+                    second.clear();
                 }
             }
-            self.pos += i;
-            if closed {
-                if !batch.is_empty() {
-                    let offset = self.offset();
-                    sink(&batch).map_err(|e| e.or_at(offset))?;
+            for half in [&*first, &*second] {
+                if let Some((at, error)) = half.error {
+                    self.pos += at;
+                    return Err(self.syntax(error.message(what)));
                 }
+            }
+            let base = self.offset();
+            for half in [&*first, &*second] {
+                half.feed(base, sink)?;
+            }
+            let last = if split.is_some() { &*second } else { &*first };
+            expect = last.expect;
+            self.pos += last.start + last.consumed;
+            if last.closed {
                 return Ok(());
             }
             if !self.fill()? && self.pos == self.end {
                 return Err(self.error(ErrorKind::Truncated(what)));
             }
         }
+    }
+}
+
+/// Windows of a number array at least this long are parsed in two halves at once.
+const PARALLEL_SPAN: usize = 1 << 20;
+
+/// What a number array accepts next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Expect {
+    /// Just after '[': a number or ']'.
+    #[default]
+    NumberOrClose,
+    /// After ',': a number.
+    Number,
+    /// After a number: ',' or ']'.
+    CommaOrClose,
+}
+
+/// How much of `window` can be parsed now: all of it up to and including a ']', but not a
+/// number that the next read may continue (unless the input has ended, or the digits are
+/// already too many for any number).
+fn parse_limit(window: &[u8], eof: bool) -> usize {
+    let end = memchr::memchr(b']', window).map_or(window.len(), |at| at + 1);
+    if eof || end < window.len() {
+        return end;
+    }
+    let digits = window.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if digits > MAX_DIGITS {
+        end
+    } else {
+        end - digits
+    }
+}
+
+/// Digits in the largest number an array may hold (every 19-digit number fits in a `u64`).
+const MAX_DIGITS: usize = 19;
+
+/// One parsed stretch of a number array: its numbers, where each [`BATCH`] of them ends, and
+/// the state it leaves the array in.
+#[derive(Default)]
+struct Span {
+    numbers: Vec<u64>,
+    /// Offset (from the window's start) just after the last number of each full batch.
+    batch_ends: Vec<usize>,
+    /// Offset of the span in the window.
+    start: usize,
+    /// Bytes of the span parsed (through the closing ']' when `closed`).
+    consumed: usize,
+    closed: bool,
+    expect: Expect,
+    /// The first syntax error and its offset in the window.
+    error: Option<(usize, SpanError)>,
+}
+
+/// A syntax error inside a number array.
+#[derive(Debug, Clone, Copy)]
+enum SpanError {
+    Adjacent,
+    NumberBeforeComma,
+    NumberBeforeClose,
+    TooLarge,
+    Unexpected(u8),
+}
+
+impl SpanError {
+    fn message(self, what: &str) -> String {
+        match self {
+            SpanError::Adjacent => format!("expected ',' between numbers in {what}"),
+            SpanError::NumberBeforeComma => format!("expected a number before ',' in {what}"),
+            SpanError::NumberBeforeClose => format!("expected a number before ']' in {what}"),
+            SpanError::TooLarge => format!("number too large in {what}"),
+            SpanError::Unexpected(b) => format!("expected a non-negative integer in {what}, found {}", describe(b)),
+        }
+    }
+}
+
+impl Span {
+    fn clear(&mut self) {
+        *self = Span { numbers: std::mem::take(&mut self.numbers), ..Span::default() };
+        self.numbers.clear();
+    }
+
+    /// Parses `bytes` (found at `start` in the window), the array being in state `expect`.
+    fn parse(&mut self, bytes: &[u8], start: usize, mut expect: Expect) {
+        self.clear();
+        self.start = start;
+        let fail = |span: &mut Span, at: usize, error: SpanError| {
+            span.error = Some((start + at, error));
+        };
+        let numbers = &mut self.numbers;
+        let n = bytes.len();
+        let mut i = 0;
+        while i < n {
+            let c = bytes[i];
+            if c.is_ascii_digit() {
+                if expect == Expect::CommaOrClose {
+                    return fail(self, i, SpanError::Adjacent);
+                }
+                let first = i;
+                let mut value = u64::from(c - b'0');
+                i += 1;
+                while i < n && bytes[i].is_ascii_digit() {
+                    value = value.wrapping_mul(10).wrapping_add(u64::from(bytes[i] - b'0'));
+                    i += 1;
+                }
+                if i - first > MAX_DIGITS {
+                    return fail(self, first, SpanError::TooLarge);
+                }
+                numbers.push(value);
+                if numbers.len() % BATCH == 0 {
+                    self.batch_ends.push(start + i);
+                }
+                expect = Expect::CommaOrClose;
+            } else if c == b',' {
+                if expect != Expect::CommaOrClose {
+                    return fail(self, i, SpanError::NumberBeforeComma);
+                }
+                expect = Expect::Number;
+                i += 1;
+            } else if is_ws(c) {
+                i += 1;
+            } else if c == b']' {
+                if expect == Expect::Number {
+                    return fail(self, i, SpanError::NumberBeforeClose);
+                }
+                self.closed = true;
+                i += 1;
+                break;
+            } else {
+                return fail(self, i, SpanError::Unexpected(c));
+            }
+        }
+        self.consumed = i;
+        self.expect = expect;
+    }
+
+    /// Hands the numbers to `sink` in batches; a sink error gets the offset of its batch's end
+    /// (`base` is the window's input offset).
+    fn feed(&self, base: u64, sink: &mut dyn FnMut(&[u64]) -> Result<()>) -> Result<()> {
+        let mut batches = self.numbers.chunks(BATCH);
+        // `batch_ends` leads the zip: it runs out first, and must not cost `batches` a batch.
+        for (end, batch) in self.batch_ends.iter().zip(&mut batches) {
+            sink(batch).map_err(|e| e.or_at(base + *end as u64))?;
+        }
+        for batch in batches {
+            sink(batch).map_err(|e| e.or_at(base + (self.start + self.consumed) as u64))?;
+        }
+        Ok(())
     }
 }
 
@@ -377,6 +503,39 @@ mod tests {
         let text = format!("[{}]", values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",\n"));
         assert!(text.len() > BUFFER_SIZE);
         assert_eq!(numbers(&text).unwrap(), values);
+    }
+
+    #[test]
+    fn errors_in_big_arrays_are_found_where_they_are() {
+        // Big enough that windows are parsed in two halves; every fault, wherever the split
+        // falls, must be reported at its own byte, as one pass over the whole text would.
+        let good = (0..800_000u64).map(|i| (i * 7919 % 1_000_003).to_string()).collect::<Vec<_>>().join(",");
+        for fault in [",,", " 7 8", "x", ",]", "123456789012345678901"] {
+            let middle = (good.len() + fault.len()) / 2;
+            for at in [10, good.len() / 4, good.len() - 3].into_iter().chain(middle - 8..middle + 8) {
+                let text = format!("[{}{fault}{}]", &good[..at], &good[at..]);
+                let mut whole = Span::default();
+                whole.parse(&text.as_bytes()[1..], 1, Expect::NumberOrClose);
+                let (expected, _) = whole.error.expect("the fault is an error");
+                let mut s = Scanner::new(text.as_bytes());
+                let offset = s.read_uint_array("test", &mut |_| Ok(())).unwrap_err().offset;
+                assert_eq!(offset, Some(expected as u64), "{fault:?} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_number_cut_short_by_the_end_of_input_is_never_handed_on() {
+        let mut s = Scanner::new(&b"[1,2,16"[..]);
+        let mut seen = Vec::new();
+        let error = s
+            .read_uint_array("test", &mut |b| {
+                seen.extend_from_slice(b);
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(matches!(error.kind, ErrorKind::Truncated(_)), "{error}");
+        assert!(!seen.contains(&16), "{seen:?}");
     }
 
     #[test]
