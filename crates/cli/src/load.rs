@@ -61,6 +61,6 @@ fn read_with<T: Send>(path: &Path, read: impl FnOnce(Input) -> Result<T, Snapsho
 
 /// Reads and analyses a snapshot.
 pub fn analyze(path: &Path) -> Result<HeapGraph> {
-    let snapshot = read(path)?;
+    let snapshot = heaplens_graph::timed("read", || read(path))?;
     Ok(HeapGraph::analyze(snapshot))
 }

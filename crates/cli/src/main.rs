@@ -26,6 +26,8 @@ fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Gc(a) => return commands::gc::run(a, out),
         Command::Leaks(a) => return commands::leaks::run(a, out),
         Command::Hunt(a) => return commands::hunt::run(a, out),
+        Command::Report(a) => commands::report::run(a, out),
+        Command::Serve(a) => commands::serve::run(a, out),
         Command::Snapshot(a) => commands::snapshot::run(a, out),
         Command::Watch(a) => commands::watch::run(a, out),
         Command::Profile(a) => commands::profile::run(a, out),

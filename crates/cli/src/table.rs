@@ -64,21 +64,7 @@ impl Table {
     }
 }
 
-/// Bytes as a person reads them: `512 B`, `1.5 kB`, `12.3 MB` (powers of 1000, like DevTools).
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+pub use heaplens_graph::format_bytes as bytes;
 
 /// A signed byte delta: `+1.2 MB`, `-300 B`.
 pub fn signed_bytes(n: i64) -> String {

@@ -90,12 +90,23 @@ pub struct HeapGraph {
     retainers: OnceLock<Retainers>,
 }
 
-/// Runs `f`, and prints how long it took on stderr when `HEAPLENS_TIMINGS` is set.
+/// Runs `f`, and prints how long it took and the process's memory after it (current and peak
+/// resident set, from /proc) on stderr when `HEAPLENS_TIMINGS` is set.
 pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
     let start = std::time::Instant::now();
     let result = f();
     if std::env::var_os("HEAPLENS_TIMINGS").is_some() {
-        eprintln!("{name:>24}: {:>7.1} ms", start.elapsed().as_secs_f64() * 1e3);
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let memory = |key: &str| {
+            let line = status.lines().find(|l| l.starts_with(key));
+            line.and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()).map_or(0, |kb| kb >> 10)
+        };
+        eprintln!(
+            "{name:>24}: {:>7.1} ms  RSS {:>5} MiB, peak {:>5} MiB",
+            start.elapsed().as_secs_f64() * 1e3,
+            memory("VmRSS:"),
+            memory("VmHWM:")
+        );
     }
     result
 }
@@ -260,6 +271,14 @@ impl HeapGraph {
         summary::summarize(self, &self.class_ids, &self.class_index, filter)
     }
 
+    /// The Summary rows of the objects allocated after a snapshot whose largest JavaScript
+    /// object id was `previous_max_js_id` (DevTools' "Objects allocated between" filter).
+    pub fn summary_allocated_after(&self, previous_max_js_id: u32) -> Vec<ClassSummary> {
+        let max = self.max_js_object_id();
+        let ids = &self.snapshot.nodes.id;
+        self.summary(Some(&|n: u32| ids[n as usize] > previous_max_js_id && ids[n as usize] <= max))
+    }
+
     /// The largest odd (JavaScript) node id: DevTools' `maxJSObjectId`.
     pub fn max_js_object_id(&self) -> u32 {
         self.snapshot.nodes.id.iter().copied().filter(|id| id % 2 == 1).max().unwrap_or(0)
@@ -269,6 +288,22 @@ impl HeapGraph {
     pub(crate) fn classify_with(&mut self, definitions: &[InterfaceDefinition], classes: &mut [u32]) {
         let (nk, ek) = (self.node_kinds, self.edge_kinds);
         classes::apply_interfaces(&mut self.snapshot, &nk, &ek, definitions, &mut self.interface_names, classes);
+    }
+}
+
+/// Bytes as heaplens writes them everywhere: `512 B`, `1.5 kB`, `12.0 MB` (powers of 1000).
+pub fn format_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

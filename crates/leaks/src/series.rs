@@ -1,8 +1,44 @@
-//! Putting snapshot files in time order. Files named on the command line keep their order; a
-//! folder's snapshots are ordered by the sequence number in Node's own names
-//! (`Heap.YYYYMMDD.HHMMSS.PID.TID.SEQ.heapsnapshot`), else by modification time.
+//! Putting snapshot files in time order and checking that they make a series. Files named on
+//! the command line keep their order; a folder's snapshots are ordered by the sequence number in
+//! Node's own names (`Heap.YYYYMMDD.HHMMSS.PID.TID.SEQ.heapsnapshot`), else by modification time.
 
 use std::path::{Path, PathBuf};
+
+use heaplens_graph::HeapGraph;
+use heaplens_snapshot::NodeIds;
+
+use crate::birth::id_agreement;
+
+/// Least share of shared ids that must name objects of the same shape in both snapshots.
+const MIN_ID_AGREEMENT: f64 = 0.9;
+
+/// Checks that snapshots named `names` come in time order (V8's JavaScript object ids only
+/// grow) and number objects alike (one process, one numbering): `earlier` are all but the last.
+pub fn check_series(names: &[String], earlier: &[NodeIds], last: &HeapGraph) -> Result<(), String> {
+    let maxima: Vec<u32> = earlier.iter().map(NodeIds::max_js_id).chain([last.max_js_object_id()]).collect();
+    for (i, pair) in maxima.windows(2).enumerate() {
+        if pair[0] > pair[1] {
+            return Err(format!(
+                "{} holds newer objects than {}, which comes after it: give the snapshots in time order",
+                names[i],
+                names[i + 1]
+            ));
+        }
+    }
+    let last_name = names.last().map_or("", String::as_str);
+    for (ids, name) in earlier.iter().zip(names) {
+        if let Some(agreement) = id_agreement(ids, last).filter(|&a| a < MIN_ID_AGREEMENT) {
+            return Err(format!(
+                "{name} and {last_name} give the same ids to different objects ({:.0}% of shared ids disagree): they \
+                 come from different processes, or V8 renumbered its objects in between, as it does when an \
+                 inspector session ends; take the series in one session (heaplens hunt, heaplens snapshot --count, \
+                 v8.writeHeapSnapshot)",
+                (1.0 - agreement) * 100.0
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// Whether `path` looks like a heap snapshot file (`.heapsnapshot`, `.heaptimeline`, gzipped).
 pub fn is_snapshot_file(path: &Path) -> bool {

@@ -7,14 +7,14 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use heaplens_gctrace::chart::{self, Line, Panel};
 use heaplens_gctrace::{survivor_verdict, Verdict};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::capture::collect_garbage;
 use crate::inspector::{evaluate, Session};
 
 /// One reading of the process's memory.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Sample {
     /// Seconds since the watch started.
     pub time_s: f64,

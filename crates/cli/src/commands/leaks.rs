@@ -5,9 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Result};
-use heaplens_graph::HeapGraph;
-use heaplens_leaks::{find_leaks, id_agreement, series, LeakGroup, LeakReport};
-use heaplens_snapshot::NodeIds;
+use heaplens_leaks::{find_leaks, series, LeakGroup, LeakReport};
 
 use super::print_json;
 use crate::args::{LeakFinderArgs, LeaksArgs};
@@ -15,8 +13,8 @@ use crate::table::{self, Align, Table};
 use crate::{load, Outcome};
 
 /// The snapshot files to read, in time order.
-fn snapshot_files(args: &LeaksArgs) -> Result<Vec<PathBuf>> {
-    let files = match args.files.as_slice() {
+pub fn snapshot_files(files: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let files = match files {
         [folder] if folder.is_dir() => {
             let files = series::order_folder(folder).map_err(|e| anyhow!("{}: {e}", folder.display()))?;
             if files.len() < 3 {
@@ -41,45 +39,35 @@ fn snapshot_files(args: &LeaksArgs) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Least share of shared ids that must name objects of the same shape in both snapshots.
-const MIN_ID_AGREEMENT: f64 = 0.9;
-
-/// Checks that the snapshots come in time order (V8's JavaScript object ids only grow) and
-/// number objects alike (one process, one numbering).
-fn check_series(files: &[PathBuf], earlier: &[NodeIds], last: &HeapGraph) -> Result<()> {
-    let maxima: Vec<u32> = earlier.iter().map(NodeIds::max_js_id).chain([last.max_js_object_id()]).collect();
-    for (i, pair) in maxima.windows(2).enumerate() {
-        if pair[0] > pair[1] {
-            bail!(
-                "{} holds newer objects than {}, which comes after it: give the snapshots in time order",
-                files[i].display(),
-                files[i + 1].display()
-            );
-        }
-    }
-    let last_file = files.last().expect("at least 3 files");
-    for (ids, file) in earlier.iter().zip(files) {
-        if let Some(agreement) = id_agreement(ids, last).filter(|&a| a < MIN_ID_AGREEMENT) {
-            bail!(
-                "{} and {} give the same ids to different objects ({:.0}% of shared ids disagree): they come from \
-                 different processes, or V8 renumbered its objects in between, as it does when an inspector session \
-                 ends; take the series in one session (heaplens hunt, heaplens snapshot --count, v8.writeHeapSnapshot)",
-                file.display(),
-                last_file.display(),
-                (1.0 - agreement) * 100.0
-            );
-        }
-    }
-    Ok(())
-}
-
 pub fn run(args: &LeaksArgs, out: &mut dyn Write) -> Result<Outcome> {
-    let files = snapshot_files(args)?;
+    let files = snapshot_files(&args.files)?;
     report(&files, &args.finder, args.output.json, out)
 }
 
-/// Finds the leaks in `files` (at least 3, in time order) and prints the report.
+/// Finds the leaks in `files` (at least 3, in time order) and prints the report (and writes
+/// it as HTML when asked).
 pub fn report(files: &[PathBuf], finder: &LeakFinderArgs, json: bool, out: &mut dyn Write) -> Result<Outcome> {
+    let report = find(files, finder.options())?;
+    if let Some(path) = &finder.report {
+        write_html(&report, files, path)?;
+    }
+    if json {
+        print_json(out, &report)?;
+    } else {
+        print_report(&report, files, out)?;
+    }
+    Ok(if finder.fail_on_leak && report.verdict == "leak" { Outcome::Finding } else { Outcome::Done })
+}
+
+/// Writes `report` on `files` as a self-contained HTML page at `path`.
+pub fn write_html(report: &LeakReport, files: &[PathBuf], path: &std::path::Path) -> Result<()> {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    std::fs::write(path, heaplens_web::report::render_html(report, &names))
+        .map_err(|e| anyhow!("{}: cannot write the report: {e}", path.display()))
+}
+
+/// The leak finder's report on `files` (at least 3, in time order).
+pub fn find(files: &[PathBuf], options: heaplens_leaks::Options) -> Result<LeakReport> {
     let (last_path, earlier_paths) = files.split_last().expect("at least 3 files");
     let (earlier, graph) = std::thread::scope(|scope| {
         let ids = scope.spawn(|| earlier_paths.iter().map(|p| load::read_node_ids(p)).collect::<Result<Vec<_>>>());
@@ -87,14 +75,9 @@ pub fn report(files: &[PathBuf], finder: &LeakFinderArgs, json: bool, out: &mut 
         (ids.join().expect("the id reader does not panic"), graph)
     });
     let (earlier, graph) = (earlier?, graph?);
-    check_series(files, &earlier, &graph)?;
-    let report = heaplens_graph::timed("leaks", || find_leaks(&earlier, &graph, &finder.options()));
-    if json {
-        print_json(out, &report)?;
-    } else {
-        print_report(&report, files, out)?;
-    }
-    Ok(if finder.fail_on_leak && report.verdict == "leak" { Outcome::Finding } else { Outcome::Done })
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    series::check_series(&names, &earlier, &graph).map_err(|e| anyhow!(e))?;
+    Ok(heaplens_graph::timed("leaks", || find_leaks(&earlier, &graph, &options)))
 }
 
 fn print_report(report: &LeakReport, files: &[PathBuf], out: &mut dyn Write) -> Result<()> {

@@ -52,11 +52,7 @@ pub fn run(args: &SummaryArgs, out: &mut dyn Write) -> Result<()> {
     };
     let graph = load::analyze(&args.file)?;
     let mut rows = match previous_max_id {
-        Some(min) => {
-            let max = graph.max_js_object_id();
-            let ids = &graph.snapshot.nodes.id;
-            graph.summary(Some(&|n: u32| ids[n as usize] > min && ids[n as usize] <= max))
-        }
+        Some(previous) => graph.summary_allocated_after(previous),
         None => graph.summary(None),
     };
     if let Some(re) = &class {

@@ -1,0 +1,190 @@
+//! The web app and the HTML report, end to end: `heaplens serve` on real snapshots of the shared
+//! request-cache scenario (and of a process holding hostile strings), driven in headless
+//! Chromium by tests/web/ui.mjs; the server's guards checked over raw HTTP.
+//!
+//! Needs playwright-core (HEAPLENS_PLAYWRIGHT, a folder whose node_modules holds it; scripts/test.sh
+//! installs it under target/) and Chromium (HEAPLENS_CHROMIUM, default /usr/bin/chromium).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use common::{heaplens, repo, scenarios};
+
+/// A running `heaplens serve`, stopped when dropped.
+struct Serve {
+    child: Child,
+    url: String,
+}
+
+impl Serve {
+    fn start(files: &[PathBuf]) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_heaplens"))
+            .arg("serve")
+            .args(files)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("heaplens serve starts");
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
+        let url = first.split_whitespace().find(|w| w.starts_with("http://")).expect("serve prints its URL").to_owned();
+        Serve { child, url }
+    }
+
+    fn port(&self) -> u16 {
+        self.url.trim_start_matches("http://127.0.0.1:").split('/').next().unwrap().parse().unwrap()
+    }
+
+    fn token(&self) -> &str {
+        self.url.split("token=").nth(1).unwrap()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = repo().join("target/web-test/runs").join(format!("{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Where the screenshots of each view go (kept for people to look at).
+fn shots() -> PathBuf {
+    let dir = repo().join("target/web-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn node(args: &[&str]) {
+    let out = Command::new("node").args(args).output().expect("node runs");
+    assert!(out.status.success(), "node {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The request-cache scenario's baseline, target and final snapshots, and a --trace-gc log.
+fn scenario_files() -> Vec<PathBuf> {
+    let dir = out_dir("scenario");
+    let program = scenarios().join("a-request-cache/server.js");
+    node(&["--expose-gc", program.to_str().unwrap(), "--ops", "300", "--warmup", "300", "--out", dir.to_str().unwrap()]);
+    let log = dir.join("gc.log");
+    let out = Command::new("node")
+        .args(["--trace-gc", "-e", "const a = []; for (let i = 0; i < 3e5; i++) a.push({ i, s: 'x' + i });"])
+        .output()
+        .unwrap();
+    std::fs::write(&log, out.stdout).unwrap();
+    let mut files: Vec<PathBuf> = ["baseline", "target", "final"].iter().map(|n| dir.join(format!("{n}.heapsnapshot"))).collect();
+    files.push(log);
+    files
+}
+
+fn hostile_files() -> Vec<PathBuf> {
+    let dir = out_dir("hostile");
+    node(&["--expose-gc", repo().join("tests/web/hostile.js").to_str().unwrap(), dir.to_str().unwrap()]);
+    ["1", "2", "3"].iter().map(|n| dir.join(format!("{n}.heapsnapshot"))).collect()
+}
+
+/// Runs tests/web/ui.mjs in `mode` against `url`.
+fn browse(mode: &str, url: &str) {
+    let playwright = std::env::var("HEAPLENS_PLAYWRIGHT")
+        .unwrap_or_else(|_| repo().join("target/web-test").display().to_string());
+    assert!(
+        Path::new(&playwright).join("node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed under {playwright} (scripts/test.sh installs it)"
+    );
+    let out = Command::new("node")
+        .arg(repo().join("tests/web/ui.mjs"))
+        .args([mode, url, shots().to_str().unwrap()])
+        .env("HEAPLENS_PLAYWRIGHT", &playwright)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{mode} in Chromium: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn summary_retainers_leaks_comparison_and_timeline_in_chromium() {
+    let serve = Serve::start(&scenario_files());
+    browse("app", &serve.url);
+}
+
+#[test]
+fn heap_strings_show_as_text_and_never_run() {
+    let files = hostile_files();
+    let serve = Serve::start(&files);
+    browse("hostile", &serve.url);
+    let report = out_dir("hostile-report").join("hostile.html");
+    let mut args = vec!["report".to_owned()];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    args.extend(["-o".to_owned(), report.display().to_string()]);
+    let out = heaplens(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(!html.contains("<img src=x"), "the report escapes heap strings");
+    assert!(!html.contains("</script><script>"), "the report escapes heap strings");
+    browse("report", &format!("file://{}", report.display()));
+}
+
+#[test]
+fn leaks_writes_a_self_contained_report() {
+    let files = scenario_files();
+    let report = out_dir("report").join("request-cache.html");
+    let mut args = vec!["leaks".to_owned(), "--report".to_owned(), report.display().to_string()];
+    args.extend(files[..3].iter().map(|f| f.display().to_string()));
+    let out = heaplens(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(&report).unwrap();
+    for outside in ["src=\"http", "href=\"http", "src=\"/", "url(", "@import", "<script", "<link"] {
+        assert!(!html.contains(outside), "the report loads nothing from outside: found {outside}");
+    }
+    assert!(html.contains("QuoteResponse") && html.contains("responseCache"));
+    browse("report", &format!("file://{}", report.display()));
+}
+
+/// A raw HTTP GET: the status code.
+fn status(port: u16, target: &str, host: &str) -> u16 {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_server_wants_its_token_and_its_own_host_name() {
+    let files = hostile_files();
+    let serve = Serve::start(&files[..1]);
+    assert!(serve.url.starts_with("http://127.0.0.1:"), "loopback only: {}", serve.url);
+    let (port, token) = (serve.port(), serve.token().to_owned());
+    let host = format!("127.0.0.1:{port}");
+    assert_eq!(status(port, &format!("/api/status?token={token}"), &host), 200);
+    assert_eq!(status(port, &format!("/?token={token}"), &format!("localhost:{port}")), 200);
+    assert_eq!(status(port, "/api/status", &host), 403, "no token");
+    assert_eq!(status(port, "/api/status?token=0123", &host), 403, "wrong token");
+    assert_eq!(status(port, "/", &host), 403, "the page too needs the token");
+    assert_eq!(status(port, &format!("/api/status?token={token}"), &format!("attacker.example:{port}")), 403, "rebinding");
+    assert_eq!(status(port, &format!("/api/nodes?token={token}"), &host), 404);
+    assert_eq!(status(port, &format!("/api/summary?token={token}&s=9"), &host), 409);
+}
+
+#[test]
+fn serve_refuses_a_file_it_cannot_show_with_exit_code_2() {
+    let dir = out_dir("bad");
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "hello\n").unwrap();
+    let out = heaplens(&["serve", text.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("notes.txt") && stderr.lines().count() == 1, "{stderr}");
+}

@@ -1,0 +1,369 @@
+//! The JSON answers behind the web app's views. Every list is sorted and paged here, so the
+//! browser only ever holds the rows on screen; every number comes from `heaplens-graph` and
+//! `heaplens-leaks`, as the command-line views show it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use heaplens_graph::{ClassDiff, ClassSummary, HeapGraph, RetainerView};
+use serde_json::{json, Value};
+
+use crate::workspace::{LoadState, Workspace};
+
+/// A request's query parameters.
+pub struct Query(pub HashMap<String, String>);
+
+/// A failed request: the HTTP status and a message for the user.
+pub struct ApiError(pub u16, pub String);
+
+type Answer = Result<Value, ApiError>;
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError(400, message.into())
+}
+
+impl Query {
+    fn text(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    fn number(&self, key: &str) -> Result<Option<usize>, ApiError> {
+        self.text(key).map(|v| v.parse().map_err(|_| bad(format!("{key} must be a number, not {v:?}")))).transpose()
+    }
+
+    fn required(&self, key: &str) -> Result<usize, ApiError> {
+        self.number(key)?.ok_or_else(|| bad(format!("{key} is missing")))
+    }
+
+    /// The `offset` and `limit` of a page (at most 500 rows).
+    fn page(&self) -> Result<(usize, usize), ApiError> {
+        Ok((self.number("offset")?.unwrap_or(0), self.number("limit")?.unwrap_or(100).min(500)))
+    }
+}
+
+/// Answers `/api/<name>`.
+pub fn answer(workspace: &Workspace, name: &str, q: &Query) -> Answer {
+    match name {
+        "status" => Ok(status(workspace)),
+        "summary" => summary(workspace, q),
+        "instances" => instances(workspace, q),
+        "children" => children(workspace, q),
+        "retainers" => retainers(workspace, q),
+        "dominated" => dominated(workspace, q),
+        "statistics" => statistics(workspace, q),
+        "comparison" => comparison(workspace, q),
+        "node" => node_by_id(workspace, q),
+        "leaks" => Ok(leaks(workspace)),
+        _ => Err(ApiError(404, format!("no such view: {name}"))),
+    }
+}
+
+fn status(w: &Workspace) -> Value {
+    let snapshots: Vec<Value> = w
+        .snapshots
+        .iter()
+        .enumerate()
+        .map(|(index, slot)| {
+            let state = slot.state.lock().expect("no panics under the lock").clone();
+            let (state, read, total, error) = match state {
+                LoadState::Waiting => ("waiting", 0, None, None),
+                LoadState::Loading(p) => ("loading", p.read(), p.total, None),
+                LoadState::Analysing => ("analysing", 0, None, None),
+                LoadState::Ready => ("ready", 0, None, None),
+                LoadState::Failed(e) => ("failed", 0, None, Some(e)),
+            };
+            let figures = slot.graph.get().map(|g| {
+                let g = g.read().expect("no panics under the lock");
+                json!({"node_count": g.snapshot.node_count(), "edge_count": g.snapshot.edge_count(),
+                       "total_size": g.total_size(), "root": g.snapshot.root})
+            });
+            json!({"index": index, "name": slot.name, "state": state, "read": read, "total": total,
+                   "error": error, "figures": figures})
+        })
+        .collect();
+    let timelines: Vec<Value> =
+        w.timelines.iter().enumerate().map(|(i, t)| json!({"index": i, "name": t.name, "kind": t.kind})).collect();
+    json!({"snapshots": snapshots, "timelines": timelines, "leaks_ready": w.leaks.get().is_some()})
+}
+
+/// Longest name a row carries (a string node's name is its whole text).
+const NAME_LIMIT: usize = 500;
+
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(NAME_LIMIT) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// One node as every list shows it.
+fn node_row(g: &HeapGraph, node: u32) -> Value {
+    let i = node as usize;
+    json!({
+        "node": node,
+        "id": g.snapshot.nodes.id[i],
+        "type": g.type_name(node),
+        "name": clip(&g.display_name(node)),
+        "class": clip(&g.class_name(node)),
+        "self_size": g.snapshot.nodes.self_size[i],
+        "retained_size": g.retained_size[i],
+        "distance": g.distance[i],
+    })
+}
+
+fn location_json(l: Option<heaplens_snapshot::Location>) -> Value {
+    l.map_or(Value::Null, |l| json!({"script_id": l.script_id, "line": l.line, "column": l.column}))
+}
+
+fn snapshot_index(w: &Workspace, q: &Query) -> Result<usize, ApiError> {
+    let s = q.required("s")?;
+    w.graph(s).map_err(|e| ApiError(409, e))?;
+    Ok(s)
+}
+
+fn node_param(g: &HeapGraph, q: &Query) -> Result<u32, ApiError> {
+    let node = q.number("node")?.unwrap_or(g.snapshot.root as usize);
+    if node >= g.snapshot.node_count() {
+        return Err(bad(format!("there is no node {node}")));
+    }
+    Ok(node as u32)
+}
+
+/// The Summary rows of snapshot `s`, all objects or those allocated after snapshot `between`.
+fn summary_rows(w: &Workspace, s: usize, between: Option<usize>) -> Result<Arc<Vec<ClassSummary>>, ApiError> {
+    let slot = &w.snapshots[s];
+    if let Some(rows) = slot.summaries.lock().expect("no panics under the lock").get(&between) {
+        return Ok(rows.clone());
+    }
+    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let rows = match between {
+        None => g.summary(None),
+        Some(b) => {
+            let earlier = w.snapshots.get(b).and_then(|slot| slot.ids.get());
+            let earlier = earlier.ok_or_else(|| bad(format!("snapshot {b} is not loaded")))?;
+            g.summary_allocated_after(earlier.max_js_id())
+        }
+    };
+    let rows = Arc::new(rows);
+    slot.summaries.lock().expect("no panics under the lock").insert(between, rows.clone());
+    Ok(rows)
+}
+
+/// Whether `name` passes the class filter (a case-insensitive substring, as in DevTools).
+fn matches(filter: Option<&str>, name: &str) -> bool {
+    filter.is_none_or(|f| name.to_lowercase().contains(&f.to_lowercase()))
+}
+
+fn descending(q: &Query) -> bool {
+    q.text("order") != Some("asc")
+}
+
+fn summary(w: &Workspace, q: &Query) -> Answer {
+    let s = snapshot_index(w, q)?;
+    let rows = summary_rows(w, s, q.number("between")?)?;
+    let filter = q.text("filter");
+    let mut shown: Vec<&ClassSummary> = rows.iter().filter(|r| matches(filter, &r.name)).collect();
+    let key = q.text("sort").unwrap_or("retained");
+    shown.sort_by(|a, b| {
+        let order = match key {
+            "name" => a.name.cmp(&b.name),
+            "count" => a.count.cmp(&b.count),
+            "self" => a.self_size.cmp(&b.self_size),
+            "distance" => a.distance.cmp(&b.distance),
+            _ => a.retained_size.cmp(&b.retained_size),
+        };
+        let order = if descending(q) { order.reverse() } else { order };
+        order.then_with(|| a.key.cmp(&b.key))
+    });
+    let (offset, limit) = q.page()?;
+    let page: Vec<Value> = shown
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|r| {
+            json!({"key": r.key, "name": clip(&r.name), "location": location_json(r.location), "count": r.count,
+                   "self_size": r.self_size, "retained_size": r.retained_size, "distance": r.distance})
+        })
+        .collect();
+    Ok(json!({"total": shown.len(), "rows": page}))
+}
+
+fn instances(w: &Workspace, q: &Query) -> Answer {
+    let s = snapshot_index(w, q)?;
+    let rows = summary_rows(w, s, q.number("between")?)?;
+    let key = q.text("key").ok_or_else(|| bad("key is missing"))?;
+    let class = rows.iter().find(|r| r.key == key).ok_or_else(|| ApiError(404, "no such class".into()))?;
+    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let mut members = class.members.clone();
+    members.sort_by_key(|&m| (std::cmp::Reverse(g.retained_size[m as usize]), m));
+    let (offset, limit) = q.page()?;
+    let page: Vec<Value> = members.iter().skip(offset).take(limit).map(|&m| node_row(&g, m)).collect();
+    Ok(json!({"total": members.len(), "rows": page}))
+}
+
+/// A node's outgoing edges, in the snapshot's order (DevTools' Containment).
+fn children(w: &Workspace, q: &Query) -> Answer {
+    let s = snapshot_index(w, q)?;
+    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let node = node_param(&g, q)?;
+    let edges = g.snapshot.edge_range(node);
+    let (offset, limit) = q.page()?;
+    let page: Vec<Value> = edges
+        .clone()
+        .skip(offset)
+        .take(limit)
+        .map(|e| {
+            let mut row = node_row(&g, g.snapshot.edges.to_node[e]);
+            row["edge"] = json!(clip(&g.edge_label(e as u32)));
+            row["edge_type"] = json!(g.edge_type_name(e as u32));
+            row
+        })
+        .collect();
+    Ok(json!({"total": edges.len(), "node": node_row(&g, node), "source": source(w, s, &g, node), "rows": page}))
+}
+
+/// Where a closure or an object's constructor is written, when the snapshot says.
+fn source(w: &Workspace, s: usize, g: &HeapGraph, node: u32) -> Value {
+    let Some(location) = g.location_of(node) else { return Value::Null };
+    let Some(scripts) = w.snapshots[s].scripts.get() else { return Value::Null };
+    let position = scripts.resolve(g, location);
+    json!({"at": position.display(), "line": position.source_line.as_deref().map(clip)})
+}
+
+/// Ordinals of ignored retainers, from `ignore=1,2,3`.
+fn ignored(q: &Query, g: &HeapGraph) -> Result<Vec<u32>, ApiError> {
+    let Some(list) = q.text("ignore") else { return Ok(Vec::new()) };
+    list.split(',')
+        .map(|n| {
+            n.parse::<u32>()
+                .ok()
+                .filter(|&n| (n as usize) < g.snapshot.node_count())
+                .ok_or_else(|| bad(format!("ignore: {n:?} is not a node")))
+        })
+        .collect()
+}
+
+/// The Retainers pane: who holds `node`, closest to the roots first.
+fn retainers(w: &Workspace, q: &Query) -> Answer {
+    let s = snapshot_index(w, q)?;
+    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let node = node_param(&g, q)?;
+    let ignore = ignored(q, &g)?;
+    let view = RetainerView::new(&g, &ignore);
+    let all = view.retainers(node);
+    let (offset, limit) = q.page()?;
+    let page: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|r| {
+            let mut row = node_row(&g, r.retainer);
+            row["edge"] = json!(clip(&g.edge_label(r.edge)));
+            row["edge_type"] = json!(g.edge_type_name(r.edge));
+            row["distance"] = json!(r.distance);
+            row["ignored"] = json!(view.is_ignored(r.retainer));
+            row
+        })
+        .collect();
+    Ok(json!({"total": all.len(), "rows": page}))
+}
+
+/// The Dominators view: the nodes `node` immediately dominates, largest retained size first.
+fn dominated(w: &Workspace, q: &Query) -> Answer {
+    let s = snapshot_index(w, q)?;
+    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let node = node_param(&g, q)?;
+    let mut children = g.dominated(node).to_vec();
+    children.sort_by_key(|&c| (std::cmp::Reverse(g.retained_size[c as usize]), c));
+    let (offset, limit) = q.page()?;
+    let page: Vec<Value> = children.iter().skip(offset).take(limit).map(|&c| node_row(&g, c)).collect();
+    Ok(json!({"total": children.len(), "node": node_row(&g, node), "rows": page}))
+}
+
+fn statistics(w: &Workspace, q: &Query) -> Answer {
+    let s = snapshot_index(w, q)?;
+    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let st = &g.statistics;
+    let other = st.v8heap_total.saturating_sub(st.code + st.strings + st.js_arrays + st.system);
+    Ok(json!({
+        "total": st.total,
+        "parts": [
+            {"name": "Code", "size": st.code},
+            {"name": "Strings", "size": st.strings},
+            {"name": "JS arrays", "size": st.js_arrays},
+            {"name": "Typed arrays", "size": st.typed_arrays},
+            {"name": "System objects", "size": st.system},
+            {"name": "Other JS objects", "size": other},
+            {"name": "Other non-JS objects", "size": st.native_total.saturating_sub(st.typed_arrays)},
+        ],
+    }))
+}
+
+/// The Comparison view of snapshot `s` against `base`.
+fn comparison(w: &Workspace, q: &Query) -> Answer {
+    let s = snapshot_index(w, q)?;
+    let base = q.required("base")?;
+    if base == s {
+        return Err(bad("pick a base snapshot other than the one shown"));
+    }
+    let current = w.graph(s).map_err(|e| ApiError(409, e))?;
+    let base_graph = w.graph(base).map_err(|e| ApiError(409, e))?;
+    let slot = &w.snapshots[s];
+    let cached = slot.comparisons.lock().expect("no panics under the lock").get(&base).cloned();
+    let rows = match cached {
+        Some(rows) => rows,
+        None => {
+            let mut base_graph = base_graph.write().expect("no panics under the lock");
+            let current = current.read().expect("no panics under the lock");
+            let rows = Arc::new(heaplens_graph::diff(&mut base_graph, &current));
+            slot.comparisons.lock().expect("no panics under the lock").insert(base, rows.clone());
+            rows
+        }
+    };
+    let filter = q.text("filter");
+    let mut shown: Vec<&ClassDiff> = rows.iter().filter(|r| matches(filter, &r.name)).collect();
+    let key = q.text("sort").unwrap_or("size_delta");
+    shown.sort_by(|a, b| {
+        let order = match key {
+            "name" => a.name.cmp(&b.name),
+            "added_count" => a.added_count.cmp(&b.added_count),
+            "removed_count" => a.removed_count.cmp(&b.removed_count),
+            "count_delta" => a.count_delta().cmp(&b.count_delta()),
+            "added_size" => a.added_size.cmp(&b.added_size),
+            "removed_size" => a.removed_size.cmp(&b.removed_size),
+            _ => a.size_delta().cmp(&b.size_delta()),
+        };
+        let order = if descending(q) { order.reverse() } else { order };
+        order.then_with(|| a.key.cmp(&b.key))
+    });
+    let (offset, limit) = q.page()?;
+    let page: Vec<Value> = shown
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|r| {
+            json!({"key": r.key, "name": clip(&r.name), "location": location_json(r.location),
+                   "added_count": r.added_count, "removed_count": r.removed_count, "count_delta": r.count_delta(),
+                   "added_size": r.added_size, "removed_size": r.removed_size, "size_delta": r.size_delta()})
+        })
+        .collect();
+    Ok(json!({"total": shown.len(), "rows": page}))
+}
+
+/// Node search by `@id`.
+fn node_by_id(w: &Workspace, q: &Query) -> Answer {
+    let s = snapshot_index(w, q)?;
+    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let text = q.text("id").ok_or_else(|| bad("id is missing"))?;
+    let id: u32 = text.trim_start_matches('@').parse().map_err(|_| bad(format!("{text:?} is not a node id")))?;
+    let node = g.node_by_id(id).ok_or_else(|| ApiError(404, format!("no node @{id} in this snapshot")))?;
+    Ok(node_row(&g, node))
+}
+
+fn leaks(w: &Workspace) -> Value {
+    match w.leaks.get() {
+        None => json!({"pending": true}),
+        Some(Err(e)) => json!({"error": e}),
+        Some(Ok(report)) => json!({"report": report}),
+    }
+}

@@ -1,0 +1,216 @@
+//! The local HTTP server of `heaplens serve`: loopback only, one random session token that every
+//! request must carry, a Host-header check against DNS rebinding, and the app's page with its
+//! script and styles built into the binary.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tiny_http::{Header, Method, Request, Response, Server as HttpServer};
+
+use crate::api::{self, ApiError, Query};
+use crate::workspace::Workspace;
+
+const PAGE: &str = include_str!("../assets/index.html");
+const SCRIPT: &str = include_str!("../assets/app.js");
+const STYLE: &str = include_str!("../assets/app.css");
+
+/// Threads answering requests (a slow answer must not block the page's other requests).
+const WORKERS: usize = 4;
+
+/// A running server.
+pub struct Server {
+    http: Arc<HttpServer>,
+    workspace: Arc<Workspace>,
+    token: String,
+    port: u16,
+}
+
+impl Server {
+    /// Opens `paths` (snapshots load in the background) and binds 127.0.0.1:`port` (0: any free
+    /// port).
+    pub fn start(paths: &[PathBuf], port: u16) -> Result<Server, String> {
+        let workspace = Arc::new(Workspace::open(paths)?);
+        let http = HttpServer::http(("127.0.0.1", port)).map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+        let port = http.server_addr().to_ip().map_or(port, |a| a.port());
+        let loader = workspace.clone();
+        std::thread::spawn(move || loader.load_all());
+        Ok(Server { http: Arc::new(http), workspace, token: session_token()?, port })
+    }
+
+    /// The address to open, token included.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/?token={}", self.port, self.token)
+    }
+
+    /// Answers requests until the process ends.
+    pub fn run(self) {
+        let this = Arc::new(self);
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|_| {
+                let this = this.clone();
+                std::thread::spawn(move || {
+                    while let Ok(request) = this.http.recv() {
+                        this.handle(request);
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            let _ = worker.join();
+        }
+    }
+
+    fn handle(&self, mut request: Request) {
+        let response = self.respond(&mut request);
+        let _ = request.respond(response);
+    }
+
+    fn respond(&self, request: &mut Request) -> Response<std::io::Cursor<Vec<u8>>> {
+        let host_ok = request.headers().iter().find(|h| h.field.equiv("Host")).is_some_and(|h| {
+            let host = h.value.as_str();
+            host == format!("127.0.0.1:{}", self.port) || host == format!("localhost:{}", self.port)
+        });
+        if !host_ok {
+            return text(403, "heaplens answers only requests addressed to 127.0.0.1 or localhost");
+        }
+        if *request.method() != Method::Get {
+            return text(405, "heaplens only answers GET requests");
+        }
+        let (path, query) = split_url(request.url());
+        if !query.get("token").is_some_and(|t| same(t, &self.token)) {
+            return text(403, "this heaplens session needs its token: open the address heaplens printed");
+        }
+        match path.as_str() {
+            "/" => page(),
+            "/timeline.svg" => self.timeline(&query),
+            _ => match path.strip_prefix("/api/") {
+                Some(name) => match api::answer(&self.workspace, name, &Query(query)) {
+                    Ok(value) => with_headers(Response::from_data(value.to_string()), "application/json", 200),
+                    Err(ApiError(status, message)) => with_headers(
+                        Response::from_data(serde_json::json!({"error": message}).to_string()),
+                        "application/json",
+                        status,
+                    ),
+                },
+                None => text(404, "not found"),
+            },
+        }
+    }
+
+    fn timeline(&self, query: &HashMap<String, String>) -> Response<std::io::Cursor<Vec<u8>>> {
+        let timeline = query.get("i").and_then(|i| i.parse::<usize>().ok()).and_then(|i| self.workspace.timelines.get(i));
+        match timeline {
+            Some(t) => with_headers(Response::from_data(t.svg.clone()), "image/svg+xml", 200),
+            None => text(404, "no such timeline"),
+        }
+    }
+}
+
+/// The app's page, script and styles in one document.
+fn page() -> Response<std::io::Cursor<Vec<u8>>> {
+    let html = PAGE.replace("/*STYLE*/", STYLE).replace("/*SCRIPT*/", SCRIPT);
+    with_headers(Response::from_data(html), "text/html; charset=utf-8", 200)
+}
+
+fn text(status: u16, message: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+    with_headers(Response::from_data(message.as_bytes().to_vec()), "text/plain; charset=utf-8", status)
+}
+
+fn with_headers(
+    response: Response<std::io::Cursor<Vec<u8>>>,
+    content_type: &str,
+    status: u16,
+) -> Response<std::io::Cursor<Vec<u8>>> {
+    let headers = [
+        ("Content-Type", content_type),
+        // Inline script and styles are the app's own; nothing else loads or runs, and the page
+        // cannot be framed.
+        (
+            "Content-Security-Policy",
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; \
+             connect-src 'self'; frame-ancestors 'none'",
+        ),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Cache-Control", "no-store"),
+    ];
+    headers.iter().fold(response.with_status_code(status), |r, (name, value)| {
+        r.with_header(Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header"))
+    })
+}
+
+/// Splits `/path?a=1&b=2` and decodes the parameters.
+fn split_url(url: &str) -> (String, HashMap<String, String>) {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let params = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect();
+    (decode(path), params)
+}
+
+/// Percent-decoding (and `+` as space), lossy on bad UTF-8.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Compares in time that does not depend on where the strings differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// 128 random bits from the kernel, as hex.
+fn session_token() -> Result<String, String> {
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| format!("cannot read /dev/urandom for a session token: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_decode_and_tolerate_bad_escapes() {
+        let (path, q) = split_url("/api/summary?s=1&filter=a%20b+c&x=%zz&y=%4");
+        assert_eq!(path, "/api/summary");
+        assert_eq!(q["s"], "1");
+        assert_eq!(q["filter"], "a b c");
+        assert_eq!(q["x"], "%zz");
+        assert_eq!(q["y"], "%4");
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd"));
+        assert!(!same("abc", "ab"));
+    }
+}
