@@ -3,7 +3,7 @@
 //! `heaplens-leaks`, as the command-line views show it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use heaplens_graph::{ClassDiff, ClassSummary, HeapGraph, RetainerView};
 use serde_json::{json, Value};
@@ -115,10 +115,17 @@ fn location_json(l: Option<heaplens_snapshot::Location>) -> Value {
     l.map_or(Value::Null, |l| json!({"script_id": l.script_id, "line": l.line, "column": l.column}))
 }
 
-fn snapshot_index(w: &Workspace, q: &Query) -> Result<usize, ApiError> {
+type Shown<'w> = std::sync::RwLockReadGuard<'w, HeapGraph>;
+
+/// The analysed snapshot `index`, or 409 while it loads.
+fn loaded(w: &Workspace, index: usize) -> Result<&RwLock<HeapGraph>, ApiError> {
+    w.graph(index).map_err(|e| ApiError(409, e))
+}
+
+/// The snapshot the request names (`s`) and its analysis, read-locked.
+fn shown<'w>(w: &'w Workspace, q: &Query) -> Result<(usize, Shown<'w>), ApiError> {
     let s = q.required("s")?;
-    w.graph(s).map_err(|e| ApiError(409, e))?;
-    Ok(s)
+    Ok((s, loaded(w, s)?.read().expect("no panics under the lock")))
 }
 
 fn node_param(g: &HeapGraph, q: &Query) -> Result<u32, ApiError> {
@@ -129,13 +136,44 @@ fn node_param(g: &HeapGraph, q: &Query) -> Result<u32, ApiError> {
     Ok(node as u32)
 }
 
+/// The page of `items` (`total` of them) the request asks for, each made a row by `row`.
+fn page<T>(q: &Query, total: usize, items: impl Iterator<Item = T>, row: impl Fn(T) -> Value) -> Answer {
+    let (offset, limit) = q.page()?;
+    let rows: Vec<Value> = items.skip(offset).take(limit).map(row).collect();
+    Ok(json!({"total": total, "rows": rows}))
+}
+
+/// A class table's page: rows whose name passes the class filter (a case-insensitive substring,
+/// as in DevTools), sorted by the requested column (`compare` of the column's name) largest
+/// first unless `order=asc`, ties broken by class key.
+fn class_page<T>(
+    q: &Query,
+    rows: &[T],
+    name_and_key: impl Fn(&T) -> (&str, &str),
+    compare: impl Fn(&str, &T, &T) -> std::cmp::Ordering,
+    row: impl Fn(&T) -> Value,
+) -> Answer {
+    let filter = q.text("filter").map(str::to_lowercase);
+    let mut shown: Vec<&T> =
+        rows.iter().filter(|r| filter.as_ref().is_none_or(|f| name_and_key(r).0.to_lowercase().contains(f))).collect();
+    let column = q.text("sort").unwrap_or("");
+    let descending = q.text("order") != Some("asc");
+    shown.sort_by(|a, b| {
+        let order = compare(column, a, b);
+        let order = if descending { order.reverse() } else { order };
+        order.then_with(|| name_and_key(a).1.cmp(name_and_key(b).1))
+    });
+    page(q, shown.len(), shown.into_iter(), row)
+}
+
 /// The Summary rows of snapshot `s`, all objects or those allocated after snapshot `between`.
 fn summary_rows(w: &Workspace, s: usize, between: Option<usize>) -> Result<Arc<Vec<ClassSummary>>, ApiError> {
+    let graph = loaded(w, s)?;
     let slot = &w.snapshots[s];
     if let Some(rows) = slot.summaries.lock().expect("no panics under the lock").get(&between) {
         return Ok(rows.clone());
     }
-    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let g = graph.read().expect("no panics under the lock");
     let rows = match between {
         None => g.summary(None),
         Some(b) => {
@@ -149,77 +187,72 @@ fn summary_rows(w: &Workspace, s: usize, between: Option<usize>) -> Result<Arc<V
     Ok(rows)
 }
 
-/// Whether `name` passes the class filter (a case-insensitive substring, as in DevTools).
-fn matches(filter: Option<&str>, name: &str) -> bool {
-    filter.is_none_or(|f| name.to_lowercase().contains(&f.to_lowercase()))
-}
-
-fn descending(q: &Query) -> bool {
-    q.text("order") != Some("asc")
-}
-
 fn summary(w: &Workspace, q: &Query) -> Answer {
-    let s = snapshot_index(w, q)?;
+    let s = q.required("s")?;
     let rows = summary_rows(w, s, q.number("between")?)?;
-    let filter = q.text("filter");
-    let mut shown: Vec<&ClassSummary> = rows.iter().filter(|r| matches(filter, &r.name)).collect();
-    let key = q.text("sort").unwrap_or("retained");
-    shown.sort_by(|a, b| {
-        let order = match key {
+    class_page(
+        q,
+        &rows,
+        |r| (&r.name, &r.key),
+        |column, a, b| match column {
             "name" => a.name.cmp(&b.name),
             "count" => a.count.cmp(&b.count),
             "self" => a.self_size.cmp(&b.self_size),
             "distance" => a.distance.cmp(&b.distance),
             _ => a.retained_size.cmp(&b.retained_size),
-        };
-        let order = if descending(q) { order.reverse() } else { order };
-        order.then_with(|| a.key.cmp(&b.key))
-    });
-    let (offset, limit) = q.page()?;
-    let page: Vec<Value> = shown
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|r| {
+        },
+        |r| {
             json!({"key": r.key, "name": clip(&r.name), "location": location_json(r.location), "count": r.count,
                    "self_size": r.self_size, "retained_size": r.retained_size, "distance": r.distance})
-        })
-        .collect();
-    Ok(json!({"total": shown.len(), "rows": page}))
+        },
+    )
 }
 
+/// A class's instances, largest retained size first (sorted once per class and filter).
 fn instances(w: &Workspace, q: &Query) -> Answer {
-    let s = snapshot_index(w, q)?;
-    let rows = summary_rows(w, s, q.number("between")?)?;
+    let s = q.required("s")?;
+    let graph = loaded(w, s)?;
+    let between = q.number("between")?;
     let key = q.text("key").ok_or_else(|| bad("key is missing"))?;
-    let class = rows.iter().find(|r| r.key == key).ok_or_else(|| ApiError(404, "no such class".into()))?;
-    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
-    let mut members = class.members.clone();
-    members.sort_by_key(|&m| (std::cmp::Reverse(g.retained_size[m as usize]), m));
-    let (offset, limit) = q.page()?;
-    let page: Vec<Value> = members.iter().skip(offset).take(limit).map(|&m| node_row(&g, m)).collect();
-    Ok(json!({"total": members.len(), "rows": page}))
+    let slot = &w.snapshots[s];
+    let cache_key = (between, key.to_owned());
+    let cached = slot.instances.lock().expect("no panics under the lock").get(&cache_key).cloned();
+    let members = match cached {
+        Some(members) => members,
+        None => {
+            let rows = summary_rows(w, s, between)?;
+            let class = rows.iter().find(|r| r.key == key).ok_or_else(|| ApiError(404, "no such class".into()))?;
+            let mut members = class.members.clone();
+            // Read-locked only after summary_rows lets go: a second read lock on one thread
+            // could wait forever behind a Comparison's write lock.
+            let g = graph.read().expect("no panics under the lock");
+            members.sort_by_key(|&m| (std::cmp::Reverse(g.retained_size[m as usize]), m));
+            let members = Arc::new(members);
+            slot.instances.lock().expect("no panics under the lock").insert(cache_key, members.clone());
+            members
+        }
+    };
+    let g = graph.read().expect("no panics under the lock");
+    page(q, members.len(), members.iter(), |&m| node_row(&g, m))
 }
 
 /// A node's outgoing edges, in the snapshot's order (DevTools' Containment).
 fn children(w: &Workspace, q: &Query) -> Answer {
-    let s = snapshot_index(w, q)?;
-    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let (s, g) = shown(w, q)?;
     let node = node_param(&g, q)?;
     let edges = g.snapshot.edge_range(node);
-    let (offset, limit) = q.page()?;
-    let page: Vec<Value> = edges
-        .clone()
-        .skip(offset)
-        .take(limit)
-        .map(|e| {
-            let mut row = node_row(&g, g.snapshot.edges.to_node[e]);
-            row["edge"] = json!(clip(&g.edge_label(e as u32)));
-            row["edge_type"] = json!(g.edge_type_name(e as u32));
-            row
-        })
-        .collect();
-    Ok(json!({"total": edges.len(), "node": node_row(&g, node), "source": source(w, s, &g, node), "rows": page}))
+    let mut answer = page(q, edges.len(), edges, |e| edge_row(&g, e as u32, g.snapshot.edges.to_node[e]))?;
+    answer["node"] = node_row(&g, node);
+    answer["source"] = source(w, s, &g, node);
+    Ok(answer)
+}
+
+/// A node reached through `edge`: its row with the edge's label and type.
+fn edge_row(g: &HeapGraph, edge: u32, node: u32) -> Value {
+    let mut row = node_row(g, node);
+    row["edge"] = json!(clip(&g.edge_label(edge)));
+    row["edge_type"] = json!(g.edge_type_name(edge));
+    row
 }
 
 /// Where a closure or an object's constructor is written, when the snapshot says.
@@ -245,44 +278,32 @@ fn ignored(q: &Query, g: &HeapGraph) -> Result<Vec<u32>, ApiError> {
 
 /// The Retainers pane: who holds `node`, closest to the roots first.
 fn retainers(w: &Workspace, q: &Query) -> Answer {
-    let s = snapshot_index(w, q)?;
-    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let (_, g) = shown(w, q)?;
     let node = node_param(&g, q)?;
     let ignore = ignored(q, &g)?;
     let view = RetainerView::new(&g, &ignore);
     let all = view.retainers(node);
-    let (offset, limit) = q.page()?;
-    let page: Vec<Value> = all
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|r| {
-            let mut row = node_row(&g, r.retainer);
-            row["edge"] = json!(clip(&g.edge_label(r.edge)));
-            row["edge_type"] = json!(g.edge_type_name(r.edge));
-            row["distance"] = json!(r.distance);
-            row["ignored"] = json!(view.is_ignored(r.retainer));
-            row
-        })
-        .collect();
-    Ok(json!({"total": all.len(), "rows": page}))
+    page(q, all.len(), all.iter(), |r| {
+        let mut row = edge_row(&g, r.edge, r.retainer);
+        row["distance"] = json!(r.distance);
+        row["ignored"] = json!(view.is_ignored(r.retainer));
+        row
+    })
 }
 
 /// The Dominators view: the nodes `node` immediately dominates, largest retained size first.
 fn dominated(w: &Workspace, q: &Query) -> Answer {
-    let s = snapshot_index(w, q)?;
-    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let (_, g) = shown(w, q)?;
     let node = node_param(&g, q)?;
     let mut children = g.dominated(node).to_vec();
     children.sort_by_key(|&c| (std::cmp::Reverse(g.retained_size[c as usize]), c));
-    let (offset, limit) = q.page()?;
-    let page: Vec<Value> = children.iter().skip(offset).take(limit).map(|&c| node_row(&g, c)).collect();
-    Ok(json!({"total": children.len(), "node": node_row(&g, node), "rows": page}))
+    let mut answer = page(q, children.len(), children.iter(), |&c| node_row(&g, c))?;
+    answer["node"] = node_row(&g, node);
+    Ok(answer)
 }
 
 fn statistics(w: &Workspace, q: &Query) -> Answer {
-    let s = snapshot_index(w, q)?;
-    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let (_, g) = shown(w, q)?;
     let st = &g.statistics;
     let other = st.v8heap_total.saturating_sub(st.code + st.strings + st.js_arrays + st.system);
     Ok(json!({
@@ -301,30 +322,36 @@ fn statistics(w: &Workspace, q: &Query) -> Answer {
 
 /// The Comparison view of snapshot `s` against `base`.
 fn comparison(w: &Workspace, q: &Query) -> Answer {
-    let s = snapshot_index(w, q)?;
+    let s = q.required("s")?;
     let base = q.required("base")?;
     if base == s {
         return Err(bad("pick a base snapshot other than the one shown"));
     }
-    let current = w.graph(s).map_err(|e| ApiError(409, e))?;
-    let base_graph = w.graph(base).map_err(|e| ApiError(409, e))?;
+    let (current, base_graph) = (loaded(w, s)?, loaded(w, base)?);
     let slot = &w.snapshots[s];
     let cached = slot.comparisons.lock().expect("no panics under the lock").get(&base).cloned();
     let rows = match cached {
         Some(rows) => rows,
         None => {
-            let mut base_graph = base_graph.write().expect("no panics under the lock");
-            let current = current.read().expect("no panics under the lock");
+            // Locks are taken in snapshot order, so two comparisons with their roles swapped
+            // cannot each hold what the other waits for.
+            let (mut base_graph, current) = if base < s {
+                let base_graph = base_graph.write().expect("no panics under the lock");
+                (base_graph, current.read().expect("no panics under the lock"))
+            } else {
+                let current = current.read().expect("no panics under the lock");
+                (base_graph.write().expect("no panics under the lock"), current)
+            };
             let rows = Arc::new(heaplens_graph::diff(&mut base_graph, &current));
             slot.comparisons.lock().expect("no panics under the lock").insert(base, rows.clone());
             rows
         }
     };
-    let filter = q.text("filter");
-    let mut shown: Vec<&ClassDiff> = rows.iter().filter(|r| matches(filter, &r.name)).collect();
-    let key = q.text("sort").unwrap_or("size_delta");
-    shown.sort_by(|a, b| {
-        let order = match key {
+    class_page(
+        q,
+        &rows,
+        |r| (&r.name, &r.key),
+        |column, a: &ClassDiff, b: &ClassDiff| match column {
             "name" => a.name.cmp(&b.name),
             "added_count" => a.added_count.cmp(&b.added_count),
             "removed_count" => a.removed_count.cmp(&b.removed_count),
@@ -332,28 +359,18 @@ fn comparison(w: &Workspace, q: &Query) -> Answer {
             "added_size" => a.added_size.cmp(&b.added_size),
             "removed_size" => a.removed_size.cmp(&b.removed_size),
             _ => a.size_delta().cmp(&b.size_delta()),
-        };
-        let order = if descending(q) { order.reverse() } else { order };
-        order.then_with(|| a.key.cmp(&b.key))
-    });
-    let (offset, limit) = q.page()?;
-    let page: Vec<Value> = shown
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|r| {
+        },
+        |r| {
             json!({"key": r.key, "name": clip(&r.name), "location": location_json(r.location),
                    "added_count": r.added_count, "removed_count": r.removed_count, "count_delta": r.count_delta(),
                    "added_size": r.added_size, "removed_size": r.removed_size, "size_delta": r.size_delta()})
-        })
-        .collect();
-    Ok(json!({"total": shown.len(), "rows": page}))
+        },
+    )
 }
 
 /// Node search by `@id`.
 fn node_by_id(w: &Workspace, q: &Query) -> Answer {
-    let s = snapshot_index(w, q)?;
-    let g = w.graph(s).map_err(|e| ApiError(409, e))?.read().expect("no panics under the lock");
+    let (_, g) = shown(w, q)?;
     let text = q.text("id").ok_or_else(|| bad("id is missing"))?;
     let id: u32 = text.trim_start_matches('@').parse().map_err(|_| bad(format!("{text:?} is not a node id")))?;
     let node = g.node_by_id(id).ok_or_else(|| ApiError(404, format!("no node @{id} in this snapshot")))?;

@@ -38,6 +38,8 @@ pub struct SnapshotSlot {
     pub scripts: OnceLock<Scripts>,
     /// Summary rows by "allocated after snapshot N" filter (None: all objects).
     pub summaries: Mutex<HashMap<Option<usize>, Arc<Vec<ClassSummary>>>>,
+    /// A class's instances, largest retained size first, by (filter, class key).
+    pub instances: Mutex<HashMap<(Option<usize>, String), Arc<Vec<u32>>>>,
     /// Comparison rows by base snapshot.
     pub comparisons: Mutex<HashMap<usize, Arc<Vec<ClassDiff>>>>,
 }
@@ -77,6 +79,7 @@ impl Workspace {
                     ids: OnceLock::new(),
                     scripts: OnceLock::new(),
                     summaries: Mutex::default(),
+                    instances: Mutex::default(),
                     comparisons: Mutex::default(),
                 }),
                 Sniffed::Watch => timelines.push(read_watch(path).map_err(fail)?),
