@@ -232,6 +232,35 @@ impl Analyzer {
         }
     }
 
+    /// Feeds every line of `input`; the pieces that are not the collector's go to `other`.
+    /// Bad UTF-8 is replaced, not an error. After `other` fails it is called no more, and its
+    /// error ends the reading at the end of that line.
+    pub fn read(
+        &mut self,
+        input: &mut dyn std::io::BufRead,
+        other: &mut dyn FnMut(&str) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut line = Vec::with_capacity(1024);
+        loop {
+            line.clear();
+            if input.read_until(b'\n', &mut line)? == 0 {
+                return Ok(());
+            }
+            // Logs are nearly always valid UTF-8: check that fast, replace bad bytes only if not.
+            let text = match std::str::from_utf8(&line) {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(&line),
+            };
+            let mut failed = Ok(());
+            self.feed(&text, &mut |piece| {
+                if failed.is_ok() {
+                    failed = other(piece);
+                }
+            });
+            failed?;
+        }
+    }
+
     /// The report of everything read.
     pub fn finish(self) -> Report {
         let isolates =

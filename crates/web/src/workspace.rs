@@ -207,15 +207,7 @@ fn read_watch(path: &Path) -> Result<Timeline, String> {
 fn read_gc_log(path: &Path) -> Result<Timeline, String> {
     let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let mut analyzer = Analyzer::new();
-    let mut reader = BufReader::new(file);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line).map_err(|e| format!("cannot read: {e}"))? == 0 {
-            break;
-        }
-        analyzer.feed(&String::from_utf8_lossy(&line), &mut |_| {});
-    }
+    analyzer.read(&mut BufReader::new(file), &mut |_| Ok(())).map_err(|e| format!("cannot read: {e}"))?;
     let report = analyzer.finish();
     if report.gc_lines == 0 {
         return Err("not a heap snapshot, a --trace-gc log or a watch recording".into());

@@ -13,27 +13,10 @@ use crate::Outcome;
 
 /// Feeds every line of `input` to the analyzer; program output goes to `passthrough`.
 fn read(input: &mut dyn BufRead, analyzer: &mut Analyzer, mut passthrough: Option<&mut dyn Write>) -> io::Result<()> {
-    let mut line = Vec::with_capacity(1024);
-    loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
-            return Ok(());
-        }
-        // Logs are nearly always valid UTF-8: check that fast, replace bad bytes only if not.
-        let text = match std::str::from_utf8(&line) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(&line),
-        };
-        let mut failed = Ok(());
-        analyzer.feed(&text, &mut |other| {
-            if let Some(out) = passthrough.as_mut() {
-                if failed.is_ok() {
-                    failed = writeln!(out, "{other}").and_then(|()| out.flush());
-                }
-            }
-        });
-        failed?;
-    }
+    analyzer.read(input, &mut |other| match passthrough.as_mut() {
+        Some(out) => writeln!(out, "{other}").and_then(|()| out.flush()),
+        None => Ok(()),
+    })
 }
 
 pub fn run(args: &GcArgs, out: &mut dyn Write) -> Result<Outcome> {
