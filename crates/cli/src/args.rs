@@ -301,12 +301,8 @@ pub struct ReportArgs {
     /// The HTML file to write.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: PathBuf,
-    /// Least growth that counts as a leak, per interval, still alive in the last snapshot.
-    #[arg(long, value_name = "BYTES", default_value = "16KiB", value_parser = parse_bytes)]
-    pub min_growth: u64,
-    /// How many groups that grew but are not leaks to show besides the leaks.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub suspects: usize,
+    #[command(flatten)]
+    pub leak: LeakOptionsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -326,22 +322,29 @@ pub struct ServeArgs {
 /// How the leak finder judges and reports (`leaks` and `hunt`).
 #[derive(Debug, Args)]
 pub struct LeakFinderArgs {
-    /// Least growth that counts as a leak, per interval, still alive in the last snapshot
-    /// (`16KiB`, `1MB`, ...).
-    #[arg(long, value_name = "BYTES", default_value = "16KiB", value_parser = parse_bytes)]
-    pub min_growth: u64,
+    #[command(flatten)]
+    pub leak: LeakOptionsArgs,
     /// Exit with 1 when a leak is found.
     #[arg(long)]
     pub fail_on_leak: bool,
-    /// How many groups that grew but are not leaks to show besides the leaks.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub suspects: usize,
     /// Also write the report as one self-contained HTML file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
 }
 
-impl LeakFinderArgs {
+/// What counts as a leak (`leaks`, `hunt` and `report`).
+#[derive(Debug, Args)]
+pub struct LeakOptionsArgs {
+    /// Least growth that counts as a leak, per interval, still alive in the last snapshot
+    /// (`16KiB`, `1MB`, ...).
+    #[arg(long, value_name = "BYTES", default_value = "16KiB", value_parser = parse_bytes)]
+    pub min_growth: u64,
+    /// How many groups that grew but are not leaks to show besides the leaks.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub suspects: usize,
+}
+
+impl LeakOptionsArgs {
     /// The leak finder's options.
     pub fn options(&self) -> heaplens_leaks::Options {
         heaplens_leaks::Options { min_growth: self.min_growth, suspects: self.suspects }

@@ -47,7 +47,7 @@ pub fn run(args: &LeaksArgs, out: &mut dyn Write) -> Result<Outcome> {
 /// Finds the leaks in `files` (at least 3, in time order) and prints the report (and writes
 /// it as HTML when asked).
 pub fn report(files: &[PathBuf], finder: &LeakFinderArgs, json: bool, out: &mut dyn Write) -> Result<Outcome> {
-    let report = find(files, finder.options())?;
+    let report = find(files, finder.leak.options())?;
     if let Some(path) = &finder.report {
         write_html(&report, files, path)?;
     }

@@ -9,8 +9,7 @@ use crate::args::ReportArgs;
 
 pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<()> {
     let files = leaks::snapshot_files(&args.files)?;
-    let options = heaplens_leaks::Options { min_growth: args.min_growth, suspects: args.suspects };
-    let report = leaks::find(&files, options)?;
+    let report = leaks::find(&files, args.leak.options())?;
     leaks::write_html(&report, &files, &args.output)?;
     let leaks = report.groups.iter().filter(|g| g.leak).count();
     writeln!(out, "{}: {} ({leaks} leak group(s)) — {}", args.output.display(), report.verdict, report.reason)?;
