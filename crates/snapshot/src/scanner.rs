@@ -267,13 +267,12 @@ impl<R: Read> Scanner<R> {
         let mut halves = [Span::default(), Span::default()];
         loop {
             let window = &self.buf[self.pos..self.end];
-            if self.eof && memchr::memchr(b']', window).is_none() {
+            let Some(limit) = parse_limit(window, self.eof) else {
                 // The input ended inside the array: its last number may be cut short, so none
                 // of this window counts.
                 self.pos = self.end;
                 return Err(self.error(ErrorKind::Truncated(what)));
-            }
-            let limit = parse_limit(window, self.eof);
+            };
             let window = &window[..limit];
             let split = if limit >= PARALLEL_SPAN {
                 memchr::memchr(b',', &window[limit / 2..]).map(|at| limit / 2 + at)
@@ -336,19 +335,17 @@ enum Expect {
 }
 
 /// How much of `window` can be parsed now: all of it up to and including a ']', but not a
-/// number that the next read may continue (unless the input has ended, or the digits are
-/// already too many for any number).
-fn parse_limit(window: &[u8], eof: bool) -> usize {
-    let end = memchr::memchr(b']', window).map_or(window.len(), |at| at + 1);
-    if eof || end < window.len() {
-        return end;
+/// number that the next read may continue (unless the digits are already too many for any
+/// number). `None` when the input has ended (`eof`) before the array's ']'.
+fn parse_limit(window: &[u8], eof: bool) -> Option<usize> {
+    if let Some(close) = memchr::memchr(b']', window) {
+        return Some(close + 1);
+    }
+    if eof {
+        return None;
     }
     let digits = window.iter().rev().take_while(|b| b.is_ascii_digit()).count();
-    if digits > MAX_DIGITS {
-        end
-    } else {
-        end - digits
-    }
+    Some(if digits > MAX_DIGITS { window.len() } else { window.len() - digits })
 }
 
 /// Digits in the largest number an array may hold (every 19-digit number fits in a `u64`).
