@@ -141,42 +141,12 @@ fn with_headers(
     })
 }
 
-/// Splits `/path?a=1&b=2` and decodes the parameters.
+/// Splits `/path?a=1&b=2` and decodes the path and the parameters (bad escapes kept as
+/// written, bad UTF-8 replaced).
 fn split_url(url: &str) -> (String, HashMap<String, String>) {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let params = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect();
-    (decode(path), params)
-}
-
-/// Percent-decoding (and `+` as space), lossy on bad UTF-8.
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let params = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    (percent_encoding::percent_decode_str(path).decode_utf8_lossy().into_owned(), params)
 }
 
 /// Compares in time that does not depend on where the strings differ.
