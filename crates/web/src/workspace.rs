@@ -160,16 +160,8 @@ enum Sniffed {
 /// Tells a snapshot (JSON object starting with the "snapshot" header, or gzip) from a watch
 /// recording (JSON lines of samples) and anything else (read as a GC log).
 fn sniff(path: &Path) -> std::io::Result<Sniffed> {
-    let mut head = [0u8; 64];
-    let mut file = File::open(path)?;
-    let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    let head = &head[..filled];
+    let mut head = Vec::with_capacity(64);
+    File::open(path)?.take(64).read_to_end(&mut head)?;
     if head.starts_with(&[0x1f, 0x8b]) {
         return Ok(Sniffed::Snapshot);
     }
