@@ -26,6 +26,10 @@ pub struct ClassDiff {
     pub added_size: u64,
     /// Self sizes of removed objects (as in the base).
     pub removed_size: u64,
+    /// Ordinals of the added objects in the current snapshot, in id order.
+    pub added: Vec<u32>,
+    /// Ordinals of the removed objects in the base snapshot, in id order.
+    pub removed: Vec<u32>,
 }
 
 impl ClassDiff {
@@ -38,6 +42,18 @@ impl ClassDiff {
     pub fn size_delta(&self) -> i64 {
         self.added_size as i64 - self.removed_size as i64
     }
+
+    fn add(&mut self, (_, size, node): (u32, u64, u32)) {
+        self.added_count += 1;
+        self.added_size += size;
+        self.added.push(node);
+    }
+
+    fn remove(&mut self, (_, size, node): (u32, u64, u32)) {
+        self.removed_count += 1;
+        self.removed_size += size;
+        self.removed.push(node);
+    }
 }
 
 struct Side<'a> {
@@ -46,13 +62,13 @@ struct Side<'a> {
 }
 
 impl Side<'_> {
-    /// Members of a class as (id, self size), sorted by id.
-    fn members(&self, key: &str) -> Vec<(u32, u64)> {
+    /// Members of a class as (id, self size, ordinal), sorted by id.
+    fn members(&self, key: &str) -> Vec<(u32, u64, u32)> {
         let s = &self.graph.snapshot;
-        let mut m: Vec<(u32, u64)> = self.rows.get(key).map_or_else(Vec::new, |r| {
-            r.members.iter().map(|&i| (s.nodes.id[i as usize], u64::from(s.nodes.self_size[i as usize]))).collect()
+        let mut m: Vec<(u32, u64, u32)> = self.rows.get(key).map_or_else(Vec::new, |r| {
+            r.members.iter().map(|&i| (s.nodes.id[i as usize], u64::from(s.nodes.self_size[i as usize]), i)).collect()
         });
-        m.sort_unstable_by_key(|&(id, _)| id);
+        m.sort_unstable_by_key(|&(id, _, _)| id);
         m
     }
 }
@@ -85,30 +101,24 @@ pub fn diff(base: &mut HeapGraph, current: &HeapGraph) -> Vec<ClassDiff> {
             removed_count: 0,
             added_size: 0,
             removed_size: 0,
+            added: Vec::new(),
+            removed: Vec::new(),
         };
         let (mut i, mut j) = (0, 0);
         while i < old.len() && j < new.len() {
             if old[i].0 < new[j].0 {
-                d.removed_count += 1;
-                d.removed_size += old[i].1;
+                d.remove(old[i]);
                 i += 1;
             } else if old[i].0 > new[j].0 {
-                d.added_count += 1;
-                d.added_size += new[j].1;
+                d.add(new[j]);
                 j += 1;
             } else {
                 i += 1;
                 j += 1;
             }
         }
-        for &(_, size) in &old[i..] {
-            d.removed_count += 1;
-            d.removed_size += size;
-        }
-        for &(_, size) in &new[j..] {
-            d.added_count += 1;
-            d.added_size += size;
-        }
+        old[i..].iter().for_each(|&m| d.remove(m));
+        new[j..].iter().for_each(|&m| d.add(m));
         if d.added_count == 0 && d.removed_count == 0 {
             continue;
         }

@@ -68,6 +68,15 @@ impl<'a> DistanceFilter<'a> {
         }
     }
 
+    /// Whether the filter may refuse an edge of `node` that is not internal (a native context
+    /// or a map-descriptors array): checked once per node, so that most edges skip the filter.
+    fn guards(&self, node: u32) -> bool {
+        let kind = u16::from(self.s.nodes.kind[node as usize]);
+        let name = self.s.nodes.name[node as usize];
+        (kind == self.nk.hidden && self.native_context.contains(&name))
+            || (kind == self.nk.array && self.map_descriptors.contains(&name))
+    }
+
     fn allows(&mut self, node: u32, e: usize) -> bool {
         let s = self.s;
         let kind = u16::from(s.nodes.kind[node as usize]);
@@ -98,29 +107,82 @@ impl<'a> DistanceFilter<'a> {
     }
 }
 
+/// One bit per node: set once a node has its distance or must never be entered. Far smaller
+/// than the distances, so the search's test of every edge's target stays in the cache.
+struct Seen(Vec<u64>);
+
+impl Seen {
+    fn new(nodes: usize) -> Seen {
+        Seen(vec![0; nodes.div_ceil(64)])
+    }
+
+    /// Marks `node`; whether it was unmarked.
+    fn insert(&mut self, node: u32) -> bool {
+        let (word, bit) = (node as usize / 64, 1u64 << (node % 64));
+        let fresh = self.0[word] & bit == 0;
+        self.0[word] |= bit;
+        fresh
+    }
+
+    fn contains(&self, node: u32) -> bool {
+        self.0[node as usize / 64] & (1u64 << (node % 64)) != 0
+    }
+}
+
+/// Asks the CPU to bring `value`'s cache line in, without waiting for it.
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it reads nothing and cannot fault.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((value as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// Breadth-first search from the nodes already in `queue`, skipping weak edges, edges the
-/// filter refuses, and nodes `blocked` says not to enter.
-pub(crate) fn bfs(
+/// filter refuses, and nodes already `seen`.
+fn bfs(
     s: &Snapshot,
     ek: &EdgeKinds,
     distances: &mut [i32],
+    seen: &mut Seen,
     queue: &mut Vec<u32>,
     filter: &mut DistanceFilter<'_>,
-    blocked: &dyn Fn(u32) -> bool,
 ) {
     let mut head = 0;
     while head < queue.len() {
         let node = queue[head];
+        // The queue is in discovery order, scattered over the arrays: ask for what the nodes a
+        // few steps ahead will read, so that their loads overlap this node's work.
+        if let Some(&later) = queue.get(head + 16) {
+            prefetch(&s.nodes.first_edge[later as usize]);
+        }
+        if let Some(&soon) = queue.get(head + 8) {
+            let first = s.nodes.first_edge[soon as usize] as usize;
+            prefetch(&distances[soon as usize]);
+            prefetch(&s.nodes.kind[soon as usize]);
+            if first < s.edges.to_node.len() {
+                prefetch(&s.edges.to_node[first]);
+                prefetch(&s.edges.kind[first]);
+                prefetch(&s.edges.name_or_index[first]);
+            }
+        }
         head += 1;
         let next = distances[node as usize] + 1;
+        let guarded = filter.guards(node);
         for e in s.edge_range(node) {
-            if u16::from(s.edges.kind[e]) == ek.weak {
+            let kind = u16::from(s.edges.kind[e]);
+            if kind == ek.weak {
                 continue;
             }
             let child = s.edges.to_node[e];
-            if distances[child as usize] != NO_DISTANCE || blocked(child) || !filter.allows(node, e) {
+            let filtered = guarded || (kind == ek.internal && filter.ephemerons.may_be(s.edges.name_or_index[e]));
+            if seen.contains(child) || (filtered && !filter.allows(node, e)) {
                 continue;
             }
+            seen.insert(child);
             distances[child as usize] = next;
             queue.push(child);
         }
@@ -135,23 +197,29 @@ pub(crate) fn distances(
     nk: NodeKinds,
     ek: EdgeKinds,
     ephemerons: &mut EphemeronNames,
-    blocked: &dyn Fn(u32) -> bool,
+    blocked: &[u32],
 ) -> Vec<i32> {
     let mut distances = vec![NO_DISTANCE; s.node_count()];
+    let mut seen = Seen::new(s.node_count());
+    for &node in blocked {
+        seen.insert(node);
+    }
     let mut queue: Vec<u32> = Vec::new();
     for e in s.edge_range(s.root) {
         let child = s.edges.to_node[e];
         if is_user_root(s, &nk, child) {
+            seen.insert(child);
             distances[child as usize] = 1;
             queue.push(child);
         }
     }
     let has_user_roots = !queue.is_empty();
     let mut filter = DistanceFilter::new(s, nk, ek, ephemerons);
-    bfs(s, &ek, &mut distances, &mut queue, &mut filter, blocked);
+    bfs(s, &ek, &mut distances, &mut seen, &mut queue, &mut filter);
     distances[s.root as usize] = if has_user_roots { SYSTEM_DISTANCE } else { 0 };
+    seen.insert(s.root);
     queue.push(s.root);
-    bfs(s, &ek, &mut distances, &mut queue, &mut filter, blocked);
+    bfs(s, &ek, &mut distances, &mut seen, &mut queue, &mut filter);
     distances
 }
 

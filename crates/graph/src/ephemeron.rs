@@ -39,9 +39,16 @@ impl EphemeronNames {
         }
     }
 
+    /// Whether the edge name `name_index` could be an ephemeron's (a cheap test to make before
+    /// [`EphemeronNames::get`]).
+    #[inline]
+    pub(crate) fn may_be(&self, name_index: u32) -> bool {
+        self.candidate.get(name_index as usize).copied().unwrap_or(false)
+    }
+
     /// The ephemeron behind the edge name `name_index`, if it is one.
     pub(crate) fn get(&mut self, strings: &StringTable, name_index: u32) -> Option<&Ephemeron> {
-        if !self.candidate.get(name_index as usize).copied().unwrap_or(false) {
+        if !self.may_be(name_index) {
             return None;
         }
         let pattern = &self.pattern;

@@ -49,7 +49,7 @@ pub use kinds::{BitSet, EdgeKinds, NodeKinds};
 pub use paths::{code_expression, describe, is_system_path, quick_path, shortest_paths, Hop, RetainingPath};
 pub use query::NodeQuery;
 pub use retainers::{
-    edge_source, RetainerEdge, RetainerTree, RetainerTreeItem, RetainerView, Retainers, UNREACHABLE_DISTANCE,
+    edge_source, Ignoring, RetainerEdge, RetainerTree, RetainerTreeItem, RetainerView, Retainers, UNREACHABLE_DISTANCE,
 };
 pub use sources::{allocation_stack, Scripts, SourcePosition, StackFrame};
 pub use statistics::Statistics;
@@ -144,7 +144,7 @@ impl HeapGraph {
                 },
                 || {
                     let mut ephemerons = ephemerons;
-                    let distance = timed("distances", || distances::distances(s, nk, ek, &mut ephemerons, &|_| false));
+                    let distance = timed("distances", || distances::distances(s, nk, ek, &mut ephemerons, &[]));
                     let class_ids = timed("class ids", || ClassIds::build(s, &nk, &locations, &class_index));
                     let statistics = timed("statistics", || statistics::statistics(s, &nk, &ek));
                     (distance, class_ids, statistics)

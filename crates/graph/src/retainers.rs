@@ -3,6 +3,7 @@
 //! without entering ignored nodes, and WeakMap edges that lose their other half shown as
 //! unreachable.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use heaplens_snapshot::Snapshot;
@@ -89,9 +90,11 @@ pub struct RetainerTreeItem {
     pub retainers: Option<RetainerTree>,
 }
 
-/// DevTools' Retainers view over one analysed snapshot, with a set of ignored nodes.
-pub struct RetainerView<'g> {
-    graph: &'g HeapGraph,
+/// What "ignore this retainer" changes, computed once per set of ignored nodes and kept apart
+/// from the graph so a viewer can reuse it across requests: the nodes, the distances without
+/// entering them, and the WeakMap edges that lose their other half.
+#[derive(Debug, Default, Clone)]
+pub struct Ignoring {
     ignored: HashSet<u32>,
     /// Distances without entering ignored nodes; `None` when nothing is ignored.
     distances: Option<Vec<i32>>,
@@ -99,32 +102,47 @@ pub struct RetainerView<'g> {
     ignored_edges: HashSet<u32>,
 }
 
+impl Ignoring {
+    /// Ignores the node ordinals `ignored` in `graph` (recomputes distances unless empty).
+    pub fn compute(graph: &HeapGraph, ignored: &[u32]) -> Ignoring {
+        if ignored.is_empty() {
+            return Ignoring::default();
+        }
+        let s = &graph.snapshot;
+        let mut ephemerons = EphemeronNames::new(&s.strings);
+        let d = distances::distances(s, graph.node_kinds, graph.edge_kinds, &mut ephemerons, ignored);
+        let ignored_edges = weak_map_edges_left_alone(graph, &d, &mut ephemerons);
+        Ignoring { ignored: ignored.iter().copied().collect(), distances: Some(d), ignored_edges }
+    }
+}
+
+/// DevTools' Retainers view over one analysed snapshot, with a set of ignored nodes.
+pub struct RetainerView<'g> {
+    graph: &'g HeapGraph,
+    ignoring: Cow<'g, Ignoring>,
+}
+
 impl<'g> RetainerView<'g> {
     /// The view with `ignored` node ordinals ignored ("ignore this retainer").
     pub fn new(graph: &'g HeapGraph, ignored: &[u32]) -> RetainerView<'g> {
-        let ignored: HashSet<u32> = ignored.iter().copied().collect();
-        let mut view = RetainerView { graph, ignored, distances: None, ignored_edges: HashSet::new() };
-        if !view.ignored.is_empty() {
-            let s = &graph.snapshot;
-            let mut ephemerons = EphemeronNames::new(&s.strings);
-            let blocked = |n: u32| view.ignored.contains(&n);
-            let d = distances::distances(s, graph.node_kinds, graph.edge_kinds, &mut ephemerons, &blocked);
-            view.ignored_edges = weak_map_edges_left_alone(graph, &d, &mut ephemerons);
-            view.distances = Some(d);
-        }
-        view
+        RetainerView { graph, ignoring: Cow::Owned(Ignoring::compute(graph, ignored)) }
+    }
+
+    /// The view over an [`Ignoring`] computed earlier for the same graph.
+    pub fn reusing(graph: &'g HeapGraph, ignoring: &'g Ignoring) -> RetainerView<'g> {
+        RetainerView { graph, ignoring: Cow::Borrowed(ignoring) }
     }
 
     /// Whether `node` is ignored.
     pub fn is_ignored(&self, node: u32) -> bool {
-        self.ignored.contains(&node)
+        self.ignoring.ignored.contains(&node)
     }
 
     /// A node's distance in this view: its distance without passing through ignored nodes, or
     /// [`UNREACHABLE_DISTANCE`] plus its ordinary distance when ignoring cuts it off.
     pub fn distance(&self, node: u32) -> i32 {
         let ordinary = self.graph.distance[node as usize];
-        let d = self.distances.as_ref().map_or(ordinary, |d| d[node as usize]);
+        let d = self.ignoring.distances.as_ref().map_or(ordinary, |d| d[node as usize]);
         if d == NO_DISTANCE {
             ordinary.max(0) + UNREACHABLE_DISTANCE
         } else {
@@ -148,7 +166,7 @@ impl<'g> RetainerView<'g> {
                     return None;
                 }
                 let distance =
-                    if self.ignored_edges.contains(&edge) { UNREACHABLE_DISTANCE } else { self.distance(retainer) };
+                    if self.ignoring.ignored_edges.contains(&edge) { UNREACHABLE_DISTANCE } else { self.distance(retainer) };
                 Some((RetainerEdge { edge, retainer, distance }, Vec::new()))
             })
             .collect();
