@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use heaplens_graph::{ClassDiff, ClassSummary, HeapGraph, RetainerView};
+use heaplens_graph::{ClassDiff, HeapGraph, RetainerView};
 use serde_json::{json, Value};
 
-use crate::workspace::{LoadState, Workspace};
+use crate::workspace::{lock, read, LoadState, Workspace};
 
 /// A request's query parameters.
 pub struct Query(pub HashMap<String, String>);
@@ -52,6 +52,7 @@ pub fn answer(workspace: &Workspace, name: &str, q: &Query) -> Answer {
         "dominated" => dominated(workspace, q),
         "statistics" => statistics(workspace, q),
         "comparison" => comparison(workspace, q),
+        "comparison_objects" => comparison_objects(workspace, q),
         "node" => node_by_id(workspace, q),
         "leaks" => Ok(leaks(workspace)),
         _ => Err(ApiError(404, format!("no such view: {name}"))),
@@ -64,20 +65,16 @@ fn status(w: &Workspace) -> Value {
         .iter()
         .enumerate()
         .map(|(index, slot)| {
-            let state = slot.state.lock().expect("no panics under the lock").clone();
-            let (state, read, total, error) = match state {
+            let state = lock(&slot.state).clone();
+            let (state, bytes_read, total, error) = match state {
                 LoadState::Waiting => ("waiting", 0, None, None),
                 LoadState::Loading(p) => ("loading", p.read(), p.total, None),
                 LoadState::Analysing => ("analysing", 0, None, None),
                 LoadState::Ready => ("ready", 0, None, None),
                 LoadState::Failed(e) => ("failed", 0, None, Some(e)),
             };
-            let figures = slot.graph.get().map(|g| {
-                let g = g.read().expect("no panics under the lock");
-                json!({"node_count": g.snapshot.node_count(), "edge_count": g.snapshot.edge_count(),
-                       "total_size": g.total_size(), "root": g.snapshot.root})
-            });
-            json!({"index": index, "name": slot.name, "state": state, "read": read, "total": total,
+            let figures = slot.figures.get();
+            json!({"index": index, "name": slot.name, "state": state, "read": bytes_read, "total": total,
                    "error": error, "figures": figures})
         })
         .collect();
@@ -96,10 +93,14 @@ fn clip(text: &str) -> String {
     }
 }
 
-/// One node as every list shows it.
+/// One node as every list shows it, with how many children, dominated nodes and retaining
+/// edges it has (whether its row can expand in each view).
 fn node_row(g: &HeapGraph, node: u32) -> Value {
     let i = node as usize;
     json!({
+        "edge_count": g.snapshot.edge_range(node).len(),
+        "dominated_count": g.dominated(node).len(),
+        "retainer_count": g.retainer_count(node),
         "node": node,
         "id": g.snapshot.nodes.id[i],
         "type": g.type_name(node),
@@ -125,7 +126,7 @@ fn loaded(w: &Workspace, index: usize) -> Result<&RwLock<HeapGraph>, ApiError> {
 /// The snapshot the request names (`s`) and its analysis, read-locked.
 fn shown<'w>(w: &'w Workspace, q: &Query) -> Result<(usize, Shown<'w>), ApiError> {
     let s = q.required("s")?;
-    Ok((s, loaded(w, s)?.read().expect("no panics under the lock")))
+    Ok((s, read(loaded(w, s)?)))
 }
 
 fn node_param(g: &HeapGraph, q: &Query) -> Result<u32, ApiError> {
@@ -166,30 +167,9 @@ fn class_page<T>(
     page(q, shown.len(), shown.into_iter(), row)
 }
 
-/// The Summary rows of snapshot `s`, all objects or those allocated after snapshot `between`.
-fn summary_rows(w: &Workspace, s: usize, between: Option<usize>) -> Result<Arc<Vec<ClassSummary>>, ApiError> {
-    let graph = loaded(w, s)?;
-    let slot = &w.snapshots[s];
-    if let Some(rows) = slot.summaries.lock().expect("no panics under the lock").get(&between) {
-        return Ok(rows.clone());
-    }
-    let g = graph.read().expect("no panics under the lock");
-    let rows = match between {
-        None => g.summary(None),
-        Some(b) => {
-            let earlier = w.snapshots.get(b).and_then(|slot| slot.ids.get());
-            let earlier = earlier.ok_or_else(|| bad(format!("snapshot {b} is not loaded")))?;
-            g.summary_allocated_after(earlier.max_js_id())
-        }
-    };
-    let rows = Arc::new(rows);
-    slot.summaries.lock().expect("no panics under the lock").insert(between, rows.clone());
-    Ok(rows)
-}
-
 fn summary(w: &Workspace, q: &Query) -> Answer {
     let s = q.required("s")?;
-    let rows = summary_rows(w, s, q.number("between")?)?;
+    let rows = w.summary(s, q.number("between")?)?;
     class_page(
         q,
         &rows,
@@ -216,23 +196,23 @@ fn instances(w: &Workspace, q: &Query) -> Answer {
     let key = q.text("key").ok_or_else(|| bad("key is missing"))?;
     let slot = &w.snapshots[s];
     let cache_key = (between, key.to_owned());
-    let cached = slot.instances.lock().expect("no panics under the lock").get(&cache_key).cloned();
+    let cached = lock(&slot.instances).get(&cache_key).cloned();
     let members = match cached {
         Some(members) => members,
         None => {
-            let rows = summary_rows(w, s, between)?;
+            let rows = w.summary(s, between)?;
             let class = rows.iter().find(|r| r.key == key).ok_or_else(|| ApiError(404, "no such class".into()))?;
             let mut members = class.members.clone();
-            // Read-locked only after summary_rows lets go: a second read lock on one thread
+            // Read-locked only after the Summary lets go: a second read lock on one thread
             // could wait forever behind a Comparison's write lock.
-            let g = graph.read().expect("no panics under the lock");
+            let g = read(graph);
             members.sort_by_key(|&m| (std::cmp::Reverse(g.retained_size[m as usize]), m));
             let members = Arc::new(members);
-            slot.instances.lock().expect("no panics under the lock").insert(cache_key, members.clone());
+            lock(&slot.instances).insert(cache_key, members.clone());
             members
         }
     };
-    let g = graph.read().expect("no panics under the lock");
+    let g = read(graph);
     page(q, members.len(), members.iter(), |&m| node_row(&g, m))
 }
 
@@ -263,25 +243,29 @@ fn source(w: &Workspace, s: usize, g: &HeapGraph, node: u32) -> Value {
     json!({"at": position.display(), "line": position.source_line.as_deref().map(clip)})
 }
 
-/// Ordinals of ignored retainers, from `ignore=1,2,3`.
+/// Ordinals of ignored retainers, from `ignore=1,2,3`, sorted.
 fn ignored(q: &Query, g: &HeapGraph) -> Result<Vec<u32>, ApiError> {
     let Some(list) = q.text("ignore") else { return Ok(Vec::new()) };
-    list.split(',')
+    let mut nodes = list
+        .split(',')
         .map(|n| {
             n.parse::<u32>()
                 .ok()
                 .filter(|&n| (n as usize) < g.snapshot.node_count())
                 .ok_or_else(|| bad(format!("ignore: {n:?} is not a node")))
         })
-        .collect()
+        .collect::<Result<Vec<u32>, ApiError>>()?;
+    nodes.sort_unstable();
+    nodes.dedup();
+    Ok(nodes)
 }
 
 /// The Retainers pane: who holds `node`, closest to the roots first.
 fn retainers(w: &Workspace, q: &Query) -> Answer {
-    let (_, g) = shown(w, q)?;
+    let (s, g) = shown(w, q)?;
     let node = node_param(&g, q)?;
-    let ignore = ignored(q, &g)?;
-    let view = RetainerView::new(&g, &ignore);
+    let ignoring = w.snapshots[s].ignoring(&g, ignored(q, &g)?);
+    let view = RetainerView::reusing(&g, &ignoring);
     let all = view.retainers(node);
     page(q, all.len(), all.iter(), |r| {
         let mut row = edge_row(&g, r.edge, r.retainer);
@@ -291,12 +275,20 @@ fn retainers(w: &Workspace, q: &Query) -> Answer {
     })
 }
 
-/// The Dominators view: the nodes `node` immediately dominates, largest retained size first.
+/// The Dominators view: the nodes `node` immediately dominates, largest retained size first
+/// (sorted once per node).
 fn dominated(w: &Workspace, q: &Query) -> Answer {
-    let (_, g) = shown(w, q)?;
+    let (s, g) = shown(w, q)?;
     let node = node_param(&g, q)?;
-    let mut children = g.dominated(node).to_vec();
-    children.sort_by_key(|&c| (std::cmp::Reverse(g.retained_size[c as usize]), c));
+    let slot = &w.snapshots[s];
+    let cached = lock(&slot.dominated).get(&node).cloned();
+    let children = cached.unwrap_or_else(|| {
+        let mut children = g.dominated(node).to_vec();
+        children.sort_by_key(|&c| (std::cmp::Reverse(g.retained_size[c as usize]), c));
+        let children = Arc::new(children);
+        lock(&slot.dominated).insert(node, children.clone());
+        children
+    });
     let mut answer = page(q, children.len(), children.iter(), |&c| node_row(&g, c))?;
     answer["node"] = node_row(&g, node);
     Ok(answer)
@@ -320,33 +312,16 @@ fn statistics(w: &Workspace, q: &Query) -> Answer {
     }))
 }
 
+/// The Comparison rows of snapshot `s` against `base`, with the two indexes.
+fn comparison_rows(w: &Workspace, q: &Query) -> Result<(usize, usize, Arc<Vec<ClassDiff>>), ApiError> {
+    let (s, base) = (q.required("s")?, q.required("base")?);
+    let rows = w.comparison(s, base)?;
+    Ok((s, base, rows))
+}
+
 /// The Comparison view of snapshot `s` against `base`.
 fn comparison(w: &Workspace, q: &Query) -> Answer {
-    let s = q.required("s")?;
-    let base = q.required("base")?;
-    if base == s {
-        return Err(bad("pick a base snapshot other than the one shown"));
-    }
-    let (current, base_graph) = (loaded(w, s)?, loaded(w, base)?);
-    let slot = &w.snapshots[s];
-    let cached = slot.comparisons.lock().expect("no panics under the lock").get(&base).cloned();
-    let rows = match cached {
-        Some(rows) => rows,
-        None => {
-            // Locks are taken in snapshot order, so two comparisons with their roles swapped
-            // cannot each hold what the other waits for.
-            let (mut base_graph, current) = if base < s {
-                let base_graph = base_graph.write().expect("no panics under the lock");
-                (base_graph, current.read().expect("no panics under the lock"))
-            } else {
-                let current = current.read().expect("no panics under the lock");
-                (base_graph.write().expect("no panics under the lock"), current)
-            };
-            let rows = Arc::new(heaplens_graph::diff(&mut base_graph, &current));
-            slot.comparisons.lock().expect("no panics under the lock").insert(base, rows.clone());
-            rows
-        }
-    };
+    let (_, _, rows) = comparison_rows(w, q)?;
     class_page(
         q,
         &rows,
@@ -366,6 +341,26 @@ fn comparison(w: &Workspace, q: &Query) -> Answer {
                    "added_size": r.added_size, "removed_size": r.removed_size, "size_delta": r.size_delta()})
         },
     )
+}
+
+/// A Comparison row's objects: those the current snapshot added (`side=added`, rows of
+/// snapshot `s`) or those it no longer has (`side=removed`, rows of the base), in id order.
+/// Each row names its snapshot (`s`), where its children and retainers are.
+fn comparison_objects(w: &Workspace, q: &Query) -> Answer {
+    let (s, base, rows) = comparison_rows(w, q)?;
+    let key = q.text("key").ok_or_else(|| bad("key is missing"))?;
+    let row = rows.iter().find(|r| r.key == key).ok_or_else(|| ApiError(404, "no such class in this comparison".into()))?;
+    let (snapshot, nodes) = match q.text("side") {
+        Some("added") => (s, &row.added),
+        Some("removed") => (base, &row.removed),
+        other => return Err(bad(format!("side must be added or removed, not {other:?}"))),
+    };
+    let g = read(loaded(w, snapshot)?);
+    page(q, nodes.len(), nodes.iter(), |&n| {
+        let mut row = node_row(&g, n);
+        row["s"] = json!(snapshot);
+        row
+    })
 }
 
 /// Node search by `@id`.

@@ -21,9 +21,9 @@ pub fn render_html(report: &LeakReport, names: &[String]) -> String {
          <title>heaplens: {verdict}</title><style>{STYLE}</style></head><body>\n"
     );
     let class = if report.verdict == "leak" { "leak" } else { "clean" };
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "<header class=\"{class}\"><h1>{verdict} <small>({:?} confidence)</small></h1><p>{}</p></header>\n",
+        "<header class=\"{class}\"><h1>{verdict} <small>({:?} confidence)</small></h1><p>{}</p></header>",
         report.confidence,
         escape(&report.reason)
     );
@@ -32,10 +32,10 @@ pub fn render_html(report: &LeakReport, names: &[String]) -> String {
         group_section(&mut html, i + 1, group);
     }
     let engine: Vec<String> = report.engine_internals.iter().map(|a| bytes(a.bytes)).collect();
-    let _ = write!(
+    let _ = writeln!(
         html,
         "<section><h2>V8 internals</h2><p>Compiled code, feedback, shapes and engine strings added per interval \
-         and still alive: {} (not counted as leaks).</p></section>\n",
+         and still alive: {} (not counted as leaks).</p></section>",
         escape(&engine.join(", "))
     );
     html.push_str("<footer>Written by heaplens.</footer></body></html>\n");

@@ -86,7 +86,7 @@ impl Server {
             "/" => page(),
             "/timeline.svg" => self.timeline(&query),
             _ => match path.strip_prefix("/api/") {
-                Some(name) => match api::answer(&self.workspace, name, &Query(query)) {
+                Some(name) => match answer_unless_panic(&self.workspace, name, Query(query)) {
                     Ok(value) => with_headers(Response::from_data(value.to_string()), "application/json", 200),
                     Err(ApiError(status, message)) => with_headers(
                         Response::from_data(serde_json::json!({"error": message}).to_string()),
@@ -106,6 +106,13 @@ impl Server {
             None => text(404, "no such timeline"),
         }
     }
+}
+
+/// The API's answer, or a 500 if answering panicked: one bad request must not take a worker
+/// thread down with it.
+fn answer_unless_panic(workspace: &Workspace, name: &str, query: Query) -> Result<serde_json::Value, ApiError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| api::answer(workspace, name, &query)))
+        .unwrap_or_else(|_| Err(ApiError(500, format!("heaplens failed to answer /api/{name}: this is a bug"))))
 }
 
 /// The app's page, script and styles in one document.

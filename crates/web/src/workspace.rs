@@ -7,13 +7,15 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use heaplens_gctrace::Analyzer;
-use heaplens_graph::{ClassDiff, ClassSummary, HeapGraph, Scripts};
+use heaplens_graph::{ClassDiff, ClassSummary, HeapGraph, Ignoring, Scripts};
 use heaplens_leaks::{find_leaks, series, LeakReport, Options};
 use heaplens_live::watch::{self, Sample};
 use heaplens_snapshot::{Input, NodeIds, Progress};
+
+use crate::api::ApiError;
 
 /// Where a snapshot's loading stands.
 #[derive(Debug, Clone)]
@@ -24,6 +26,9 @@ pub enum LoadState {
     Ready,
     Failed(String),
 }
+
+/// A class's instances are kept by the "allocated after" filter and the class key.
+pub type InstancesKey = (Option<usize>, String);
 
 /// One snapshot file and what has been computed from it.
 pub struct SnapshotSlot {
@@ -36,12 +41,72 @@ pub struct SnapshotSlot {
     /// Node ids as the file gives them, for the leak finder.
     pub ids: OnceLock<NodeIds>,
     pub scripts: OnceLock<Scripts>,
+    /// Node count, edge count, total size and root, for the status (which must not wait for
+    /// the graph's lock while a Comparison holds it).
+    pub figures: OnceLock<Figures>,
     /// Summary rows by "allocated after snapshot N" filter (None: all objects).
     pub summaries: Mutex<HashMap<Option<usize>, Arc<Vec<ClassSummary>>>>,
     /// A class's instances, largest retained size first, by (filter, class key).
-    pub instances: Mutex<HashMap<(Option<usize>, String), Arc<Vec<u32>>>>,
+    pub instances: Mutex<HashMap<InstancesKey, Arc<Vec<u32>>>>,
     /// Comparison rows by base snapshot.
     pub comparisons: Mutex<HashMap<usize, Arc<Vec<ClassDiff>>>>,
+    /// The nodes a node dominates, largest retained size first, by node.
+    pub dominated: Mutex<HashMap<u32, Arc<Vec<u32>>>>,
+    /// The latest "ignore this retainer" states, by their sorted ignored nodes, newest last.
+    pub ignorings: Mutex<Vec<(Vec<u32>, Arc<Ignoring>)>>,
+}
+
+/// Up to this many snapshots, every Comparison is computed ahead.
+const COMPARED_ALL_PAIRS: usize = 4;
+
+/// How many "ignore this retainer" states a snapshot keeps (each holds a distance per node).
+const IGNORINGS_KEPT: usize = 4;
+
+impl SnapshotSlot {
+    /// The Retainers view's state with the sorted node ordinals `ignored` ignored: computed on
+    /// first use (distances over the whole graph) and kept for the next requests.
+    pub fn ignoring(&self, graph: &HeapGraph, ignored: Vec<u32>) -> Arc<Ignoring> {
+        if let Some((_, kept)) = lock(&self.ignorings).iter().find(|(nodes, _)| *nodes == ignored) {
+            return kept.clone();
+        }
+        let computed = Arc::new(Ignoring::compute(graph, &ignored));
+        let mut kept = lock(&self.ignorings);
+        if kept.len() == IGNORINGS_KEPT {
+            kept.remove(0);
+        }
+        kept.push((ignored, computed.clone()));
+        computed
+    }
+}
+
+/// A snapshot that is not loaded (yet).
+fn loading(message: String) -> ApiError {
+    ApiError(409, message)
+}
+
+/// Locks a cache. A panic in another request cannot leave a cache half-written (every insert
+/// is one call), so a poisoned lock is taken as it is.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Read-locks an analysed snapshot (see [`lock`] on poisoning).
+pub fn read(graph: &RwLock<HeapGraph>) -> RwLockReadGuard<'_, HeapGraph> {
+    graph.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Write-locks an analysed snapshot, for a Comparison that uses it as the base.
+pub fn write(graph: &RwLock<HeapGraph>) -> RwLockWriteGuard<'_, HeapGraph> {
+    graph.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A loaded snapshot's size.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Figures {
+    pub node_count: usize,
+    pub edge_count: usize,
+    pub total_size: u64,
+    pub root: u32,
 }
 
 /// A chart of heap figures over time.
@@ -78,9 +143,12 @@ impl Workspace {
                     graph: OnceLock::new(),
                     ids: OnceLock::new(),
                     scripts: OnceLock::new(),
+                    figures: OnceLock::new(),
                     summaries: Mutex::default(),
                     instances: Mutex::default(),
                     comparisons: Mutex::default(),
+                    dominated: Mutex::default(),
+                    ignorings: Mutex::default(),
                 }),
                 Sniffed::Watch => timelines.push(read_watch(path).map_err(fail)?),
                 Sniffed::Text => timelines.push(read_gc_log(path).map_err(fail)?),
@@ -99,6 +167,75 @@ impl Workspace {
             slot.load();
         }
         let _ = self.leaks.set(self.find_leaks());
+        self.prepare_views();
+    }
+
+    /// Summary rows of snapshot `s`: all objects, or those allocated after snapshot `between`
+    /// (computed once, then kept).
+    pub fn summary(&self, s: usize, between: Option<usize>) -> Result<Arc<Vec<ClassSummary>>, ApiError> {
+        let graph = self.graph(s).map_err(loading)?;
+        let slot = &self.snapshots[s];
+        if let Some(rows) = lock(&slot.summaries).get(&between) {
+            return Ok(rows.clone());
+        }
+        let g = read(graph);
+        let rows = match between {
+            None => g.summary(None),
+            Some(b) => {
+                let earlier = self.snapshots.get(b).and_then(|slot| slot.ids.get());
+                let earlier = earlier.ok_or_else(|| ApiError(400, format!("snapshot {b} is not loaded")))?;
+                g.summary_allocated_after(earlier.max_js_id())
+            }
+        };
+        let rows = Arc::new(rows);
+        lock(&slot.summaries).insert(between, rows.clone());
+        Ok(rows)
+    }
+
+    /// The Comparison of snapshot `s` against `base` (computed once, then kept).
+    pub fn comparison(&self, s: usize, base: usize) -> Result<Arc<Vec<ClassDiff>>, ApiError> {
+        if base == s {
+            return Err(ApiError(400, "pick a base snapshot other than the one shown".into()));
+        }
+        let (current, base_graph) =
+            (self.graph(s).map_err(loading)?, self.graph(base).map_err(loading)?);
+        let slot = &self.snapshots[s];
+        if let Some(rows) = lock(&slot.comparisons).get(&base) {
+            return Ok(rows.clone());
+        }
+        // Locks are taken in snapshot order, so two comparisons with their roles swapped cannot
+        // each hold what the other waits for.
+        let (mut base_graph, current) = if base < s {
+            let base_graph = write(base_graph);
+            (base_graph, read(current))
+        } else {
+            let current = read(current);
+            (write(base_graph), current)
+        };
+        let rows = Arc::new(heaplens_graph::diff(&mut base_graph, &current));
+        lock(&slot.comparisons).insert(base, rows.clone());
+        Ok(rows)
+    }
+
+    /// Computes ahead what the views are likely to ask for and takes long on big snapshots:
+    /// each snapshot's Summary and objects allocated after each earlier snapshot, and its
+    /// Comparison against every other snapshot (only the neighbours and the first when there
+    /// are more than [`COMPARED_ALL_PAIRS`]: each Comparison keeps its objects' lists).
+    fn prepare_views(&self) {
+        let n = self.snapshots.len();
+        for s in 0..n {
+            let _ = self.summary(s, None);
+        }
+        for s in 0..n {
+            for between in 0..s {
+                let _ = self.summary(s, Some(between));
+            }
+        }
+        for s in 0..n {
+            for base in (0..n).filter(|&b| b != s && (n <= COMPARED_ALL_PAIRS || b == 0 || b.abs_diff(s) == 1)) {
+                let _ = self.comparison(s, base);
+            }
+        }
     }
 
     /// The analysed snapshot `index`, if it is loaded.
@@ -121,7 +258,7 @@ impl Workspace {
             ids.push(slot.ids.get().cloned().ok_or_else(|| format!("{} did not load", slot.name))?);
         }
         let graph = last.graph.get().ok_or_else(|| format!("{} did not load", last.name))?;
-        let graph = graph.read().expect("no panics under the lock");
+        let graph = read(graph);
         series::check_series(&names, &ids, &graph)?;
         Ok(find_leaks(&ids, &graph, &Options::default()))
     }
@@ -129,7 +266,7 @@ impl Workspace {
 
 impl SnapshotSlot {
     fn set_state(&self, state: LoadState) {
-        *self.state.lock().expect("no panics under the lock") = state;
+        *lock(&self.state) = state;
     }
 
     fn load(&self) {
@@ -145,7 +282,15 @@ impl SnapshotSlot {
         let _ = self.ids.set(NodeIds::of(&snapshot.nodes));
         self.set_state(LoadState::Analysing);
         let graph = HeapGraph::analyze(snapshot);
+        // Built now so that the first Retainers request answers at once.
+        graph.retainers();
         let _ = self.scripts.set(Scripts::build(&graph));
+        let _ = self.figures.set(Figures {
+            node_count: graph.snapshot.node_count(),
+            edge_count: graph.snapshot.edge_count(),
+            total_size: graph.total_size(),
+            root: graph.snapshot.root,
+        });
         let _ = self.graph.set(RwLock::new(graph));
         self.set_state(LoadState::Ready);
     }
