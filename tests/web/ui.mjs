@@ -42,47 +42,76 @@ try {
 }
 console.log(`ok: ${mode}`);
 
-async function rowsOf(page, list) {
-  await page.waitForSelector(`${list} .row`, { timeout: 30000 });
-  return page.$$eval(`${list} .row`, rows => rows.map(r => r.textContent));
+async function rowsOf(page, grid) {
+  await page.waitForSelector(`${grid} .row.d0`, { timeout: 30000 });
+  return page.$$eval(`${grid} .row`, rows => rows.map(r => r.textContent));
+}
+
+// Waits for rows at `depth` in `grid` and returns their texts.
+async function rowsAt(page, grid, depth) {
+  await page.waitForSelector(`${grid} .row.d${depth}`, { timeout: 30000 });
+  return page.$$eval(`${grid} .row.d${depth}`, rows => rows.map(r => r.textContent));
 }
 
 async function pickSnapshot(page, index) {
   await page.selectOption('#snapshot', String(index));
 }
 
+async function filterClasses(page, text, grid) {
+  await page.fill('#filter', text);
+  await page.waitForFunction(([t, g]) => {
+    const rows = [...document.querySelectorAll(`${g} .row.d0`)];
+    return rows.length > 0 && rows.every(r => r.textContent.includes(t));
+  }, [text, grid], { timeout: 30000 });
+}
+
 async function app(page) {
   await pickSnapshot(page, 2);
-  // Summary → class → instance → Retainers.
-  await page.fill('#filter', 'QuoteResponse');
-  await page.waitForFunction(() => {
-    const rows = [...document.querySelectorAll('#classes .row')];
-    return rows.length === 1 && rows[0].textContent.startsWith('QuoteResponse');
-  }, null, { timeout: 30000 });
-  const classRow = (await rowsOf(page, '#classes'))[0];
-  check(/×\s*\d+/.test(classRow), `the class row shows its count: ${classRow}`);
-  await page.click('#classes .row');
-  const instances = await rowsOf(page, '#instances');
-  check(instances.length > 10 && instances.every(r => r.startsWith('QuoteResponse @')), `instances: ${instances.slice(0, 3)}`);
-  await page.click('#instances .row');
-  const picked = await page.textContent('#instances .row .id');
-  await page.waitForFunction(i => document.querySelector('#children-crumbs').textContent.includes(i), picked);
-  const children = await rowsOf(page, '#children');
+  // Summary: a class opens in place into its instances, an instance into its children.
+  await filterClasses(page, 'QuoteResponse', '#summary-grid');
+  const classRow = (await rowsAt(page, '#summary-grid', 0))[0];
+  check(/^.QuoteResponse ×\s*\d+/.test(classRow), `the class row shows its count: ${classRow}`);
+  await page.click('#summary-grid .row.d0');
+  const instances = await rowsAt(page, '#summary-grid', 1);
+  check(instances.length > 10 && instances.every(r => r.startsWith('▶QuoteResponse @')), `instances: ${instances.slice(0, 3)}`);
+  // A page of 100 instances, then a row offering the next ones (found by scrolling down).
+  const more = async () => {
+    await page.$eval('#summary-grid', g => { g.scrollTop = g.scrollHeight; });
+    await page.waitForSelector('#summary-grid .row.more', { timeout: 30000 });
+    return page.textContent('#summary-grid .row.more');
+  };
+  const count = Number((await page.textContent('#summary-grid .row.d0 .id')).replace(/\D/g, ''));
+  check((await more()).startsWith(`${(count - 100).toLocaleString()} more`), `after the first page: ${await more()}`);
+  await page.click('#summary-grid .row.more button.more');
+  await page.waitForFunction(n => {
+    const grid = document.querySelector('#summary-grid');
+    grid.scrollTop = grid.scrollHeight;
+    const r = grid.querySelector('.row.more');
+    return r && r.textContent.startsWith(n);
+  }, `${(count - 200).toLocaleString()} more`, { timeout: 30000 });
+  await page.$eval('#summary-grid', g => { g.scrollTop = 0; });
+  await page.click('#summary-grid .row.d1 .arrow');
+  const children = await rowsAt(page, '#summary-grid', 2);
   check(children.some(r => r.includes('::')), `children are edges: ${children.slice(0, 3)}`);
-  const retainers = await rowsOf(page, '#retainers');
-  check(retainers.length >= 1, 'the Retainers pane lists who holds the instance');
-  const first = retainers[0];
-  await page.click('#retainers .row button.ignore');
+  // Picking an instance fills the Retainers tree, opened along the first retainer to a root.
+  await page.click('#summary-grid .row.d1');
+  const picked = await page.textContent('#summary-grid .row.d1 .id');
+  await page.waitForFunction(i => document.querySelector('#selected').textContent.includes(i), picked);
+  await rowsAt(page, '#retainers', 0);
+  await page.waitForSelector('#retainers .row.d2', { timeout: 30000 });
+  const chain = await page.$$eval('#retainers .row', rows => rows.map(r => r.textContent));
+  check(chain.some(r => r.includes('responseCache')), `the retainer path reaches the cache: ${chain.slice(0, 6)}`);
+  await page.click('#retainers .row.d0 button.ignore');
   await page.waitForFunction(() => /1 ignored/.test(document.querySelector('#ignored').textContent));
+  await rowsAt(page, '#retainers', 0);
   await page.screenshot({ path: path.join(shots, 'summary.png') });
-  check(first.length > 0, 'a retainer row has text');
 
-  // Node search by @id.
-  const id = (await page.textContent('#instances .row .id')).slice(1);
+  // Node search by @id opens the node in Containment.
+  const id = picked.slice(1);
   await page.fill('#node-id', `@${id}`);
   await page.press('#node-id', 'Enter');
-  await page.waitForFunction(i => document.querySelector('#containment-crumbs').textContent.includes(`@${i}`), id);
-  await rowsOf(page, '#containment-list');
+  await page.waitForFunction(i => { const r = document.querySelector('#containment-grid .row.d0'); return r && r.textContent.includes(`@${i}`); }, id);
+  await rowsAt(page, '#containment-grid', 1);
   await page.screenshot({ path: path.join(shots, 'containment.png') });
 
   // Leaks.
@@ -96,18 +125,26 @@ async function app(page) {
   check(/server\.js:\d+/.test(groupText), `the group names its source line: ${groupText.slice(0, 400)}`);
   await page.screenshot({ path: path.join(shots, 'leaks.png'), fullPage: true });
 
-  // Comparison with the baseline.
+  // Comparison with the baseline: the class opens into its new objects.
   await page.click('button[data-view="comparison"]');
-  await page.fill('#filter', '');
+  check(await page.inputValue('#base') === '1', 'the base defaults to the snapshot before');
   await page.selectOption('#base', '0');
-  await page.waitForFunction(() => [...document.querySelectorAll('#diff .row')].some(r => r.textContent.startsWith('QuoteResponse')), null, { timeout: 30000 });
-  const diff = (await rowsOf(page, '#diff')).find(r => r.startsWith('QuoteResponse'));
+  await filterClasses(page, 'QuoteResponse', '#diff');
+  const diff = (await rowsAt(page, '#diff', 0)).find(r => r.includes('QuoteResponse'));
   check(/QuoteResponse600/.test(diff.replace(/\s/g, '')), `QuoteResponse: 600 new over two intervals: ${diff}`);
+  await page.click('#diff .row.d0');
+  const sides = await rowsAt(page, '#diff', 1);
+  check(sides[0].includes('New objects (600)'), `the new objects: ${sides}`);
+  await page.click('#diff .row.d1');
+  const added = await rowsAt(page, '#diff', 2);
+  check(added.length >= 10 && added.every(r => r.includes('QuoteResponse @')), `new QuoteResponse objects: ${added.slice(0, 3)}`);
   await page.screenshot({ path: path.join(shots, 'comparison.png') });
 
-  // Dominators and Statistics.
+  // Dominators open in place; Statistics.
   await page.click('button[data-view="dominators"]');
-  check((await rowsOf(page, '#dominators-list')).length > 0, 'the root dominates something');
+  check((await rowsOf(page, '#dominators-grid')).length > 0, 'the root dominates something');
+  await page.click('#dominators-grid .row.d0 .arrow');
+  await rowsAt(page, '#dominators-grid', 1);
   await page.screenshot({ path: path.join(shots, 'dominators.png') });
   await page.click('button[data-view="statistics"]');
   await page.waitForSelector('#statistics-body svg path');
@@ -123,18 +160,13 @@ async function app(page) {
 
 async function hostile(page) {
   await pickSnapshot(page, 2);
-  await page.fill('#filter', 'onerror');
-  await page.waitForFunction(() => {
-    const rows = [...document.querySelectorAll('#classes .row')];
-    return rows.length > 0 && rows.every(r => r.textContent.includes('onerror'));
-  }, null, { timeout: 30000 });
-  const rows = await rowsOf(page, '#classes');
+  await filterClasses(page, 'onerror', '#summary-grid');
+  const rows = await rowsAt(page, '#summary-grid', 0);
   check(rows.some(r => r.includes('<img src=x onerror=alert(1)>')), `the hostile class name shows as text: ${rows}`);
-  await page.click('#classes .row');
-  await page.click('#instances .row');
-  const id = await page.textContent('#instances .row .id');
-  await page.waitForFunction(i => document.querySelector('#children-crumbs').textContent.includes(i), id);
-  const children = await rowsOf(page, '#children');
+  await page.click('#summary-grid .row.d0');
+  await rowsAt(page, '#summary-grid', 1);
+  await page.click('#summary-grid .row.d1 .arrow');
+  const children = await rowsAt(page, '#summary-grid', 2);
   check(children.some(r => r.includes('</script><script>alert(2)</script>')), `the hostile string shows as text: ${children}`);
   await page.click('button[data-view="leaks"]');
   await page.waitForSelector('#leaks-body .leak-group h3', { timeout: 60000 });

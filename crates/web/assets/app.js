@@ -5,7 +5,7 @@
 const TOKEN = new URLSearchParams(location.search).get('token') || '';
 const ROW = 22;
 const PAGE = 100;
-const state = { snapshot: 0, view: 'summary', between: '', base: '', filter: '', ignored: [], selected: null, snapshots: [] };
+const state = { snapshot: 0, view: 'summary', between: '', base: '', filter: '', ignored: [], selected: null, shown: null, snapshots: [] };
 
 function api(name, params) {
   const q = new URLSearchParams(Object.assign({ token: TOKEN }, params));
@@ -38,19 +38,24 @@ function distance(d) {
 
 function signed(n, f) { return (n > 0 ? '+' : n < 0 ? '−' : '') + f(Math.abs(n)); }
 
-// A list that holds only the rows on screen: the server sorts and pages, pages are fetched as
-// they scroll into view.
-class VirtualList {
-  constructor(host, columns, fetchPage, onPick) {
-    this.host = host; this.columns = columns; this.fetchPage = fetchPage; this.onPick = onPick;
+// A tree grid as DevTools' Memory panel shows its views: rows expand in place into their
+// children, which the server sorts and sends a page at a time ("Show next 100"). Only the rows
+// on screen are in the page; the flattened rows are kept in `items`.
+class TreeGrid {
+  // columns: [{title, width, numeric, sort, sortDefault, render(data, cell)}];
+  // source: {roots(params), children(item, params) or null when a row cannot expand,
+  //          expandable(item), pick(item)}.
+  constructor(host, columns, source) {
+    this.host = host; this.columns = columns; this.source = source;
     this.sort = columns.find(c => c.sortDefault) || null;
     this.order = 'desc';
     host.addEventListener('scroll', () => this.draw());
     this.reset();
   }
   template() { return this.columns.map(c => c.width || '1fr').join(' '); }
+  sortParams() { return this.sort ? { sort: this.sort.sort, order: this.order } : {}; }
   reset() {
-    this.pages = new Map(); this.total = 0; this.selected = null; this.generation = (this.generation || 0) + 1;
+    this.items = []; this.selected = null; this.generation = (this.generation || 0) + 1;
     this.host.replaceChildren();
     const head = el('div', 'head');
     head.style.gridTemplateColumns = this.template();
@@ -65,52 +70,119 @@ class VirtualList {
     this.spacer = el('div');
     this.rows = el('div');
     this.host.append(head, this.spacer, this.rows);
-    this.load(0);
+    this.root = { depth: -1, ancestors: [] };
+    return this.loadPage(this.root, 0, PAGE, 0);
   }
-  params() { return this.sort ? { sort: this.sort.sort, order: this.order } : {}; }
-  load(page) {
-    if (this.pages.has(page)) return;
-    this.pages.set(page, null);
+  // Fetches `limit` children of `parent` from `offset` and puts them at `at` in the rows, with a
+  // "show more" row after them when the parent has more.
+  loadPage(parent, offset, limit, at) {
     const generation = this.generation;
-    this.fetchPage(Object.assign({ offset: page * PAGE, limit: PAGE }, this.params())).then(body => {
+    const waiting = { kind: 'loading', depth: parent.depth + 1, parent };
+    this.items.splice(at, 0, waiting);
+    this.draw();
+    const params = Object.assign({ offset, limit }, this.sortParams());
+    const request = parent === this.root ? this.source.roots(params) : this.source.children(parent, params);
+    return request.then(body => {
       if (generation !== this.generation) return;
-      this.total = body.total;
-      this.pages.set(page, body.rows);
-      this.spacer.style.height = `${this.total * ROW}px`;
+      const i = this.items.indexOf(waiting);
+      if (i < 0) return;
+      const depth = parent.depth + 1;
+      const ancestors = parent === this.root ? [] : parent.ancestors.concat([parent]);
+      const added = body.rows.map(data => ({ kind: 'row', data, depth, parent, ancestors, expanded: false }));
+      const shown = offset + added.length;
+      if (shown < body.total) added.push({ kind: 'more', depth, parent, offset: shown, remaining: body.total - shown });
+      this.items.splice(i, 1, ...added);
+      parent.total = body.total;
       this.draw();
     }).catch(e => {
       if (generation !== this.generation) return;
-      this.rows.replaceChildren(el('div', 'empty', e.message));
+      const i = this.items.indexOf(waiting);
+      if (i >= 0) this.items.splice(i, 1, { kind: 'error', depth: waiting.depth, text: e.message });
+      this.draw();
     });
   }
+  // The position after `item` and all the rows under it.
+  end(item) {
+    let i = this.items.indexOf(item) + 1;
+    while (i < this.items.length && this.items[i].depth > item.depth) i++;
+    return i;
+  }
+  toggle(item) {
+    if (item.expanded) {
+      const start = this.items.indexOf(item) + 1;
+      this.items.splice(start, this.end(item) - start);
+      item.expanded = false;
+      this.draw();
+      return Promise.resolve();
+    }
+    if (!this.source.expandable(item)) return Promise.resolve();
+    item.expanded = true;
+    return this.loadPage(item, 0, PAGE, this.items.indexOf(item) + 1);
+  }
+  more(item, count) {
+    const at = this.items.indexOf(item);
+    this.items.splice(at, 1);
+    return this.loadPage(item.parent, item.offset, count, at);
+  }
+  // The first row under `item` (or at the top), once loaded.
+  firstChild(item) {
+    const i = item ? this.items.indexOf(item) + 1 : 0;
+    const next = this.items[i];
+    return next && next.kind === 'row' && next.depth === (item ? item.depth + 1 : 0) ? next : null;
+  }
   draw() {
+    this.spacer.style.height = `${this.items.length * ROW}px`;
     const first = Math.max(0, Math.floor(this.host.scrollTop / ROW) - 2);
     const count = Math.ceil(this.host.clientHeight / ROW) + 4;
     const frag = document.createDocumentFragment();
-    if (this.total === 0 && this.pages.get(0)) frag.append(el('div', 'empty', 'Nothing to show.'));
-    for (let i = first; i < Math.min(this.total, first + count); i++) {
-      const page = Math.floor(i / PAGE);
-      const rows = this.pages.get(page);
-      if (!rows) { this.load(page); continue; }
-      const data = rows[i - page * PAGE];
-      if (!data) continue;
-      const row = el('div', 'row' + (this.selected === i ? ' sel' : ''));
-      row.style.top = `${ROW + i * ROW}px`;
-      row.style.gridTemplateColumns = this.template();
-      for (const c of this.columns) {
-        const cell = el('span', c.numeric ? 'n' : '');
-        c.render(data, cell);
-        row.append(cell);
-      }
-      row.addEventListener('click', () => { this.selected = i; this.draw(); this.onPick && this.onPick(data); });
-      frag.append(row);
-    }
+    for (let i = first; i < Math.min(this.items.length, first + count); i++) frag.append(this.drawRow(this.items[i], i));
+    if (!this.items.length) frag.append(el('div', 'empty', 'Nothing to show.'));
     this.rows.replaceChildren(frag);
+  }
+  drawRow(item, i) {
+    const indent = `${6 + item.depth * 16}px`;
+    if (item.kind !== 'row') {
+      const row = el('div', `row ${item.kind}`);
+      row.style.top = `${ROW + i * ROW}px`;
+      const cell = el('span');
+      cell.style.paddingLeft = indent;
+      if (item.kind === 'loading') cell.textContent = 'Loading…';
+      else if (item.kind === 'error') cell.textContent = item.text;
+      else {
+        cell.append(document.createTextNode(`${item.remaining.toLocaleString()} more: `));
+        for (const n of [PAGE, 10 * PAGE]) {
+          const b = el('button', 'more', `show next ${Math.min(n, item.remaining)}`);
+          b.addEventListener('click', e => { e.stopPropagation(); this.more(item, n); });
+          cell.append(b, document.createTextNode(' '));
+        }
+      }
+      row.append(cell);
+      return row;
+    }
+    const row = el('div', 'row' + (this.selected === item ? ' sel' : '') + ` d${Math.min(item.depth, 9)}`);
+    row.style.top = `${ROW + i * ROW}px`;
+    row.style.gridTemplateColumns = this.template();
+    this.columns.forEach((c, n) => {
+      const cell = el('span', c.numeric ? 'n' : '');
+      if (n === 0) {
+        cell.style.paddingLeft = indent;
+        const open = this.source.expandable(item);
+        const arrow = el('span', 'arrow', open ? (item.expanded ? '▼' : '▶') : '');
+        if (open) arrow.addEventListener('click', e => { e.stopPropagation(); this.toggle(item); });
+        cell.append(arrow);
+      }
+      c.render(item.data, cell, item);
+      row.append(cell);
+    });
+    row.addEventListener('click', () => {
+      this.selected = item; this.draw();
+      if (!this.source.pick(item)) this.toggle(item);
+    });
+    return row;
   }
 }
 
-const text = key => (d, cell) => { cell.textContent = d[key]; cell.title = d[key]; };
-const num = (key, f) => (d, cell) => { cell.textContent = f ? f(d[key]) : d[key]; };
+const num = (key, f) => (d, cell) => { if (d[key] !== undefined) cell.append(document.createTextNode(f ? f(d[key]) : d[key])); };
 function nodeCell(d, cell) {
   if (d.edge !== undefined) cell.append(el('span', 'edge', d.edge), document.createTextNode(' :: '));
   const name = d.name || d.class;
@@ -119,90 +191,77 @@ function nodeCell(d, cell) {
 }
 const nodeColumns = first => [
   { title: first, width: 'minmax(0, 1fr)', render: nodeCell },
-  { title: 'Distance', width: '70px', numeric: true, render: num('distance', distance) },
+  { title: 'Distance', width: '76px', numeric: true, render: num('distance', distance) },
   { title: 'Shallow', width: '80px', numeric: true, render: num('self_size', bytes) },
   { title: 'Retained', width: '80px', numeric: true, render: num('retained_size', bytes) },
 ];
-
-// A drill-down: a list of a node's neighbours (children or dominated nodes) with a breadcrumb.
-class Walk {
-  constructor(list, crumbs, endpoint, title) {
-    this.crumbs = crumbs; this.endpoint = endpoint; this.trail = [];
-    this.list = new VirtualList(list, nodeColumns(title), p => this.fetch(p), d => { select(d); this.enter(d); });
-  }
-  fetch(p) {
-    const node = this.trail.length ? this.trail[this.trail.length - 1].node : undefined;
-    const params = Object.assign({ s: state.snapshot }, p);
-    if (node !== undefined) params.node = node;
-    return api(this.endpoint, params);
-  }
-  start(d) { this.trail = d ? [d] : []; this.drawCrumbs(); this.list.reset(); }
-  enter(d) { this.trail.push(d); this.drawCrumbs(); this.list.reset(); }
-  drawCrumbs() {
-    this.crumbs.replaceChildren();
-    const root = el('a', '', '(root)');
-    root.addEventListener('click', () => this.start(null));
-    this.crumbs.append(root);
-    this.trail.forEach((d, i) => {
-      const a = el('a', '', `${d.name.slice(0, 40)} @${d.id}`);
-      a.addEventListener('click', () => { this.trail = this.trail.slice(0, i + 1); this.drawCrumbs(); this.list.reset(); });
-      this.crumbs.append(document.createTextNode(' › '), a);
-    });
-  }
-}
+// The snapshot a node row belongs to: Comparison's deleted objects are the base's.
+const snapshotOf = d => d.s === undefined ? state.snapshot : d.s;
+const isNode = item => item.data.node !== undefined;
+// Children of a node row in the Summary, Comparison and Containment views: its edges.
+const edgesOf = (item, p) => api('children', Object.assign({ s: snapshotOf(item.data), node: item.data.node }, p))
+  .then(body => ({ total: body.total, rows: body.rows.map(r => Object.assign(r, { s: item.data.s })) }));
+// Picks node rows (shown below with their retainers); other rows just expand.
+const pickNode = item => { if (!isNode(item)) return false; select(item.data); return true; };
 
 const $ = id => document.getElementById(id);
-let classes, instances, children, diff, containment, dominators, retainers;
-let currentClass = null;
-let retainerTrail = [];
+let summary, diff, containment, dominators, retainers;
+let containmentFrom = null;
 
 function select(d) {
   state.selected = d;
-  retainerTrail = [d];
   showSelected(d);
-  drawRetainerCrumbs();
-  retainers.reset();
+  retainers.reset().then(autoExpandRetainers);
 }
 
 function showSelected(d) {
+  state.shown = d;
+  const where = d.s !== undefined && d.s !== state.snapshot ? ` · in snapshot ${d.s + 1}` : '';
   $('selected').replaceChildren(
     el('strong', '', d.name), document.createTextNode(' '), el('span', 'id', '@' + d.id),
-    document.createTextNode(`  ${d.type} · class ${d.class} · shallow ${bytes(d.self_size)} · retained ${bytes(d.retained_size)} · distance ${distance(d.distance)}`));
+    document.createTextNode(`  ${d.type} · class ${d.class} · shallow ${bytes(d.self_size)} · retained ${bytes(d.retained_size)} · distance ${distance(d.distance)}${where}`));
   $('source').replaceChildren();
-  api('children', { s: state.snapshot, node: d.node, limit: 0 }).then(body => {
-    if (state.selected !== d || !body.source) return;
+  api('children', { s: snapshotOf(d), node: d.node, limit: 0 }).then(body => {
+    if (state.shown !== d || !body.source) return;
     $('source').textContent = `source: ${body.source.at}` + (body.source.line ? `\n  ${body.source.line}` : '');
   }).catch(() => {});
 }
 
-function drawRetainerCrumbs() {
-  const c = $('retainer-crumbs');
-  c.replaceChildren();
-  retainerTrail.forEach((d, i) => {
-    const a = el('a', '', `${d.name.slice(0, 40)} @${d.id}`);
-    a.addEventListener('click', () => { retainerTrail = retainerTrail.slice(0, i + 1); drawRetainerCrumbs(); retainers.reset(); });
-    if (i) c.append(document.createTextNode(' ‹ '));
-    c.append(a);
-  });
+// As DevTools does, the Retainers tree opens along its first retainer, toward the roots.
+async function autoExpandRetainers() {
+  const generation = retainers.generation;
+  let item = retainers.firstChild(null);
+  for (let depth = 0; item && depth < 12 && generation === retainers.generation; depth++) {
+    if (!retainers.source.expandable(item) || item.data.distance <= 1) break;
+    await retainers.toggle(item);
+    item = retainers.firstChild(item);
+  }
+}
+
+function drawIgnored() {
   const ig = $('ignored');
   ig.replaceChildren();
   if (state.ignored.length) {
     ig.append(document.createTextNode(`(${state.ignored.length} ignored) `));
     const clear = el('button', 'ignore', 'stop ignoring');
-    clear.addEventListener('click', () => { state.ignored = []; drawRetainerCrumbs(); retainers.reset(); });
+    clear.addEventListener('click', () => { state.ignored = []; drawIgnored(); retainers.reset().then(autoExpandRetainers); });
     ig.append(clear);
   }
 }
 
 function retainerColumns() {
   const cols = nodeColumns('Object');
+  cols[0].render = (d, cell, item) => {
+    nodeCell(d, cell);
+    if (cycle(item)) cell.append(el('span', 'cycle', ' (cycle)'));
+  };
   cols.push({ title: '', width: '60px', render: (d, cell) => {
     const b = el('button', 'ignore', d.ignored ? 'ignored' : 'ignore');
     b.title = 'Ignore this retainer';
     b.addEventListener('click', e => {
       e.stopPropagation();
       if (!state.ignored.includes(d.node)) state.ignored.push(d.node);
-      drawRetainerCrumbs(); retainers.reset();
+      drawIgnored(); retainers.reset().then(autoExpandRetainers);
     });
     cell.append(b);
   } });
@@ -210,54 +269,98 @@ function retainerColumns() {
 }
 
 function setup() {
-  classes = new VirtualList($('classes'), [
-    { title: 'Constructor', width: 'minmax(0, 1fr)', sort: 'name', render: (d, cell) => {
-      cell.textContent = d.name; cell.title = d.name;
-      if (d.count) cell.append(el('span', 'id', ` ×${d.count}`));
+  summary = new TreeGrid($('summary-grid'), [
+    { title: 'Constructor', width: 'minmax(0, 1fr)', sort: 'name', render: (d, cell, item) => {
+      if (item.depth > 0) return nodeCell(d, cell, item);
+      cell.append(document.createTextNode(d.name)); cell.title = d.name;
+      cell.append(el('span', 'id', ` ×${d.count}`));
     } },
-    { title: 'Distance', width: '64px', numeric: true, sort: 'distance', render: num('distance', distance) },
-    { title: 'Shallow', width: '78px', numeric: true, sort: 'self', render: num('self_size', bytes) },
-    { title: 'Retained', width: '78px', numeric: true, sort: 'retained', sortDefault: true, render: num('retained_size', bytes) },
-  ], p => api('summary', Object.assign({ s: state.snapshot, filter: state.filter, between: state.between }, p)), d => {
-    currentClass = d; $('instances-title').textContent = `Instances of ${d.name}`; instances.reset();
+    { title: 'Distance', width: '76px', numeric: true, sort: 'distance', render: num('distance', distance) },
+    { title: 'Shallow', width: '80px', numeric: true, sort: 'self', render: num('self_size', bytes) },
+    { title: 'Retained', width: '92px', numeric: true, sort: 'retained', sortDefault: true, render: num('retained_size', bytes) },
+  ], {
+    roots: p => api('summary', Object.assign({ s: state.snapshot, filter: state.filter, between: state.between }, p)),
+    children: (item, p) => item.depth === 0
+      ? api('instances', Object.assign({ s: state.snapshot, key: item.data.key, between: state.between }, p))
+      : edgesOf(item, p),
+    expandable: item => item.depth === 0 ? item.data.count > 0 : item.data.edge_count > 0,
+    pick: pickNode,
   });
-  instances = new VirtualList($('instances'), nodeColumns('Object'), p => currentClass
-    ? api('instances', Object.assign({ s: state.snapshot, key: currentClass.key, between: state.between }, p))
-    : Promise.resolve({ total: 0, rows: [] }), d => { select(d); children.start(d); });
-  children = new Walk($('children'), $('children-crumbs'), 'children', 'Child');
-  diff = new VirtualList($('diff'), [
-    { title: 'Constructor', width: 'minmax(0, 1fr)', sort: 'name', render: text('name') },
+  diff = new TreeGrid($('diff'), [
+    { title: 'Constructor', width: 'minmax(0, 1fr)', sort: 'name', render: (d, cell, item) => {
+      if (item.depth === 0 || item.depth === 1) { cell.append(document.createTextNode(d.name)); cell.title = d.name; } else nodeCell(d, cell, item);
+    } },
     { title: '# New', width: '80px', numeric: true, sort: 'added_count', render: num('added_count') },
     { title: '# Deleted', width: '80px', numeric: true, sort: 'removed_count', render: num('removed_count') },
     { title: '# Delta', width: '80px', numeric: true, sort: 'count_delta', render: num('count_delta', n => signed(n, String)) },
-    { title: 'Alloc. Size', width: '90px', numeric: true, sort: 'added_size', render: num('added_size', bytes) },
+    { title: 'Alloc. Size', width: '90px', numeric: true, sort: 'added_size', render: (d, cell) => cell.append(document.createTextNode(d.added_size !== undefined ? bytes(d.added_size) : d.self_size !== undefined ? bytes(d.self_size) : '')) },
     { title: 'Freed Size', width: '90px', numeric: true, sort: 'removed_size', render: num('removed_size', bytes) },
     { title: 'Size Delta', width: '90px', numeric: true, sort: 'size_delta', sortDefault: true, render: num('size_delta', n => signed(n, bytes)) },
-  ], p => state.base === '' ? Promise.reject(new Error('Pick a base snapshot.'))
-    : api('comparison', Object.assign({ s: state.snapshot, base: state.base, filter: state.filter }, p)));
-  containment = new Walk($('containment-list'), $('containment-crumbs'), 'children', 'Object');
-  dominators = new Walk($('dominators-list'), $('dominators-crumbs'), 'dominated', 'Object');
-  retainers = new VirtualList($('retainers'), retainerColumns(), p => {
-    const d = retainerTrail[retainerTrail.length - 1];
-    if (!d) return Promise.resolve({ total: 0, rows: [] });
-    return api('retainers', Object.assign({ s: state.snapshot, node: d.node, ignore: state.ignored.join(',') }, p));
-  }, d => { retainerTrail.push(d); showSelected(d); drawRetainerCrumbs(); retainers.reset(); });
+  ], {
+    roots: p => state.base === '' ? Promise.reject(new Error('Pick a base snapshot.'))
+      : api('comparison', Object.assign({ s: state.snapshot, base: state.base, filter: state.filter }, p)),
+    // A class opens into its new and its deleted objects; those into their edges.
+    children: (item, p) => {
+      if (item.depth === 0) {
+        const sides = [];
+        if (item.data.added_count) sides.push({ name: `New objects (${item.data.added_count.toLocaleString()})`, side: 'added', key: item.data.key, count: item.data.added_count });
+        if (item.data.removed_count) sides.push({ name: `Deleted objects (${item.data.removed_count.toLocaleString()})`, side: 'removed', key: item.data.key, count: item.data.removed_count });
+        return Promise.resolve({ total: sides.length, rows: sides.slice(p.offset, p.offset + p.limit) });
+      }
+      if (item.depth === 1) return api('comparison_objects', { s: state.snapshot, base: state.base, key: item.data.key, side: item.data.side, offset: p.offset, limit: p.limit });
+      return edgesOf(item, p);
+    },
+    expandable: item => item.depth <= 1 || item.data.edge_count > 0,
+    pick: pickNode,
+  });
+  containment = new TreeGrid($('containment-grid'), nodeColumns('Object'), {
+    roots: p => containmentFrom
+      ? Promise.resolve({ total: 1, rows: [containmentFrom] })
+      : api('children', Object.assign({ s: state.snapshot }, p)),
+    children: edgesOf,
+    expandable: item => item.data.edge_count > 0,
+    pick: pickNode,
+  });
+  dominators = new TreeGrid($('dominators-grid'), nodeColumns('Object'), {
+    roots: p => api('dominated', Object.assign({ s: state.snapshot }, p)),
+    children: (item, p) => api('dominated', Object.assign({ s: state.snapshot, node: item.data.node }, p)),
+    expandable: item => item.data.dominated_count > 0,
+    pick: pickNode,
+  });
+  const holders = node => (item, p) => api('retainers', Object.assign({ s: snapshotOf(state.selected), node, ignore: state.ignored.join(',') }, p))
+    .then(body => ({ total: body.total, rows: body.rows.map(r => Object.assign(r, { s: state.selected.s })) }));
+  retainers = new TreeGrid($('retainers'), retainerColumns(), {
+    roots: p => state.selected ? holders(state.selected.node)(null, p) : Promise.resolve({ total: 0, rows: [] }),
+    children: (item, p) => holders(item.data.node)(item, p),
+    // A holder already on the way down is a cycle: shown, not opened again.
+    expandable: item => item.data.retainer_count > 0 && !cycle(item),
+    pick: item => { showSelected(item.data); return true; },
+  });
 
   document.querySelectorAll('#views button').forEach(b => b.addEventListener('click', () => show(b.dataset.view)));
   $('snapshot').addEventListener('change', e => { state.snapshot = Number(e.target.value); fillSelects(); refresh(); poll(); });
-  $('between').addEventListener('change', e => { state.between = e.target.value; currentClass = null; refresh(); });
+  $('between').addEventListener('change', e => { state.between = e.target.value; summary.reset(); });
   $('base').addEventListener('change', e => { state.base = e.target.value; diff.reset(); });
   let typing;
   $('filter').addEventListener('input', e => {
     clearTimeout(typing);
-    typing = setTimeout(() => { state.filter = e.target.value; classes.reset(); diff.reset(); }, 200);
+    typing = setTimeout(() => { state.filter = e.target.value; summary.reset(); diff.reset(); }, 200);
   });
   $('search').addEventListener('submit', e => {
     e.preventDefault();
     api('node', { s: state.snapshot, id: $('node-id').value.trim() })
-      .then(d => { select(d); show('containment'); containment.start(d); })
+      .then(d => {
+        select(d); show('containment');
+        containmentFrom = d;
+        containment.reset().then(() => { const top = containment.firstChild(null); if (top) containment.toggle(top); });
+      })
       .catch(err => setStatus(err.message, true));
   });
+}
+
+function cycle(item) {
+  const node = item.data.node;
+  return node === state.selected.node || item.ancestors.some(a => a.data.node === node);
 }
 
 function show(view) {
@@ -268,15 +371,13 @@ function show(view) {
   if (view === 'statistics') drawStatistics();
   if (view === 'leaks') drawLeaks();
   if (view === 'timeline') drawTimeline();
-  for (const list of [classes, instances, diff, containment.list, dominators.list]) list.draw();
+  for (const grid of [summary, diff, containment, dominators]) grid.draw();
 }
 
 function refresh() {
-  currentClass = null;
-  $('instances-title').textContent = 'Instances';
-  classes.reset(); instances.reset(); children.start(null); diff.reset();
-  containment.start(null); dominators.start(null);
-  state.ignored = []; retainerTrail = []; drawRetainerCrumbs(); retainers.reset();
+  containmentFrom = null; state.selected = null; state.ignored = [];
+  summary.reset(); diff.reset(); containment.reset(); dominators.reset(); retainers.reset();
+  drawIgnored();
   if (state.view === 'statistics') drawStatistics();
 }
 
@@ -378,7 +479,8 @@ function fillSelects() {
   const earlier = state.snapshots.slice(0, state.snapshot).map(s => [String(s.index), `Allocated after ${s.index + 1}: ${s.name}`]);
   if (!earlier.some(([v]) => v === state.between)) state.between = '';
   fillSelect($('between'), [['', 'All objects']].concat(earlier), state.between);
-  if (state.base === String(state.snapshot)) state.base = '';
+  // The base defaults to the snapshot before, as in DevTools.
+  if (state.base === String(state.snapshot) || state.base === '') state.base = state.snapshot > 0 ? String(state.snapshot - 1) : '';
   fillSelect($('base'), [['', 'Pick a base']].concat(names.filter(([v]) => v !== String(state.snapshot))), state.base);
 }
 
