@@ -116,12 +116,8 @@ impl Seen {
         Seen(vec![0; nodes.div_ceil(64)])
     }
 
-    /// Marks `node`; whether it was unmarked.
-    fn insert(&mut self, node: u32) -> bool {
-        let (word, bit) = (node as usize / 64, 1u64 << (node % 64));
-        let fresh = self.0[word] & bit == 0;
-        self.0[word] |= bit;
-        fresh
+    fn insert(&mut self, node: u32) {
+        self.0[node as usize / 64] |= 1u64 << (node % 64);
     }
 
     fn contains(&self, node: u32) -> bool {
@@ -178,8 +174,11 @@ fn bfs(
                 continue;
             }
             let child = s.edges.to_node[e];
+            if seen.contains(child) {
+                continue;
+            }
             let filtered = guarded || (kind == ek.internal && filter.ephemerons.may_be(s.edges.name_or_index[e]));
-            if seen.contains(child) || (filtered && !filter.allows(node, e)) {
+            if filtered && !filter.allows(node, e) {
                 continue;
             }
             seen.insert(child);
