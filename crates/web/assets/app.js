@@ -327,11 +327,11 @@ function setup() {
     expandable: item => item.data.dominated_count > 0,
     pick: pickNode,
   });
-  const holders = node => (item, p) => api('retainers', Object.assign({ s: snapshotOf(state.selected), node, ignore: state.ignored.join(',') }, p))
+  const holders = (node, p) => api('retainers', Object.assign({ s: snapshotOf(state.selected), node, ignore: state.ignored.join(',') }, p))
     .then(body => ({ total: body.total, rows: body.rows.map(r => Object.assign(r, { s: state.selected.s })) }));
   retainers = new TreeGrid($('retainers'), retainerColumns(), {
-    roots: p => state.selected ? holders(state.selected.node)(null, p) : Promise.resolve({ total: 0, rows: [] }),
-    children: (item, p) => holders(item.data.node)(item, p),
+    roots: p => state.selected ? holders(state.selected.node, p) : Promise.resolve({ total: 0, rows: [] }),
+    children: (item, p) => holders(item.data.node, p),
     // A holder already on the way down is a cycle: shown, not opened again.
     expandable: item => item.data.retainer_count > 0 && !cycle(item),
     pick: item => { showSelected(item.data); return true; },

@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use heaplens_graph::{ClassDiff, HeapGraph, RetainerView};
 use serde_json::{json, Value};
 
-use crate::workspace::{lock, read, LoadState, Workspace};
+use crate::workspace::{kept, lock, read, LoadState, Workspace};
 
 /// A request's query parameters.
 pub struct Query(pub HashMap<String, String>);
@@ -188,30 +188,25 @@ fn summary(w: &Workspace, q: &Query) -> Answer {
     )
 }
 
+/// `nodes` sorted as DevTools lists instances and dominated nodes: largest retained size first.
+fn largest_retained_first(g: &HeapGraph, mut nodes: Vec<u32>) -> Vec<u32> {
+    nodes.sort_by_key(|&n| (std::cmp::Reverse(g.retained_size[n as usize]), n));
+    nodes
+}
+
 /// A class's instances, largest retained size first (sorted once per class and filter).
 fn instances(w: &Workspace, q: &Query) -> Answer {
     let s = q.required("s")?;
     let graph = loaded(w, s)?;
     let between = q.number("between")?;
     let key = q.text("key").ok_or_else(|| bad("key is missing"))?;
-    let slot = &w.snapshots[s];
-    let cache_key = (between, key.to_owned());
-    let cached = lock(&slot.instances).get(&cache_key).cloned();
-    let members = match cached {
-        Some(members) => members,
-        None => {
-            let rows = w.summary(s, between)?;
-            let class = rows.iter().find(|r| r.key == key).ok_or_else(|| ApiError(404, "no such class".into()))?;
-            let mut members = class.members.clone();
-            // Read-locked only after the Summary lets go: a second read lock on one thread
-            // could wait forever behind a Comparison's write lock.
-            let g = read(graph);
-            members.sort_by_key(|&m| (std::cmp::Reverse(g.retained_size[m as usize]), m));
-            let members = Arc::new(members);
-            lock(&slot.instances).insert(cache_key, members.clone());
-            members
-        }
-    };
+    let members = kept(&w.snapshots[s].instances, (between, key.to_owned()), || {
+        let rows = w.summary(s, between)?;
+        let class = rows.iter().find(|r| r.key == key).ok_or_else(|| ApiError(404, "no such class".into()))?;
+        // Read-locked only after the Summary lets go: a second read lock on one thread could
+        // wait forever behind a Comparison's write lock.
+        Ok(largest_retained_first(&read(graph), class.members.clone()))
+    })?;
     let g = read(graph);
     page(q, members.len(), members.iter(), |&m| node_row(&g, m))
 }
@@ -280,15 +275,7 @@ fn retainers(w: &Workspace, q: &Query) -> Answer {
 fn dominated(w: &Workspace, q: &Query) -> Answer {
     let (s, g) = shown(w, q)?;
     let node = node_param(&g, q)?;
-    let slot = &w.snapshots[s];
-    let cached = lock(&slot.dominated).get(&node).cloned();
-    let children = cached.unwrap_or_else(|| {
-        let mut children = g.dominated(node).to_vec();
-        children.sort_by_key(|&c| (std::cmp::Reverse(g.retained_size[c as usize]), c));
-        let children = Arc::new(children);
-        lock(&slot.dominated).insert(node, children.clone());
-        children
-    });
+    let children = kept(&w.snapshots[s].dominated, node, || Ok(largest_retained_first(&g, g.dominated(node).to_vec())))?;
     let mut answer = page(q, children.len(), children.iter(), |&c| node_row(&g, c))?;
     answer["node"] = node_row(&g, node);
     Ok(answer)

@@ -4,6 +4,7 @@
 //! report).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -82,6 +83,21 @@ impl SnapshotSlot {
 /// A snapshot that is not loaded (yet).
 fn loading(message: String) -> ApiError {
     ApiError(409, message)
+}
+
+/// What `cache` keeps for `key`, or else what `compute` gives, kept from then on. The cache is
+/// not locked while `compute` runs (it may take seconds and lock graphs).
+pub fn kept<K: Eq + Hash, V>(
+    cache: &Mutex<HashMap<K, Arc<V>>>,
+    key: K,
+    compute: impl FnOnce() -> Result<V, ApiError>,
+) -> Result<Arc<V>, ApiError> {
+    if let Some(value) = lock(cache).get(&key) {
+        return Ok(value.clone());
+    }
+    let value = Arc::new(compute()?);
+    lock(cache).insert(key, value.clone());
+    Ok(value)
 }
 
 /// Locks a cache. A panic in another request cannot leave a cache half-written (every insert
@@ -174,22 +190,17 @@ impl Workspace {
     /// (computed once, then kept).
     pub fn summary(&self, s: usize, between: Option<usize>) -> Result<Arc<Vec<ClassSummary>>, ApiError> {
         let graph = self.graph(s).map_err(loading)?;
-        let slot = &self.snapshots[s];
-        if let Some(rows) = lock(&slot.summaries).get(&between) {
-            return Ok(rows.clone());
-        }
-        let g = read(graph);
-        let rows = match between {
-            None => g.summary(None),
-            Some(b) => {
-                let earlier = self.snapshots.get(b).and_then(|slot| slot.ids.get());
-                let earlier = earlier.ok_or_else(|| ApiError(400, format!("snapshot {b} is not loaded")))?;
-                g.summary_allocated_after(earlier.max_js_id())
-            }
-        };
-        let rows = Arc::new(rows);
-        lock(&slot.summaries).insert(between, rows.clone());
-        Ok(rows)
+        kept(&self.snapshots[s].summaries, between, || {
+            let g = read(graph);
+            Ok(match between {
+                None => g.summary(None),
+                Some(b) => {
+                    let earlier = self.snapshots.get(b).and_then(|slot| slot.ids.get());
+                    let earlier = earlier.ok_or_else(|| ApiError(400, format!("snapshot {b} is not loaded")))?;
+                    g.summary_allocated_after(earlier.max_js_id())
+                }
+            })
+        })
     }
 
     /// The Comparison of snapshot `s` against `base` (computed once, then kept).
@@ -199,22 +210,18 @@ impl Workspace {
         }
         let (current, base_graph) =
             (self.graph(s).map_err(loading)?, self.graph(base).map_err(loading)?);
-        let slot = &self.snapshots[s];
-        if let Some(rows) = lock(&slot.comparisons).get(&base) {
-            return Ok(rows.clone());
-        }
-        // Locks are taken in snapshot order, so two comparisons with their roles swapped cannot
-        // each hold what the other waits for.
-        let (mut base_graph, current) = if base < s {
-            let base_graph = write(base_graph);
-            (base_graph, read(current))
-        } else {
-            let current = read(current);
-            (write(base_graph), current)
-        };
-        let rows = Arc::new(heaplens_graph::diff(&mut base_graph, &current));
-        lock(&slot.comparisons).insert(base, rows.clone());
-        Ok(rows)
+        kept(&self.snapshots[s].comparisons, base, || {
+            // Locks are taken in snapshot order, so two comparisons with their roles swapped
+            // cannot each hold what the other waits for.
+            let (mut base_graph, current) = if base < s {
+                let base_graph = write(base_graph);
+                (base_graph, read(current))
+            } else {
+                let current = read(current);
+                (write(base_graph), current)
+            };
+            Ok(heaplens_graph::diff(&mut base_graph, &current))
+        })
     }
 
     /// Computes ahead what the views are likely to ask for and takes long on big snapshots:
