@@ -61,13 +61,17 @@ time_request summary 's=1&filter=array'
 time_request summary 's=1&between=0'
 time_request instances "s=1&key=$key"
 instance=$(pick '.rows[0].node')
+deep=$(pick '.rows[-1].node')
 time_request instances "s=1&key=$key&offset=100000"
 time_request children "s=1&node=$root"
 time_request children "s=1&node=$instance"
 time_request retainers "s=1&node=$instance"
 holder=$(pick '.rows[0].node')
+time_request retainers "s=1&node=$instance&ignore=$instance"
 time_request retainers "s=1&node=$instance&ignore=$holder"
 time_request retainers "s=1&node=$holder&ignore=$holder"
+time_request retainers "s=1&node=$deep"
+time_request retainers "s=1&node=$deep&ignore=$(pick '.rows[0].node')"
 time_request dominated "s=1&node=$root"
 big=$(pick '.rows[0].node')
 time_request dominated "s=1&node=$big"

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use heaplens_snapshot::Snapshot;
 
 use crate::ephemeron::EphemeronNames;
-use crate::kinds::{EdgeKinds, NodeKinds};
+use crate::kinds::{BitSet, EdgeKinds, NodeKinds};
 use crate::ownership::is_user_root;
 
 /// Distance of a node no root reaches.
@@ -42,19 +42,40 @@ pub(crate) struct DistanceFilter<'a> {
     native_context: Vec<u32>,
     map_descriptors: Vec<u32>,
     sloppy_function_map: Vec<u32>,
+    /// Nodes whose edges the filter may refuse though they are not internal: native contexts
+    /// and map-descriptor arrays. Found in one pass, so the search tests a bit per node instead
+    /// of reading the node's kind and name at a random place.
+    guarded: BitSet,
 }
 
 impl<'a> DistanceFilter<'a> {
     pub(crate) fn new(s: &'a Snapshot, nk: NodeKinds, ek: EdgeKinds, ephemerons: &'a mut EphemeronNames) -> Self {
+        let native_context = s.strings.indexes_of("system / NativeContext");
+        let map_descriptors = s.strings.indexes_of("(map descriptors)");
+        let mut guarded = BitSet::new(s.node_count());
+        for (node, &kind) in s.nodes.kind.iter().enumerate() {
+            let kind = u16::from(kind);
+            let names = if kind == nk.hidden {
+                &native_context
+            } else if kind == nk.array {
+                &map_descriptors
+            } else {
+                continue;
+            };
+            if names.contains(&s.nodes.name[node]) {
+                guarded.insert(node);
+            }
+        }
         DistanceFilter {
             s,
             nk,
             ek,
             ephemerons,
             pending: HashSet::new(),
-            native_context: s.strings.indexes_of("system / NativeContext"),
-            map_descriptors: s.strings.indexes_of("(map descriptors)"),
+            native_context,
+            map_descriptors,
             sloppy_function_map: s.strings.indexes_of("sloppy_function_map"),
+            guarded,
         }
     }
 
@@ -68,61 +89,63 @@ impl<'a> DistanceFilter<'a> {
         }
     }
 
-    /// Whether the filter may refuse an edge of `node` that is not internal (a native context
-    /// or a map-descriptors array): checked once per node, so that most edges skip the filter.
-    fn guards(&self, node: u32) -> bool {
-        let kind = u16::from(self.s.nodes.kind[node as usize]);
-        let name = self.s.nodes.name[node as usize];
-        (kind == self.nk.hidden && self.native_context.contains(&name))
-            || (kind == self.nk.array && self.map_descriptors.contains(&name))
-    }
-
-    fn allows(&mut self, node: u32, e: usize) -> bool {
+    /// How the search treats edge `e` of `node`, whatever the order it meets edges in.
+    pub(crate) fn role(&mut self, node: u32, e: usize) -> EdgeRole {
         let s = self.s;
         let kind = u16::from(s.nodes.kind[node as usize]);
         let name = s.nodes.name[node as usize];
         let edge_kind = s.edges.kind[e];
+        if u16::from(edge_kind) == self.ek.weak {
+            return EdgeRole::Refused;
+        }
         if kind == self.nk.hidden
             && self.native_context.contains(&name)
             && self.ek.has_string_name(edge_kind)
             && self.sloppy_function_map.contains(&s.edges.name_or_index[e])
         {
-            return false;
+            return EdgeRole::Refused;
         }
         if kind == self.nk.array && self.map_descriptors.contains(&name) {
             return match parse_int_prefix(&self.edge_name_string(e)) {
-                Some(index) => index < 2 || index % 3 != 1,
-                None => true,
+                Some(index) if index >= 2 && index % 3 == 1 => EdgeRole::Refused,
+                _ => EdgeRole::Followed,
             };
         }
         if u16::from(edge_kind) == self.ek.internal {
             if let Some(eph) = self.ephemerons.get(&s.strings, s.edges.name_or_index[e]) {
-                if !self.pending.remove(&eph.pair) {
-                    self.pending.insert(eph.pair.clone());
-                    return false;
-                }
+                return EdgeRole::HalfOfPair(eph.pair.clone());
             }
         }
-        true
+        EdgeRole::Followed
+    }
+
+    /// Whether the search, meeting edge `e` of `node` now, follows it: the first half of a
+    /// WeakMap pair it meets is refused, the second followed.
+    fn allows(&mut self, node: u32, e: usize) -> bool {
+        match self.role(node, e) {
+            EdgeRole::Refused => false,
+            EdgeRole::Followed => true,
+            EdgeRole::HalfOfPair(pair) => {
+                let second = self.pending.remove(&pair);
+                if !second {
+                    self.pending.insert(pair);
+                }
+                second
+            }
+        }
     }
 }
 
-/// One bit per node: set once a node has its distance or must never be entered. Far smaller
-/// than the distances, so the search's test of every edge's target stays in the cache.
-struct Seen(Vec<u64>);
-
-impl Seen {
-    fn new(nodes: usize) -> Seen {
-        Seen(vec![0; nodes.div_ceil(64)])
-    }
-
-    fn insert(&mut self, node: u32) {
-        self.0[node as usize / 64] |= 1u64 << (node % 64);
-    }
-
-    fn contains(&self, node: u32) -> bool {
-        self.0[node as usize / 64] & (1u64 << (node % 64)) != 0
-    }
+/// How DevTools' distance search treats an edge.
+pub(crate) enum EdgeRole {
+    /// Never followed: weak, or a V8-internal link DevTools leaves out.
+    Refused,
+    /// Followed when the search meets it.
+    Followed,
+    /// One of the two edges that hold a WeakMap value (named by the pair): the value is entered
+    /// through the second of them the search meets, so its distance is one more than the later
+    /// of its two holders'.
+    HalfOfPair(Box<str>),
 }
 
 /// Asks the CPU to bring `value`'s cache line in, without waiting for it.
@@ -137,18 +160,26 @@ fn prefetch<T>(value: &T) {
     let _ = value;
 }
 
-/// Breadth-first search from the nodes already in `queue`, skipping weak edges, edges the
-/// filter refuses, and nodes already `seen`.
+/// Breadth-first search from the nodes already in `queue`, all at distance `level`, skipping
+/// weak edges, edges the filter refuses, and nodes already `seen` (a bit per node: far smaller
+/// than the distances, so the test of every edge's target stays in the cache).
 fn bfs(
     s: &Snapshot,
     ek: &EdgeKinds,
     distances: &mut [i32],
-    seen: &mut Seen,
+    seen: &mut BitSet,
     queue: &mut Vec<u32>,
+    mut level: i32,
     filter: &mut DistanceFilter<'_>,
 ) {
     let mut head = 0;
+    // The queue holds one level after another: `level_end` is where the current one ends.
+    let mut level_end = queue.len();
     while head < queue.len() {
+        if head == level_end {
+            level += 1;
+            level_end = queue.len();
+        }
         let node = queue[head];
         // The queue is in discovery order, scattered over the arrays: ask for what the nodes a
         // few steps ahead will read, so that their loads overlap this node's work.
@@ -157,8 +188,6 @@ fn bfs(
         }
         if let Some(&soon) = queue.get(head + 8) {
             let first = s.nodes.first_edge[soon as usize] as usize;
-            prefetch(&distances[soon as usize]);
-            prefetch(&s.nodes.kind[soon as usize]);
             if first < s.edges.to_node.len() {
                 prefetch(&s.edges.to_node[first]);
                 prefetch(&s.edges.kind[first]);
@@ -166,22 +195,22 @@ fn bfs(
             }
         }
         head += 1;
-        let next = distances[node as usize] + 1;
-        let guarded = filter.guards(node);
+        let next = level + 1;
+        let guarded = filter.guarded.contains(node as usize);
         for e in s.edge_range(node) {
             let kind = u16::from(s.edges.kind[e]);
             if kind == ek.weak {
                 continue;
             }
             let child = s.edges.to_node[e];
-            if seen.contains(child) {
+            if seen.contains(child as usize) {
                 continue;
             }
             let filtered = guarded || (kind == ek.internal && filter.ephemerons.may_be(s.edges.name_or_index[e]));
             if filtered && !filter.allows(node, e) {
                 continue;
             }
-            seen.insert(child);
+            seen.insert(child as usize);
             distances[child as usize] = next;
             queue.push(child);
         }
@@ -199,26 +228,27 @@ pub(crate) fn distances(
     blocked: &[u32],
 ) -> Vec<i32> {
     let mut distances = vec![NO_DISTANCE; s.node_count()];
-    let mut seen = Seen::new(s.node_count());
+    let mut seen = BitSet::new(s.node_count());
     for &node in blocked {
-        seen.insert(node);
+        seen.insert(node as usize);
     }
     let mut queue: Vec<u32> = Vec::new();
     for e in s.edge_range(s.root) {
         let child = s.edges.to_node[e];
         if is_user_root(s, &nk, child) {
-            seen.insert(child);
+            seen.insert(child as usize);
             distances[child as usize] = 1;
             queue.push(child);
         }
     }
     let has_user_roots = !queue.is_empty();
     let mut filter = DistanceFilter::new(s, nk, ek, ephemerons);
-    bfs(s, &ek, &mut distances, &mut seen, &mut queue, &mut filter);
-    distances[s.root as usize] = if has_user_roots { SYSTEM_DISTANCE } else { 0 };
-    seen.insert(s.root);
+    bfs(s, &ek, &mut distances, &mut seen, &mut queue, 1, &mut filter);
+    let root_distance = if has_user_roots { SYSTEM_DISTANCE } else { 0 };
+    distances[s.root as usize] = root_distance;
+    seen.insert(s.root as usize);
     queue.push(s.root);
-    bfs(s, &ek, &mut distances, &mut seen, &mut queue, &mut filter);
+    bfs(s, &ek, &mut distances, &mut seen, &mut queue, root_distance, &mut filter);
     distances
 }
 

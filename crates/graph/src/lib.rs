@@ -20,6 +20,7 @@
 
 mod classes;
 mod diff;
+mod distance_update;
 mod distances;
 mod dom_state;
 mod dominators;
@@ -190,7 +191,7 @@ impl HeapGraph {
 
     /// The retainers index (built on first call).
     pub fn retainers(&self) -> &Retainers {
-        self.retainers.get_or_init(|| timed("retainers", || Retainers::build(&self.snapshot)))
+        self.retainers.get_or_init(|| timed("retainers", || Retainers::build(&self.snapshot, self.edge_kinds.internal)))
     }
 
     /// How many edges point at `node`: from the retainers index when it is built, otherwise by

@@ -8,7 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use heaplens_snapshot::Snapshot;
 
-use crate::distances::{self, NO_DISTANCE, SYSTEM_DISTANCE};
+use crate::distance_update;
+use crate::distances::{NO_DISTANCE, SYSTEM_DISTANCE};
 use crate::ephemeron::EphemeronNames;
 use crate::HeapGraph;
 
@@ -23,11 +24,13 @@ pub const UNREACHABLE_DISTANCE: i32 = 2 * SYSTEM_DISTANCE;
 pub struct Retainers {
     first: Vec<u32>,
     edges: Vec<u32>,
+    /// The halves of WeakMap pairs (see [`crate::ephemeron`]), by edge ordinal.
+    weak_map_halves: Vec<WeakMapHalf>,
 }
 
 impl Retainers {
     /// Builds the index with a counting sort over the edges' targets.
-    pub fn build(s: &Snapshot) -> Retainers {
+    pub fn build(s: &Snapshot, internal: u16) -> Retainers {
         let n = s.node_count();
         let mut first = vec![0u32; n + 1];
         for &to in &s.edges.to_node {
@@ -38,18 +41,40 @@ impl Retainers {
         }
         let mut fill = first[1..].to_vec();
         let mut edges = vec![0u32; s.edge_count()];
-        for (e, &to) in s.edges.to_node.iter().enumerate() {
-            let slot = &mut fill[to as usize];
-            *slot -= 1;
-            edges[*slot as usize] = e as u32;
+        let mut ephemerons = EphemeronNames::new(&s.strings);
+        let mut pairs: HashMap<Box<str>, u32> = HashMap::new();
+        let mut weak_map_halves = Vec::new();
+        for node in 0..n as u32 {
+            for e in s.edge_range(node) {
+                let slot = &mut fill[s.edges.to_node[e] as usize];
+                *slot -= 1;
+                edges[*slot as usize] = e as u32;
+                if u16::from(s.edges.kind[e]) != internal {
+                    continue;
+                }
+                if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index[e]) {
+                    let next = pairs.len() as u32;
+                    let pair = *pairs.entry(eph.pair.clone()).or_insert(next);
+                    weak_map_halves.push(WeakMapHalf { edge: e as u32, holder: node, pair });
+                }
+            }
         }
-        Retainers { first, edges }
+        Retainers { first, edges, weak_map_halves }
     }
 
     /// Ordinals of the edges that point at `node`.
     pub fn of(&self, node: u32) -> &[u32] {
         &self.edges[self.first[node as usize] as usize..self.first[node as usize + 1] as usize]
     }
+}
+
+/// One of the two edges that hold a WeakMap value.
+#[derive(Debug, Clone, Copy)]
+struct WeakMapHalf {
+    edge: u32,
+    holder: u32,
+    /// Which pair: both halves have the same number.
+    pair: u32,
 }
 
 /// The node an edge starts from (the edges of a node are contiguous, in node order).
@@ -108,11 +133,9 @@ impl Ignoring {
         if ignored.is_empty() {
             return Ignoring::default();
         }
-        let s = &graph.snapshot;
-        let mut ephemerons = EphemeronNames::new(&s.strings);
-        let d = distances::distances(s, graph.node_kinds, graph.edge_kinds, &mut ephemerons, ignored);
-        let ignored_edges = weak_map_edges_left_alone(graph, &d, &mut ephemerons);
-        Ignoring { ignored: ignored.iter().copied().collect(), distances: Some(d), ignored_edges }
+        let distances = distance_update::distances_ignoring(graph, ignored);
+        let ignored_edges = weak_map_edges_left_alone(graph, &distances);
+        Ignoring { ignored: ignored.iter().copied().collect(), distances: Some(distances), ignored_edges }
     }
 }
 
@@ -165,8 +188,11 @@ impl<'g> RetainerView<'g> {
                 if kind == g.edge_kinds.weak || kind == g.edge_kinds.invisible || retainer == s.root {
                     return None;
                 }
-                let distance =
-                    if self.ignoring.ignored_edges.contains(&edge) { UNREACHABLE_DISTANCE } else { self.distance(retainer) };
+                let distance = if self.ignoring.ignored_edges.contains(&edge) {
+                    UNREACHABLE_DISTANCE
+                } else {
+                    self.distance(retainer)
+                };
                 Some((RetainerEdge { edge, retainer, distance }, Vec::new()))
             })
             .collect();
@@ -214,35 +240,9 @@ impl<'g> RetainerView<'g> {
 
 /// WeakMap values are held by the map and the key together: when ignoring makes the holder of
 /// one half unreachable, DevTools shows the other half as unreachable too.
-fn weak_map_edges_left_alone(g: &HeapGraph, distances: &[i32], ephemerons: &mut EphemeronNames) -> HashSet<u32> {
-    let s = &g.snapshot;
-    let internal = g.edge_kinds.internal;
-    let mut cut: HashMap<u32, Vec<Box<str>>> = HashMap::new();
-    for (node, &d) in distances.iter().enumerate() {
-        if d != NO_DISTANCE {
-            continue;
-        }
-        for e in s.edge_range(node as u32) {
-            if u16::from(s.edges.kind[e]) != internal {
-                continue;
-            }
-            if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index[e]) {
-                cut.entry(s.edges.to_node[e]).or_default().push(eph.pair.clone());
-            }
-        }
-    }
-    let mut ignored = HashSet::new();
-    for (target, pairs) in cut {
-        for &edge in g.retainers().of(target) {
-            if u16::from(s.edges.kind[edge as usize]) != internal {
-                continue;
-            }
-            if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index[edge as usize]) {
-                if pairs.contains(&eph.pair) {
-                    ignored.insert(edge);
-                }
-            }
-        }
-    }
-    ignored
+fn weak_map_edges_left_alone(g: &HeapGraph, distances: &[i32]) -> HashSet<u32> {
+    let halves = &g.retainers().weak_map_halves;
+    let cut: HashSet<u32> =
+        halves.iter().filter(|half| distances[half.holder as usize] == NO_DISTANCE).map(|half| half.pair).collect();
+    halves.iter().filter(|half| cut.contains(&half.pair)).map(|half| half.edge).collect()
 }
