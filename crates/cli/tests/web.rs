@@ -73,14 +73,24 @@ fn node(args: &[&str]) {
 fn scenario_files() -> Vec<PathBuf> {
     let dir = out_dir("scenario");
     let program = scenarios().join("a-request-cache/server.js");
-    node(&["--expose-gc", program.to_str().unwrap(), "--ops", "300", "--warmup", "300", "--out", dir.to_str().unwrap()]);
+    node(&[
+        "--expose-gc",
+        program.to_str().unwrap(),
+        "--ops",
+        "300",
+        "--warmup",
+        "300",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     let log = dir.join("gc.log");
     let out = Command::new("node")
         .args(["--trace-gc", "-e", "const a = []; for (let i = 0; i < 3e5; i++) a.push({ i, s: 'x' + i });"])
         .output()
         .unwrap();
     std::fs::write(&log, out.stdout).unwrap();
-    let mut files: Vec<PathBuf> = ["baseline", "target", "final"].iter().map(|n| dir.join(format!("{n}.heapsnapshot"))).collect();
+    let mut files: Vec<PathBuf> =
+        ["baseline", "target", "final"].iter().map(|n| dir.join(format!("{n}.heapsnapshot"))).collect();
     files.push(log);
     files
 }
@@ -93,8 +103,8 @@ fn hostile_files() -> Vec<PathBuf> {
 
 /// Runs tests/web/ui.mjs in `mode` against `url`.
 fn browse(mode: &str, url: &str) {
-    let playwright = std::env::var("HEAPLENS_PLAYWRIGHT")
-        .unwrap_or_else(|_| repo().join("target/web-test").display().to_string());
+    let playwright =
+        std::env::var("HEAPLENS_PLAYWRIGHT").unwrap_or_else(|_| repo().join("target/web-test").display().to_string());
     assert!(
         Path::new(&playwright).join("node_modules/playwright-core").is_dir(),
         "playwright-core is not installed under {playwright} (scripts/test.sh installs it)"
@@ -173,7 +183,11 @@ fn the_server_wants_its_token_and_its_own_host_name() {
     assert_eq!(status(port, "/api/status", &host), 403, "no token");
     assert_eq!(status(port, "/api/status?token=0123", &host), 403, "wrong token");
     assert_eq!(status(port, "/", &host), 403, "the page too needs the token");
-    assert_eq!(status(port, &format!("/api/status?token={token}"), &format!("attacker.example:{port}")), 403, "rebinding");
+    assert_eq!(
+        status(port, &format!("/api/status?token={token}"), &format!("attacker.example:{port}")),
+        403,
+        "rebinding"
+    );
     assert_eq!(status(port, &format!("/api/nodes?token={token}"), &host), 404);
     assert_eq!(status(port, &format!("/api/summary?token={token}&s=9"), &host), 409);
 }

@@ -275,7 +275,8 @@ fn retainers(w: &Workspace, q: &Query) -> Answer {
 fn dominated(w: &Workspace, q: &Query) -> Answer {
     let (s, g) = shown(w, q)?;
     let node = node_param(&g, q)?;
-    let children = kept(&w.snapshots[s].dominated, node, || Ok(largest_retained_first(&g, g.dominated(node).to_vec())))?;
+    let children =
+        kept(&w.snapshots[s].dominated, node, || Ok(largest_retained_first(&g, g.dominated(node).to_vec())))?;
     let mut answer = page(q, children.len(), children.iter(), |&c| node_row(&g, c))?;
     answer["node"] = node_row(&g, node);
     Ok(answer)
@@ -336,7 +337,8 @@ fn comparison(w: &Workspace, q: &Query) -> Answer {
 fn comparison_objects(w: &Workspace, q: &Query) -> Answer {
     let (s, base, rows) = comparison_rows(w, q)?;
     let key = q.text("key").ok_or_else(|| bad("key is missing"))?;
-    let row = rows.iter().find(|r| r.key == key).ok_or_else(|| ApiError(404, "no such class in this comparison".into()))?;
+    let row =
+        rows.iter().find(|r| r.key == key).ok_or_else(|| ApiError(404, "no such class in this comparison".into()))?;
     let (snapshot, nodes) = match q.text("side") {
         Some("added") => (s, &row.added),
         Some("removed") => (base, &row.removed),

@@ -54,11 +54,8 @@ fn snapshots_section(html: &mut String, report: &LeakReport, names: &[String]) {
             bytes(figures.total_size)
         );
     }
-    let _ = write!(
-        html,
-        "</tbody></table><p>A leak keeps at least {} per interval alive.</p>",
-        bytes(report.min_growth)
-    );
+    let _ =
+        write!(html, "</tbody></table><p>A leak keeps at least {} per interval alive.</p>", bytes(report.min_growth));
     let labels: Vec<String> = (1..=report.snapshots.len()).map(|i| format!("#{i}")).collect();
     let sizes: Vec<u64> = report.snapshots.iter().map(|s| s.total_size).collect();
     html.push_str(&bar_chart("Heap size per snapshot", &labels, &sizes));
@@ -92,7 +89,13 @@ fn group_section(html: &mut String, rank: usize, group: &LeakGroup) {
     }
     let _ = write!(html, "<dt>Example @{}</dt><dd>{}</dd>", group.example.id, path_list(&group.example.path));
     for source in &group.sources {
-        let _ = write!(html, "<dt>{}</dt><dd><code>{}</code> {}", escape(source.role), escape(&source.name), escape(&source.location));
+        let _ = write!(
+            html,
+            "<dt>{}</dt><dd><code>{}</code> {}",
+            escape(source.role),
+            escape(&source.name),
+            escape(&source.location)
+        );
         if let Some(line) = &source.line {
             let _ = write!(html, "<pre>{}</pre>", escape(line));
         }

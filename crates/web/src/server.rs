@@ -32,7 +32,8 @@ impl Server {
     /// port).
     pub fn start(paths: &[PathBuf], port: u16) -> Result<Server, String> {
         let workspace = Arc::new(Workspace::open(paths)?);
-        let http = HttpServer::http(("127.0.0.1", port)).map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+        let http =
+            HttpServer::http(("127.0.0.1", port)).map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
         let port = http.server_addr().to_ip().map_or(port, |a| a.port());
         let loader = workspace.clone();
         std::thread::spawn(move || loader.load_all());
@@ -100,7 +101,8 @@ impl Server {
     }
 
     fn timeline(&self, query: &HashMap<String, String>) -> Response<std::io::Cursor<Vec<u8>>> {
-        let timeline = query.get("i").and_then(|i| i.parse::<usize>().ok()).and_then(|i| self.workspace.timelines.get(i));
+        let timeline =
+            query.get("i").and_then(|i| i.parse::<usize>().ok()).and_then(|i| self.workspace.timelines.get(i));
         match timeline {
             Some(t) => with_headers(Response::from_data(t.svg.clone()), "image/svg+xml", 200),
             None => text(404, "no such timeline"),
