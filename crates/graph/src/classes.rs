@@ -223,6 +223,48 @@ pub(crate) fn apply_interfaces(
     interface_names: &mut HashMap<String, u32>,
     classes: &mut [u32],
 ) {
+    let mut matched = match_interfaces(s, nk, ek, definitions, interface_names, classes);
+    matched.intern(s, interface_names, classes);
+}
+
+/// Interface names a [`match_interfaces`] gave classes to before they had string indexes: the
+/// classes hold provisional indexes, `first` on, until [`NewInterfaceNames::intern`].
+#[derive(Debug, Default)]
+pub(crate) struct NewInterfaceNames {
+    first: u32,
+    names: Vec<String>,
+}
+
+impl NewInterfaceNames {
+    /// Gives the names string indexes (once: a name another call interned meanwhile keeps its
+    /// index) and puts them in place of the provisional ones in `classes`.
+    pub(crate) fn intern(&mut self, s: &mut Snapshot, interface_names: &mut HashMap<String, u32>, classes: &mut [u32]) {
+        let mut moved = false;
+        let mut final_index = Vec::with_capacity(self.names.len());
+        for (k, name) in self.names.drain(..).enumerate() {
+            let index = *interface_names.entry(name).or_insert_with_key(|name| s.strings.push(name.clone()));
+            moved |= index != self.first + k as u32;
+            final_index.push(index);
+        }
+        if moved {
+            let provisional = self.first..self.first + final_index.len() as u32;
+            for class in classes.iter_mut().filter(|c| provisional.contains(c)) {
+                *class = final_index[(*class - self.first) as usize];
+            }
+        }
+    }
+}
+
+/// The matching half of [`apply_interfaces`], which only reads the snapshot: names not yet in
+/// `interface_names` are given provisional indexes, to be interned after.
+pub(crate) fn match_interfaces(
+    s: &Snapshot,
+    nk: &NodeKinds,
+    ek: &EdgeKinds,
+    definitions: &[InterfaceDefinition],
+    interface_names: &HashMap<String, u32>,
+    classes: &mut [u32],
+) -> NewInterfaceNames {
     let sorted_defs: Vec<Vec<String>> = definitions
         .iter()
         .map(|d| {
@@ -231,6 +273,8 @@ pub(crate) fn apply_interfaces(
             p
         })
         .collect();
+    let mut new_names = NewInterfaceNames { first: s.strings.len() as u32, names: Vec::new() };
+    let mut provisional: HashMap<&str, u32> = HashMap::new();
     let mut resolved: HashMap<Vec<u32>, Option<usize>> = HashMap::new();
     let mut props: Vec<u32> = Vec::new();
     for i in 0..s.node_count() {
@@ -262,18 +306,18 @@ pub(crate) fn apply_interfaces(
         classes[i] = match matched {
             None => s.nodes.name[i],
             Some(d) => {
-                let name = &definitions[d].name;
+                let name = definitions[d].name.as_str();
                 match interface_names.get(name) {
                     Some(&c) => c,
-                    None => {
-                        let c = s.strings.push(name.clone());
-                        interface_names.insert(name.clone(), c);
-                        c
-                    }
+                    None => *provisional.entry(name).or_insert_with(|| {
+                        new_names.names.push(name.to_owned());
+                        new_names.first + new_names.names.len() as u32 - 1
+                    }),
                 }
             }
         };
     }
+    new_names
 }
 
 /// The name DevTools shows for node `i`: a cons string's text (first 1024+ characters), a plain

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use heaplens_snapshot::Location;
 
+use crate::classes::{self, NewInterfaceNames};
 use crate::summary::{ClassIds, ClassSummary};
 use crate::HeapGraph;
 
@@ -73,14 +74,52 @@ impl Side<'_> {
     }
 }
 
+/// `base`'s classes under `current`'s interface definitions, as the Comparison classifies the
+/// base (DevTools' own). Found while both graphs are shared; see [`ForeignClasses::name_in`].
+pub struct PendingClasses {
+    classes: Vec<u32>,
+    new_names: NewInterfaceNames,
+}
+
+/// [`PendingClasses`] whose interface names are in the base's string table.
+pub struct ForeignClasses(Vec<u32>);
+
+impl PendingClasses {
+    /// Classifies `base`'s objects with `current`'s interface definitions (the long part).
+    pub fn classify(base: &HeapGraph, current: &HeapGraph) -> PendingClasses {
+        let mut classes = base.class_index.clone();
+        let new_names = classes::match_interfaces(
+            &base.snapshot,
+            &base.node_kinds,
+            &base.edge_kinds,
+            &current.interfaces,
+            &base.interface_names,
+            &mut classes,
+        );
+        PendingClasses { classes, new_names }
+    }
+
+    /// Adds the interface names `base` did not have to its string table (a short step, the
+    /// only one that changes the base).
+    pub fn name_in(mut self, base: &mut HeapGraph) -> ForeignClasses {
+        self.new_names.intern(&mut base.snapshot, &mut base.interface_names, &mut self.classes);
+        ForeignClasses(self.classes)
+    }
+}
+
 /// Compares `current` with `base`. `base` is classified with `current`'s interface
 /// definitions for the comparison, as DevTools does.
 pub fn diff(base: &mut HeapGraph, current: &HeapGraph) -> Vec<ClassDiff> {
-    let own_classes = base.class_index.clone();
-    let mut foreign_classes = base.class_index.clone();
-    base.classify_with(&current.interfaces, &mut foreign_classes);
-    let base_ids = ClassIds::build(&base.snapshot, &base.node_kinds, &base.locations, &foreign_classes);
-    let base_rows = crate::summary::summarize(base, &base_ids, &foreign_classes, None);
+    let foreign = PendingClasses::classify(base, current).name_in(base);
+    diff_classified(base, current, &foreign)
+}
+
+/// [`diff`] with the base already classified for `current`.
+pub fn diff_classified(base: &HeapGraph, current: &HeapGraph, foreign: &ForeignClasses) -> Vec<ClassDiff> {
+    let own_classes = &base.class_index;
+    let foreign_classes = &foreign.0;
+    let base_ids = ClassIds::build(&base.snapshot, &base.node_kinds, &base.locations, foreign_classes);
+    let base_rows = crate::summary::summarize(base, &base_ids, foreign_classes, None);
     let base_side = Side { graph: base, rows: base_rows.into_iter().map(|r| (r.key.clone(), r)).collect() };
     let current_rows = current.summary(None);
     let order: Vec<String> = current_rows.iter().map(|r| r.key.clone()).collect();

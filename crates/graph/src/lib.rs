@@ -41,7 +41,7 @@ use std::sync::OnceLock;
 use heaplens_snapshot::{Location, Snapshot};
 
 pub use classes::{format_property_name, InterfaceDefinition};
-pub use diff::{diff, ClassDiff};
+pub use diff::{diff, diff_classified, ClassDiff, ForeignClasses, PendingClasses};
 pub use distances::{NO_DISTANCE, SYSTEM_DISTANCE};
 pub use dom_state::{ATTACHED, DETACHED, UNKNOWN};
 pub use dominators::{dominators, Dominators, FlowGraph};
@@ -283,12 +283,6 @@ impl HeapGraph {
     /// The largest odd (JavaScript) node id: DevTools' `maxJSObjectId`.
     pub fn max_js_object_id(&self) -> u32 {
         self.snapshot.nodes.id.iter().copied().filter(|id| id % 2 == 1).max().unwrap_or(0)
-    }
-
-    /// Reclassifies plain objects with other interface definitions, into `classes`.
-    pub(crate) fn classify_with(&mut self, definitions: &[InterfaceDefinition], classes: &mut [u32]) {
-        let (nk, ek) = (self.node_kinds, self.edge_kinds);
-        classes::apply_interfaces(&mut self.snapshot, &nk, &ek, definitions, &mut self.interface_names, classes);
     }
 }
 

@@ -4,14 +4,14 @@
 //! report).
 
 use std::collections::HashMap;
-use std::hash::Hash;
 use std::fs::File;
+use std::hash::Hash;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use heaplens_gctrace::Analyzer;
-use heaplens_graph::{ClassDiff, ClassSummary, HeapGraph, Ignoring, Scripts};
+use heaplens_graph::{diff_classified, ClassDiff, ClassSummary, HeapGraph, Ignoring, PendingClasses, Scripts};
 use heaplens_leaks::{find_leaks, series, LeakReport, Options};
 use heaplens_live::watch::{self, Sample};
 use heaplens_snapshot::{Input, NodeIds, Progress};
@@ -208,19 +208,28 @@ impl Workspace {
         if base == s {
             return Err(ApiError(400, "pick a base snapshot other than the one shown".into()));
         }
-        let (current, base_graph) =
-            (self.graph(s).map_err(loading)?, self.graph(base).map_err(loading)?);
+        let (current, base_graph) = (self.graph(s).map_err(loading)?, self.graph(base).map_err(loading)?);
         kept(&self.snapshots[s].comparisons, base, || {
-            // Locks are taken in snapshot order, so two comparisons with their roles swapped
-            // cannot each hold what the other waits for.
-            let (mut base_graph, current) = if base < s {
-                let base_graph = write(base_graph);
-                (base_graph, read(current))
-            } else {
-                let current = read(current);
-                (write(base_graph), current)
+            // The base is classified under read locks, then takes the new interface names under
+            // a short write lock that no other lock is held across; read locks are taken in
+            // snapshot order. So no two comparisons can wait for each other, and the views of
+            // the base stay answerable while it is classified.
+            let both = || {
+                if base < s {
+                    let base_graph = read(base_graph);
+                    (base_graph, read(current))
+                } else {
+                    let current = read(current);
+                    (read(base_graph), current)
+                }
             };
-            Ok(heaplens_graph::diff(&mut base_graph, &current))
+            let pending = {
+                let (base_graph, current) = both();
+                PendingClasses::classify(&base_graph, &current)
+            };
+            let foreign = pending.name_in(&mut write(base_graph));
+            let (base_graph, current) = both();
+            Ok(diff_classified(&base_graph, &current, &foreign))
         })
     }
 
