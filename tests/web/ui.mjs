@@ -154,7 +154,10 @@ async function app(page) {
 
   // Timeline of the GC log.
   await page.click('button[data-view="timeline"]');
-  await page.waitForFunction(() => { const img = document.querySelector('#timeline-body img'); return img && img.complete && img.naturalWidth > 0; }, null, { timeout: 30000 });
+  await page.waitForSelector('#timeline-body svg polyline', { timeout: 30000 });
+  const marks = await page.$$eval('#timeline-body svg circle title', ts => ts.map(t => t.textContent));
+  check(marks.length >= 2 && marks.every(m => /^major GC at [0-9.]+ s: [0-9.]+ MB after$/.test(m)), `timeline marks: ${JSON.stringify(marks)}`);
+  await page.hover('#timeline-body svg circle');
   await page.screenshot({ path: path.join(shots, 'timeline.png') });
 }
 

@@ -69,7 +69,8 @@ fn node(args: &[&str]) {
     assert!(out.status.success(), "node {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// The request-cache scenario's baseline, target and final snapshots, and a --trace-gc log.
+/// The request-cache scenario's baseline, target and final snapshots, and a --trace-gc log with
+/// major collections in it.
 fn scenario_files() -> Vec<PathBuf> {
     let dir = out_dir("scenario");
     let program = scenarios().join("a-request-cache/server.js");
@@ -85,7 +86,12 @@ fn scenario_files() -> Vec<PathBuf> {
     ]);
     let log = dir.join("gc.log");
     let out = Command::new("node")
-        .args(["--trace-gc", "-e", "const a = []; for (let i = 0; i < 3e5; i++) a.push({ i, s: 'x' + i });"])
+        .args([
+            "--trace-gc",
+            "--expose-gc",
+            "-e",
+            "const a = []; for (let i = 0; i < 3e5; i++) { a.push({ i, s: 'x' + i }); if (i % 1e5 === 0) gc(); }",
+        ])
         .output()
         .unwrap();
     std::fs::write(&log, out.stdout).unwrap();

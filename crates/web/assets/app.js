@@ -456,12 +456,20 @@ function drawTimeline() {
   api('status', {}).then(st => {
     if (!st.timelines.length) { body.replaceChildren(el('p', '', 'No GC logs or watch recordings were given: heaplens serve FILE.log recording.jsonl …')); return; }
     timelinesShown = true;
+    // The charts are put into the page itself, not shown as images, so that hovering a marked
+    // major GC shows its time and the heap after it. The server escapes every text in them.
     body.replaceChildren(...st.timelines.map(t => {
       const fig = el('figure');
-      const img = el('img');
-      img.alt = `${t.kind} ${t.name}`;
-      img.src = `/timeline.svg?${new URLSearchParams({ token: TOKEN, i: t.index })}`;
-      fig.append(el('figcaption', '', `${t.kind}: ${t.name}`), img);
+      fig.append(el('figcaption', '', `${t.kind}: ${t.name}`));
+      fetch(`/timeline.svg?${new URLSearchParams({ token: TOKEN, i: t.index })}`)
+        .then(r => r.ok ? r.text() : Promise.reject(new Error(`timeline ${t.name}: HTTP ${r.status}`)))
+        .then(text => {
+          const chart = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
+          chart.setAttribute('role', 'img');
+          chart.setAttribute('aria-label', `${t.kind} ${t.name}`);
+          fig.append(document.importNode(chart, true));
+        })
+        .catch(e => fig.append(el('p', 'error', e.message)));
       return fig;
     }));
   });
