@@ -229,7 +229,7 @@ pub(crate) fn apply_interfaces(
 
 /// Interface names a [`match_interfaces`] gave classes to before they had string indexes: the
 /// classes hold provisional indexes, `first` on, until [`NewInterfaceNames::intern`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct NewInterfaceNames {
     first: u32,
     names: Vec<String>,

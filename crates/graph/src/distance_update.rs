@@ -29,26 +29,20 @@ const EDGE_SHARE_LOOKED_AT: usize = 512;
 /// themselves keep their distances); equal to a new search with the nodes blocked.
 pub(crate) fn distances_ignoring(g: &HeapGraph, ignored: &[u32]) -> Vec<i32> {
     let s = &g.snapshot;
-    let ephemerons = &mut EphemeronNames::new(&s.strings);
-    updated_distances(g, ignored, ephemerons, s.edge_count() / EDGE_SHARE_LOOKED_AT)
-        .unwrap_or_else(|| distances::distances(s, g.node_kinds, g.edge_kinds, ephemerons, ignored))
+    let mut ephemerons = EphemeronNames::new(&s.strings);
+    let mut filter = DistanceFilter::new(s, g.node_kinds, g.edge_kinds, &mut ephemerons);
+    let mut update = Update::new(g, ignored, &mut filter);
+    if update.find_affected(s.edge_count() / EDGE_SHARE_LOOKED_AT) {
+        return update.resettle();
+    }
+    // Finding the affected nodes only asked the filter how it treats edges, so the search can
+    // start with it as new.
+    distances::distances(&mut filter, ignored)
 }
 
-/// The ordinary distances updated for `ignored` nodes, unless finding the affected nodes means
-/// looking at more than `budget` edges.
-fn updated_distances(
-    g: &HeapGraph,
-    ignored: &[u32],
-    ephemerons: &mut EphemeronNames,
-    budget: usize,
-) -> Option<Vec<i32>> {
-    let mut update = Update::new(g, ignored, DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, ephemerons));
-    update.find_affected(budget).then(|| update.resettle())
-}
-
-struct Update<'g> {
+struct Update<'g, 'f> {
     g: &'g HeapGraph,
-    filter: DistanceFilter<'g>,
+    filter: &'f mut DistanceFilter<'g>,
     /// Ignored nodes the search could enter (roots are never entered, so are left out).
     blocked: HashSet<u32>,
     /// Nodes whose distance may change, in the order found (closest to the roots first).
@@ -58,8 +52,8 @@ struct Update<'g> {
     work: usize,
 }
 
-impl<'g> Update<'g> {
-    fn new(g: &'g HeapGraph, ignored: &[u32], filter: DistanceFilter<'g>) -> Self {
+impl<'g, 'f> Update<'g, 'f> {
+    fn new(g: &'g HeapGraph, ignored: &[u32], filter: &'f mut DistanceFilter<'g>) -> Self {
         let blocked = ignored.iter().copied().filter(|&node| !is_search_root(g, node)).collect();
         Update { g, filter, blocked, affected: Vec::new(), is_affected: HashSet::default(), work: 0 }
     }
@@ -146,7 +140,7 @@ impl<'g> Update<'g> {
 
     /// The distances with the affected nodes searched again, nearest first, from the holders
     /// around them that kept their distances.
-    fn resettle(mut self) -> Vec<i32> {
+    fn resettle(self) -> Vec<i32> {
         let g = self.g;
         let s = &g.snapshot;
         let mut distance = g.distance.clone();
@@ -257,12 +251,11 @@ mod tests {
             let mut widest = 0;
             for ignored in &sets {
                 let mut ephemerons = EphemeronNames::new(&g.snapshot.strings);
-                let searched = distances::distances(&g.snapshot, g.node_kinds, g.edge_kinds, &mut ephemerons, ignored);
-                let mut update = Update::new(
-                    &g,
-                    ignored,
-                    DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &mut ephemerons),
-                );
+                let mut filter = DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &mut ephemerons);
+                let searched = distances::distances(&mut filter, ignored);
+                let mut ephemerons = EphemeronNames::new(&g.snapshot.strings);
+                let mut filter = DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &mut ephemerons);
+                let mut update = Update::new(&g, ignored, &mut filter);
                 assert!(update.find_affected(usize::MAX));
                 widest = widest.max(update.affected.len());
                 let updated = update.resettle();

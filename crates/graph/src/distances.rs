@@ -38,13 +38,11 @@ pub(crate) struct DistanceFilter<'a> {
     ek: EdgeKinds,
     ephemerons: &'a mut EphemeronNames,
     pending: HashSet<Box<str>>,
-    /// String indexes of the names the filter looks for.
-    native_context: Vec<u32>,
-    map_descriptors: Vec<u32>,
+    /// String indexes of `sloppy_function_map`, the native contexts' edge the filter refuses.
     sloppy_function_map: Vec<u32>,
     /// Nodes whose edges the filter may refuse though they are not internal: native contexts
-    /// and map-descriptor arrays. Found in one pass, so the search tests a bit per node instead
-    /// of reading the node's kind and name at a random place.
+    /// (hidden nodes) and map-descriptor arrays. Found in one pass, so the search tests a bit
+    /// per node instead of reading the node's kind and name at a random place.
     guarded: BitSet,
 }
 
@@ -72,8 +70,6 @@ impl<'a> DistanceFilter<'a> {
             ek,
             ephemerons,
             pending: HashSet::new(),
-            native_context,
-            map_descriptors,
             sloppy_function_map: s.strings.indexes_of("sloppy_function_map"),
             guarded,
         }
@@ -92,24 +88,21 @@ impl<'a> DistanceFilter<'a> {
     /// How the search treats edge `e` of `node`, whatever the order it meets edges in.
     pub(crate) fn role(&mut self, node: u32, e: usize) -> EdgeRole {
         let s = self.s;
-        let kind = u16::from(s.nodes.kind[node as usize]);
-        let name = s.nodes.name[node as usize];
         let edge_kind = s.edges.kind[e];
         if u16::from(edge_kind) == self.ek.weak {
             return EdgeRole::Refused;
         }
-        if kind == self.nk.hidden
-            && self.native_context.contains(&name)
-            && self.ek.has_string_name(edge_kind)
-            && self.sloppy_function_map.contains(&s.edges.name_or_index[e])
-        {
-            return EdgeRole::Refused;
-        }
-        if kind == self.nk.array && self.map_descriptors.contains(&name) {
-            return match parse_int_prefix(&self.edge_name_string(e)) {
-                Some(index) if index >= 2 && index % 3 == 1 => EdgeRole::Refused,
-                _ => EdgeRole::Followed,
-            };
+        if self.guarded.contains(node as usize) {
+            if u16::from(s.nodes.kind[node as usize]) == self.nk.hidden {
+                if self.ek.has_string_name(edge_kind) && self.sloppy_function_map.contains(&s.edges.name_or_index[e]) {
+                    return EdgeRole::Refused;
+                }
+            } else {
+                return match parse_int_prefix(&self.edge_name_string(e)) {
+                    Some(index) if index >= 2 && index % 3 == 1 => EdgeRole::Refused,
+                    _ => EdgeRole::Followed,
+                };
+            }
         }
         if u16::from(edge_kind) == self.ek.internal {
             if let Some(eph) = self.ephemerons.get(&s.strings, s.edges.name_or_index[e]) {
@@ -218,15 +211,11 @@ fn bfs(
     queue.clear();
 }
 
-/// Every node's distance; `blocked` nodes are never entered through an edge (DevTools' "ignore
-/// this retainer"; user roots keep distance 1).
-pub(crate) fn distances(
-    s: &Snapshot,
-    nk: NodeKinds,
-    ek: EdgeKinds,
-    ephemerons: &mut EphemeronNames,
-    blocked: &[u32],
-) -> Vec<i32> {
+/// Every node's distance, by a search with `filter` (new: no WeakMap half met yet); `blocked`
+/// nodes are never entered through an edge (DevTools' "ignore this retainer"; user roots keep
+/// distance 1).
+pub(crate) fn distances(filter: &mut DistanceFilter<'_>, blocked: &[u32]) -> Vec<i32> {
+    let (s, nk, ek) = (filter.s, filter.nk, filter.ek);
     let mut distances = vec![NO_DISTANCE; s.node_count()];
     let mut seen = BitSet::new(s.node_count());
     for &node in blocked {
@@ -242,13 +231,12 @@ pub(crate) fn distances(
         }
     }
     let has_user_roots = !queue.is_empty();
-    let mut filter = DistanceFilter::new(s, nk, ek, ephemerons);
-    bfs(s, &ek, &mut distances, &mut seen, &mut queue, 1, &mut filter);
+    bfs(s, &ek, &mut distances, &mut seen, &mut queue, 1, filter);
     let root_distance = if has_user_roots { SYSTEM_DISTANCE } else { 0 };
     distances[s.root as usize] = root_distance;
     seen.insert(s.root as usize);
     queue.push(s.root);
-    bfs(s, &ek, &mut distances, &mut seen, &mut queue, root_distance, &mut filter);
+    bfs(s, &ek, &mut distances, &mut seen, &mut queue, root_distance, filter);
     distances
 }
 

@@ -145,7 +145,9 @@ impl HeapGraph {
                 },
                 || {
                     let mut ephemerons = ephemerons;
-                    let distance = timed("distances", || distances::distances(s, nk, ek, &mut ephemerons, &[]));
+                    let distance = timed("distances", || {
+                        distances::distances(&mut distances::DistanceFilter::new(s, nk, ek, &mut ephemerons), &[])
+                    });
                     let class_ids = timed("class ids", || ClassIds::build(s, &nk, &locations, &class_index));
                     let statistics = timed("statistics", || statistics::statistics(s, &nk, &ek));
                     (distance, class_ids, statistics)
