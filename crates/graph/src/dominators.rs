@@ -30,28 +30,53 @@ pub struct Dominators {
 
 /// Computes immediate dominators from `root` over the usable edges of `g`.
 ///
-/// Memory: five `u32` arrays over the nodes plus the predecessors that come later in depth-first
-/// order (earlier ones only matter through their number, folded into `semi` up front). The
-/// bucket lists live in `label` (head, while a vertex is not yet linked) and `dom` (next link,
-/// until the vertex's dominator is known); a bit per vertex says whether it is linked, so
-/// `ancestor` holds the DFS parent until then.
+/// The depth-first search numbers the nodes; everything after it works on those numbers, so the
+/// main loop walks its arrays in order and path compression stays among nearby entries. The
+/// search also sorts each edge it scans: an edge from a node numbered earlier than its target
+/// only matters through that number, folded into the target's `dom` entry at once; the others
+/// (numbered later) are counted, then listed in a CSR (`first`, `later`) by one more pass.
+///
+/// Memory: six `u32` arrays over the nodes plus the later-numbered predecessors. The bucket
+/// lists live in `label` (head, while a vertex is not yet linked) and `dom` (next link, until
+/// the vertex's dominator is known); a bit per vertex says whether it is linked, so `ancestor`
+/// holds the DFS parent until then.
 pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators {
     let n = node_count;
     let len = n + 1;
-    // 1-based vertex arrays indexed by ordinal + 1; `semi` first holds the DFS number.
-    let mut ancestor = vec![0u32; len];
+    // `number` is indexed by vertex (ordinal + 1); every other array by DFS number, 1..=n.
+    let mut number = vec![0u32; len];
     let mut vertex = vec![0u32; len];
-    let mut semi = vec![0u32; len];
+    let mut ancestor = vec![0u32; len];
+    // Until a vertex is processed: the smallest number among it and its earlier predecessors.
+    let mut dom = vec![0u32; len];
+    // Later predecessors per number, counted into `first[number + 1]`.
+    let mut first = vec![0u32; len + 1];
     let mut numbered = 0u32;
 
-    let mut stack: Vec<(u32, u32)> = Vec::new();
-    let mut dfs = |start: u32, ancestor: &mut [u32], semi: &mut [u32], vertex: &mut [u32], numbered: &mut u32| {
+    // Sorts the usable edge `e` of the vertex numbered `sv`, whose target is numbered `nw`.
+    let sort_edge = |sv: u32, nw: u32, dom: &mut [u32], first: &mut [u32]| {
+        if sv < nw {
+            dom[nw as usize] = dom[nw as usize].min(sv);
+        } else {
+            first[nw as usize + 1] += 1;
+        }
+    };
+    let mut stack: Vec<(u32, u32, u32)> = Vec::new();
+    let mut dfs = |start: u32,
+                   parent: u32,
+                   number: &mut [u32],
+                   vertex: &mut [u32],
+                   ancestor: &mut [u32],
+                   dom: &mut [u32],
+                   first: &mut [u32],
+                   numbered: &mut u32| {
         *numbered += 1;
-        semi[start as usize] = *numbered;
-        vertex[*numbered as usize] = start;
-        stack.push((start, g.first_edge[start as usize - 1]));
+        let n0 = *numbered;
+        (number[start as usize], vertex[n0 as usize], ancestor[n0 as usize], dom[n0 as usize]) =
+            (n0, start, parent, n0);
+        stack.push((start, n0, g.first_edge[start as usize - 1]));
         while let Some(top) = stack.last_mut() {
-            let (v, cursor) = *top;
+            let (v, sv, cursor) = *top;
             let end = g.first_edge[v as usize] as usize;
             let mut e = cursor as usize;
             let mut next_child = None;
@@ -59,19 +84,25 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
                 let usable = g.usable.contains(e);
                 let w = g.to_node[e] + 1;
                 e += 1;
-                if usable && semi[w as usize] == 0 {
+                if !usable {
+                    continue;
+                }
+                let nw = number[w as usize];
+                if nw == 0 {
                     next_child = Some(w);
                     break;
                 }
+                sort_edge(sv, nw, dom, first);
             }
-            top.1 = e as u32;
+            top.2 = e as u32;
             match next_child {
                 Some(w) => {
-                    ancestor[w as usize] = v;
                     *numbered += 1;
-                    semi[w as usize] = *numbered;
-                    vertex[*numbered as usize] = w;
-                    stack.push((w, g.first_edge[w as usize - 1]));
+                    let nw = *numbered;
+                    // A tree edge: the parent is the child's earliest predecessor so far.
+                    (number[w as usize], vertex[nw as usize], ancestor[nw as usize], dom[nw as usize]) =
+                        (nw, w, sv, sv);
+                    stack.push((w, nw, g.first_edge[w as usize - 1]));
                 }
                 None => {
                     stack.pop();
@@ -80,71 +111,59 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
         }
     };
     let r = root + 1;
-    dfs(r, &mut ancestor, &mut semi, &mut vertex, &mut numbered);
+    dfs(r, 0, &mut number, &mut vertex, &mut ancestor, &mut dom, &mut first, &mut numbered);
 
-    // Which nodes have a usable retainer at all (DevTools: the others only have weak ones).
-    let mut retained = BitSet::new(len);
-    for v in 0..n {
-        for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
-            if g.usable.contains(e) {
-                retained.insert(g.to_node[e] as usize + 1);
-            }
-        }
-    }
-    if (numbered as usize) < n {
-        for v in 1..=n as u32 {
-            if semi[v as usize] == 0 && !retained.contains(v as usize) {
-                ancestor[v as usize] = r;
-                dfs(v, &mut ancestor, &mut semi, &mut vertex, &mut numbered);
+    // Nodes the root does not reach: those without a usable retainer (DevTools: the others only
+    // have weak ones) start their own search under the root; whatever is still unnumbered then
+    // hangs off the root, its edges sorted here since no search scanned them.
+    let unretained = ((numbered as usize) < n).then(|| {
+        let mut retained = BitSet::new(len);
+        for v in 0..n {
+            for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
+                if g.usable.contains(e) {
+                    retained.insert(g.to_node[e] as usize + 1);
+                }
             }
         }
         for v in 1..=n as u32 {
-            if semi[v as usize] == 0 {
-                ancestor[v as usize] = r;
+            if number[v as usize] == 0 && !retained.contains(v as usize) {
+                dfs(v, 1, &mut number, &mut vertex, &mut ancestor, &mut dom, &mut first, &mut numbered);
+            }
+        }
+        let searched = numbered;
+        for v in 1..=n as u32 {
+            if number[v as usize] == 0 {
                 numbered += 1;
-                semi[v as usize] = numbered;
-                vertex[numbered as usize] = v;
+                (number[v as usize], vertex[numbered as usize], ancestor[numbered as usize], dom[numbered as usize]) =
+                    (numbered, v, 1, numbered);
             }
         }
-    }
+        for sv in searched + 1..=numbered {
+            let v = vertex[sv as usize] as usize - 1;
+            for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
+                if g.usable.contains(e) {
+                    sort_edge(sv, number[g.to_node[e] as usize + 1], &mut dom, &mut first);
+                }
+            }
+        }
+        retained
+    });
+    drop(stack);
 
-    // Predecessors numbered before a vertex are not linked when it is processed: their
-    // contribution is their own number, taken now. Later ones go into a CSR, in `later`.
-    // Until a vertex is processed, `dom` holds the smallest number among it and its earlier
-    // predecessors.
-    let mut dom: Vec<u32> = semi.clone();
-    let mut first = vec![0u32; len + 1];
-    for v in 0..n {
-        let sv = semi[v + 1];
-        for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
-            if !g.usable.contains(e) {
-                continue;
-            }
-            let w = g.to_node[e] as usize + 1;
-            if sv < semi[w] {
-                dom[w] = dom[w].min(sv);
-            } else {
-                first[w + 1] += 1;
-            }
-        }
-    }
     for i in 0..len {
         first[i + 1] += first[i];
     }
     let mut later = vec![0u32; first[len] as usize];
-    if std::env::var_os("HEAPLENS_TIMINGS").is_some() {
-        eprintln!("dominators: {} nodes numbered, {} later predecessors", numbered, later.len());
-    }
     for v in 0..n {
-        let sv = semi[v + 1];
+        let sv = number[v + 1];
         for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
             if !g.usable.contains(e) {
                 continue;
             }
-            let w = g.to_node[e] as usize + 1;
-            if sv >= semi[w] {
-                later[first[w] as usize] = v as u32 + 1;
-                first[w] += 1;
+            let nw = number[g.to_node[e] as usize + 1] as usize;
+            if sv >= nw as u32 {
+                later[first[nw] as usize] = sv;
+                first[nw] += 1;
             }
         }
     }
@@ -154,9 +173,11 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
     }
     first[0] = 0;
 
-    // `label` is the vertex itself until linked; while unlinked it heads the vertex's bucket
-    // (itself = empty). `dom` links bucket entries until they get their dominator.
-    let mut label: Vec<u32> = (0..len as u32).collect();
+    // `number` is done with: its memory becomes `label`, the vertex itself until linked; while
+    // unlinked it heads the vertex's bucket (itself = empty). `semi` starts as the number.
+    let mut label = number;
+    label.iter_mut().enumerate().for_each(|(i, l)| *l = i as u32);
+    let mut semi = label.clone();
     let mut linked = BitSet::new(len);
     let mut path: Vec<u32> = Vec::new();
     let mut eval = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], linked: &BitSet| -> u32 {
@@ -178,8 +199,7 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
         label[v as usize]
     };
 
-    for i in (2..=numbered).rev() {
-        let w = vertex[i as usize];
+    for w in (2..=numbered).rev() {
         // A bucket whose owner is processed before any child of it emptied the bucket (nodes
         // DevTools numbers without a tree edge): its entries keep no dominator, as in DevTools.
         let mut abandoned = label[w as usize];
@@ -190,9 +210,10 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
         }
         label[w as usize] = w;
         let preds = first[w as usize] as usize..first[w as usize + 1] as usize;
-        if preds.is_empty() && !retained.contains(w as usize) {
+        let no_retainer = || unretained.as_ref().is_some_and(|r| !r.contains(vertex[w as usize] as usize));
+        if preds.is_empty() && no_retainer() {
             // A node without usable retainers has the root as its only predecessor.
-            semi[w as usize] = semi[r as usize];
+            semi[w as usize] = semi[1];
         } else {
             let mut best = dom[w as usize];
             for &v in &later[preds] {
@@ -201,7 +222,7 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
             }
             semi[w as usize] = best;
         }
-        let b = vertex[semi[w as usize] as usize];
+        let b = semi[w as usize];
         if b == w {
             // Its own bucket is never processed again: no dominator yet, like DevTools.
             dom[w as usize] = 0;
@@ -219,23 +240,27 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
             v = next;
         }
     }
-    drop((ancestor, label, later, first, linked));
-    dom[0] = r;
-    dom[r as usize] = r;
-    for i in 2..=numbered {
-        let w = vertex[i as usize];
-        if dom[w as usize] != vertex[semi[w as usize] as usize] {
-            dom[w as usize] = dom[dom[w as usize] as usize];
+    drop((ancestor, later, first, linked, unretained));
+    // "No dominator" (0) ends up at the root, number 1.
+    dom[0] = 1;
+    dom[1] = 1;
+    for w in 2..=numbered as usize {
+        if dom[w] != semi[w] {
+            dom[w] = dom[dom[w] as usize];
         }
     }
     drop(semi);
-    // Back to 0-based ordinals, in place.
-    dom.remove(0);
-    dom.iter_mut().for_each(|d| *d -= 1);
+    // Back to node ordinals: `label`'s memory becomes the dominator per ordinal.
+    let mut idom = label;
+    idom.truncate(n);
+    for i in 1..=numbered as usize {
+        idom[vertex[i] as usize - 1] = vertex[dom[i] as usize] - 1;
+    }
+    drop(dom);
     vertex.remove(0);
     vertex.truncate(numbered as usize);
     vertex.iter_mut().for_each(|v| *v -= 1);
-    Dominators { idom: dom, preorder: vertex }
+    Dominators { idom, preorder: vertex }
 }
 
 #[cfg(test)]
