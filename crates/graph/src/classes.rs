@@ -61,22 +61,24 @@ fn serde_json_string(s: &str) -> String {
     out
 }
 
-/// DevTools' first class index per node (before interfaces): adds the synthetic class names to
-/// the string table the way DevTools does, so class identity matches DevTools' exactly.
-pub(crate) fn base_class_indexes(s: &mut Snapshot, nk: &NodeKinds) -> Vec<u32> {
+/// DevTools' first class index per node (before interfaces), and the synthetic class names
+/// DevTools adds to the string table, in its order, so class identity matches DevTools' exactly.
+/// Only reads the snapshot: the names get the indexes `s.strings.len()` on, which pushing them
+/// in the order given makes theirs.
+pub(crate) fn base_class_indexes(s: &Snapshot, nk: &NodeKinds) -> (Vec<u32>, Vec<String>) {
+    let first = s.strings.len() as u32;
     let mut added: HashMap<String, u32> = HashMap::new();
-    let mut intern = |s: &mut Snapshot, name: String| -> u32 {
-        if let Some(&i) = added.get(&name) {
-            return i;
-        }
-        let i = s.strings.push(name.clone());
-        added.insert(name, i);
-        i
+    let mut names: Vec<String> = Vec::new();
+    let mut intern = |name: String| -> u32 {
+        *added.entry(name).or_insert_with_key(|name| {
+            names.push(name.clone());
+            first + names.len() as u32 - 1
+        })
     };
-    let system = intern(s, "(system)".into());
-    let code = intern(s, "(compiled code)".into());
-    let function = intern(s, "Function".into());
-    let regexp = intern(s, "RegExp".into());
+    let system = intern("(system)".into());
+    let code = intern("(compiled code)".into());
+    let function = intern("Function".into());
+    let regexp = intern("RegExp".into());
     let mut by_type: HashMap<u16, u32> = HashMap::new();
     let n = s.node_count();
     let mut classes = Vec::with_capacity(n);
@@ -92,14 +94,14 @@ pub(crate) fn base_class_indexes(s: &mut Snapshot, nk: &NodeKinds) -> Vec<u32> {
                     Some(space) => format!("{}>", &name[..space]),
                     None => name.into_owned(),
                 };
-                intern(s, short)
+                intern(short)
             } else if s.strings.starts_with(name_index, "Detached <") {
                 let name = s.strings.get(name_index);
                 let short = match name[10..].find(' ') {
                     Some(space) => format!("{}>", &name[..10 + space]),
                     None => name.into_owned(),
                 };
-                intern(s, short)
+                intern(short)
             } else {
                 name_index
             }
@@ -112,13 +114,13 @@ pub(crate) fn base_class_indexes(s: &mut Snapshot, nk: &NodeKinds) -> Vec<u32> {
         } else if let Some(&c) = by_type.get(&kind) {
             c
         } else {
-            let c = intern(s, format!("({})", s.node_types[kind as usize]));
+            let c = intern(format!("({})", s.node_types[kind as usize]));
             by_type.insert(kind, c);
             c
         };
         classes.push(class);
     }
-    classes
+    (classes, names)
 }
 
 /// Whether node `i` is a plain JavaScript `Object`.
@@ -212,21 +214,6 @@ fn is_sub_multiset(needles: &[String], haystack: &[String]) -> bool {
     true
 }
 
-/// DevTools' `applyInterfaceDefinitions`: each plain object takes the name of the definition with
-/// the most properties it has (ties: the more popular one); others keep `Object`. Interface
-/// names get string indexes once, remembered in `interface_names`.
-pub(crate) fn apply_interfaces(
-    s: &mut Snapshot,
-    nk: &NodeKinds,
-    ek: &EdgeKinds,
-    definitions: &[InterfaceDefinition],
-    interface_names: &mut HashMap<String, u32>,
-    classes: &mut [u32],
-) {
-    let mut matched = match_interfaces(s, nk, ek, definitions, interface_names, classes);
-    matched.intern(s, interface_names, classes);
-}
-
 /// Interface names a [`match_interfaces`] gave classes to before they had string indexes: the
 /// classes hold provisional indexes, `first` on, until [`NewInterfaceNames::intern`].
 #[derive(Debug)]
@@ -255,8 +242,10 @@ impl NewInterfaceNames {
     }
 }
 
-/// The matching half of [`apply_interfaces`], which only reads the snapshot: names not yet in
-/// `interface_names` are given provisional indexes, to be interned after.
+/// DevTools' `applyInterfaceDefinitions`: each plain object takes the name of the definition with
+/// the most properties it has (ties: the more popular one); others keep `Object`. Only reads the
+/// snapshot: names not yet in `interface_names` get provisional indexes from `first` on (the
+/// string table's length, or past names still to be pushed), for [`NewInterfaceNames::intern`].
 pub(crate) fn match_interfaces(
     s: &Snapshot,
     nk: &NodeKinds,
@@ -264,6 +253,7 @@ pub(crate) fn match_interfaces(
     definitions: &[InterfaceDefinition],
     interface_names: &HashMap<String, u32>,
     classes: &mut [u32],
+    first: u32,
 ) -> NewInterfaceNames {
     let sorted_defs: Vec<Vec<String>> = definitions
         .iter()
@@ -273,7 +263,7 @@ pub(crate) fn match_interfaces(
             p
         })
         .collect();
-    let mut new_names = NewInterfaceNames { first: s.strings.len() as u32, names: Vec::new() };
+    let mut new_names = NewInterfaceNames { first, names: Vec::new() };
     let mut provisional: HashMap<&str, u32> = HashMap::new();
     let mut resolved: HashMap<Vec<u32>, Option<usize>> = HashMap::new();
     let mut props: Vec<u32> = Vec::new();

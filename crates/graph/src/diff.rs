@@ -95,6 +95,7 @@ impl PendingClasses {
             &current.interfaces,
             &base.interface_names,
             &mut classes,
+            base.snapshot.strings.len() as u32,
         );
         PendingClasses { classes, new_names }
     }

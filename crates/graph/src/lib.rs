@@ -82,9 +82,8 @@ pub struct HeapGraph {
     /// The Statistics view.
     pub statistics: Statistics,
     interface_names: HashMap<String, u32>,
-    /// Dominator tree children: `dominated_nodes[dominated_first[v]..dominated_first[v + 1]]`.
-    dominated_first: Vec<u32>,
-    dominated_nodes: Vec<u32>,
+    /// Dominator tree children.
+    dominated: DominatedLists,
     /// Locations sorted by node, one per node (the last one the file gives).
     locations: Vec<Location>,
     /// Edges grouped by target, built on first use (the summary views do not need them).
@@ -113,7 +112,11 @@ pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
 }
 
 impl HeapGraph {
-    /// Runs every analysis, using both cores where steps are independent.
+    /// Runs every analysis, using both cores where steps are independent: the dominators (the
+    /// longest step, which needs only the essential edges) on one core while the other computes
+    /// shallow sizes, class names, distances and statistics; then retained sizes beside the
+    /// class ids. Steps that would add strings or move sizes only read the snapshot while the
+    /// dominators run: their results go in once both sides are done.
     pub fn analyze(mut snapshot: Snapshot) -> HeapGraph {
         let nk = NodeKinds::of(&snapshot);
         let ek = EdgeKinds::of(&snapshot);
@@ -123,37 +126,51 @@ impl HeapGraph {
         let essential =
             timed("essential edges", || ownership::essential_edges(&snapshot, &ek, &owned, &mut ephemerons));
         drop(owned);
-        timed("shallow sizes", || ownership::transfer_shallow_sizes(&mut snapshot, &nk, &ek));
-        let mut class_index = timed("class names", || classes::base_class_indexes(&mut snapshot, &nk));
-        let interfaces = timed("interface inference", || classes::infer_interfaces(&snapshot, &nk, &ek));
-        let mut interface_names = HashMap::new();
-        timed("interfaces", || {
-            classes::apply_interfaces(&mut snapshot, &nk, &ek, &interfaces, &mut interface_names, &mut class_index)
-        });
 
+        let mut self_size = std::mem::take(&mut snapshot.nodes.self_size);
         let s = &snapshot;
-        let locations = sorted_locations(&s.locations);
-        let ((dominator, retained_size, dominated_first, dominated_nodes), (distance, class_ids, partial_statistics)) =
+        let (d, (mut class_index, base_names, interfaces, mut new_interface_names, distance, partial_statistics)) =
             rayon::join(
                 || {
                     let flow =
                         FlowGraph { first_edge: &s.nodes.first_edge, to_node: &s.edges.to_node, usable: &essential };
-                    let d = timed("dominators", || dominators(&flow, s.node_count(), s.root));
-                    let retained = timed("retained sizes", || retained_sizes(s, &d));
-                    let (first, nodes) = timed("dominated lists", || dominated_lists(&d.idom, s.root));
-                    (d.idom, retained, first, nodes)
+                    timed("dominators", || dominators(&flow, s.node_count(), s.root))
                 },
                 || {
+                    timed("shallow sizes", || ownership::transfer_shallow_sizes(s, &nk, &ek, &mut self_size));
+                    let (mut class_index, base_names) = timed("class names", || classes::base_class_indexes(s, &nk));
+                    let interfaces = timed("interface inference", || classes::infer_interfaces(s, &nk, &ek));
+                    let first_free = (s.strings.len() + base_names.len()) as u32;
+                    let new_names = timed("interfaces", || {
+                        let none = HashMap::new();
+                        classes::match_interfaces(s, &nk, &ek, &interfaces, &none, &mut class_index, first_free)
+                    });
                     let mut ephemerons = ephemerons;
                     let distance = timed("distances", || {
                         distances::distances(&mut distances::DistanceFilter::new(s, nk, ek, &mut ephemerons), &[])
                     });
-                    let class_ids = timed("class ids", || ClassIds::build(s, &nk, &locations, &class_index));
-                    let statistics = timed("statistics", || statistics::statistics(s, &nk, &ek));
-                    (distance, class_ids, statistics)
+                    let statistics = timed("statistics", || statistics::statistics(s, &nk, &ek, &self_size));
+                    (class_index, base_names, interfaces, new_names, distance, statistics)
                 },
             );
         drop(essential);
+        snapshot.nodes.self_size = self_size;
+        for name in base_names {
+            snapshot.strings.push(name);
+        }
+        let mut interface_names = HashMap::new();
+        new_interface_names.intern(&mut snapshot, &mut interface_names, &mut class_index);
+
+        let s = &snapshot;
+        let locations = sorted_locations(&s.locations);
+        let ((retained_size, dominated), class_ids) = rayon::join(
+            || {
+                let retained = timed("retained sizes", || retained_sizes(s, &d));
+                (retained, timed("dominated lists", || DominatedLists::of(&d.idom, s.root)))
+            },
+            || timed("class ids", || ClassIds::build(s, &nk, &locations, &class_index)),
+        );
+        let dominator = d.idom;
         let total = retained_size[snapshot.root as usize] + snapshot.extra_native_bytes;
         let statistics = partial_statistics.with_total(total);
         HeapGraph {
@@ -169,8 +186,7 @@ impl HeapGraph {
             interfaces,
             statistics,
             interface_names,
-            dominated_first,
-            dominated_nodes,
+            dominated,
             locations,
             retainers: OnceLock::new(),
         }
@@ -207,8 +223,9 @@ impl HeapGraph {
 
     /// Nodes whose immediate dominator is `node`.
     pub fn dominated(&self, node: u32) -> &[u32] {
+        let lists = &self.dominated;
         let v = node as usize;
-        &self.dominated_nodes[self.dominated_first[v] as usize..self.dominated_first[v + 1] as usize]
+        &lists.nodes[lists.first[v] as usize..lists.first[v + 1] as usize]
     }
 
     /// The class name of node `node`.
@@ -314,27 +331,37 @@ fn retained_sizes(s: &Snapshot, d: &Dominators) -> Vec<u64> {
     retained
 }
 
-/// Children lists of the dominator tree, as a CSR over node ordinals.
-fn dominated_lists(idom: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
-    let n = idom.len();
-    let mut first = vec![0u32; n + 1];
-    for (v, &d) in idom.iter().enumerate() {
-        if v as u32 != root {
-            first[d as usize + 1] += 1;
+/// Children lists of the dominator tree, as a CSR over node ordinals: node `v`'s children are
+/// `nodes[first[v]..first[v + 1]]`, in ordinal order.
+struct DominatedLists {
+    first: Vec<u32>,
+    nodes: Vec<u32>,
+}
+
+impl DominatedLists {
+    fn of(idom: &[u32], root: u32) -> DominatedLists {
+        let n = idom.len();
+        // Count children into `first[d]`, sum so that `first[d]` ends d's list, then fill each
+        // list from its end: `first[d]` moves down to where the list starts. One offsets
+        // array, no copy of it.
+        let mut first = vec![0u32; n + 1];
+        for (v, &d) in idom.iter().enumerate() {
+            if v as u32 != root {
+                first[d as usize] += 1;
+            }
         }
-    }
-    for i in 0..n {
-        first[i + 1] += first[i];
-    }
-    let mut fill = first.clone();
-    let mut nodes = vec![0u32; first[n] as usize];
-    for (v, &d) in idom.iter().enumerate() {
-        if v as u32 != root {
-            nodes[fill[d as usize] as usize] = v as u32;
-            fill[d as usize] += 1;
+        for i in 0..n {
+            first[i + 1] += first[i];
         }
+        let mut nodes = vec![0u32; first[n] as usize];
+        for (v, &d) in idom.iter().enumerate().rev() {
+            if v as u32 != root {
+                first[d as usize] -= 1;
+                nodes[first[d as usize] as usize] = v as u32;
+            }
+        }
+        DominatedLists { first, nodes }
     }
-    (first, nodes)
 }
 
 /// Locations sorted by node; when the file gives a node several, the last one counts.

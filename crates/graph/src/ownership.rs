@@ -78,7 +78,7 @@ pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephe
 
 /// Moves the self size of hidden and array nodes (and `system / ExternalStringData`) that have
 /// exactly one owner to that owner, as DevTools does when the snapshot has user roots.
-pub(crate) fn transfer_shallow_sizes(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) {
+pub(crate) fn transfer_shallow_sizes(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, self_size: &mut [u32]) {
     let has_user_roots = s.edge_range(s.root).any(|e| is_user_root(s, nk, s.edges.to_node[e]));
     if !has_user_roots {
         return;
@@ -123,7 +123,7 @@ pub(crate) fn transfer_shallow_sizes(s: &mut Snapshot, nk: &NodeKinds, ek: &Edge
         if u16::from(s.nodes.kind[o as usize]) == nk.synthetic || o == s.root {
             continue;
         }
-        let size = std::mem::take(&mut s.nodes.self_size[i]);
-        s.nodes.self_size[o as usize] = s.nodes.self_size[o as usize].wrapping_add(size);
+        let size = std::mem::take(&mut self_size[i]);
+        self_size[o as usize] = self_size[o as usize].wrapping_add(size);
     }
 }
