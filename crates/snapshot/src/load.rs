@@ -3,6 +3,8 @@
 
 use std::io::Read;
 
+use rayon::prelude::*;
+
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
 use crate::model::{Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
@@ -111,7 +113,7 @@ impl Records {
         Records { width, expected, seen: 0, partial: Vec::with_capacity(width), array, count_field }
     }
 
-    fn one(&mut self, rec: &[u64], f: &mut dyn FnMut(&[u64]) -> Result<()>) -> Result<()> {
+    fn one(&mut self, rec: &[u64], f: &mut impl FnMut(&[u64]) -> Result<()>) -> Result<()> {
         if self.seen == self.expected {
             return Err(SnapshotError::inconsistent(format!(
                 "the {} array holds more than {} ({}) records",
@@ -122,7 +124,9 @@ impl Records {
         f(rec)
     }
 
-    fn feed(&mut self, mut batch: &[u64], f: &mut dyn FnMut(&[u64]) -> Result<()>) -> Result<()> {
+    /// Generic over `f`: it runs once per record, where a dynamic call would cost as much as
+    /// the record's own work.
+    fn feed(&mut self, mut batch: &[u64], f: &mut impl FnMut(&[u64]) -> Result<()>) -> Result<()> {
         if !self.partial.is_empty() {
             let take = (self.width - self.partial.len()).min(batch.len());
             self.partial.extend_from_slice(&batch[..take]);
@@ -316,9 +320,6 @@ impl Builder {
             reserve(&mut nodes.id, n, "node_count")?;
             reserve(&mut nodes.self_size, n, "node_count")?;
             reserve(&mut nodes.first_edge, n + 1, "node_count")?;
-            if l.trace_node_id.is_some() {
-                reserve(&mut nodes.trace_node_id, n, "node_count")?;
-            }
             if l.detachedness.is_some() {
                 reserve(&mut nodes.detachedness, n, "node_count")?;
             }
@@ -351,8 +352,17 @@ impl Builder {
                 nodes.id.push(id);
                 nodes.self_size.push(self_size);
                 nodes.first_edge.push(first_edge);
-                if let Some(t) = trace_node_id {
-                    nodes.trace_node_id.push(t);
+                // Trace ids stay unstored until the first one that is not 0: without allocation
+                // tracking they all are, and the column is left empty.
+                match trace_node_id {
+                    Some(t) if t != 0 || !nodes.trace_node_id.is_empty() => {
+                        if nodes.trace_node_id.is_empty() {
+                            reserve(&mut nodes.trace_node_id, n, "node_count")?;
+                            nodes.trace_node_id.resize(nodes.kind.len() - 1, 0);
+                        }
+                        nodes.trace_node_id.push(t);
+                    }
+                    _ => {}
                 }
                 if let Some(d) = l.detachedness {
                     nodes.detachedness.push(rec[d].min(255) as u8);
@@ -372,9 +382,6 @@ impl Builder {
         }
         if keep {
             nodes.first_edge.push(edges_so_far as u32);
-        }
-        if nodes.trace_node_id.iter().all(|&t| t == 0) {
-            nodes.trace_node_id = Vec::new();
         }
         Ok(nodes)
     }
@@ -542,17 +549,24 @@ impl Builder {
         let edges = self.edges.ok_or_else(|| missing("edges"))?;
         let strings = self.strings.ok_or_else(|| missing("strings"))?;
         let string_count = strings.len() as u64;
-        if let Some(i) = nodes.name.iter().position(|&s| u64::from(s) >= string_count) {
+        let string_named: Vec<bool> =
+            self.edge_types.iter().map(|t| !matches!(t.as_str(), "element" | "hidden")).collect();
+        // The strings come last in the file, so names are checked here, nodes and edges at once.
+        let (bad_node, bad_edge) = rayon::join(
+            || nodes.name.par_iter().position_first(|&s| u64::from(s) >= string_count),
+            || {
+                (0..edges.kind.len()).into_par_iter().find_first(|&e| {
+                    string_named[edges.kind[e] as usize] && u64::from(edges.name_or_index[e]) >= string_count
+                })
+            },
+        );
+        if let Some(i) = bad_node {
             return Err(SnapshotError::inconsistent(format!(
                 "node {i} has name index {}, but there are only {string_count} strings",
                 nodes.name[i]
             )));
         }
-        let string_named: Vec<bool> =
-            self.edge_types.iter().map(|t| !matches!(t.as_str(), "element" | "hidden")).collect();
-        if let Some(e) = (0..edges.kind.len())
-            .find(|&e| string_named[edges.kind[e] as usize] && u64::from(edges.name_or_index[e]) >= string_count)
-        {
+        if let Some(e) = bad_edge {
             return Err(SnapshotError::inconsistent(format!(
                 "edge {e} has name index {}, but there are only {string_count} strings",
                 edges.name_or_index[e]
