@@ -3,8 +3,6 @@
 
 use std::io::Read;
 
-use rayon::prelude::*;
-
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
 use crate::model::{Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
@@ -551,15 +549,18 @@ impl Builder {
         let string_count = strings.len() as u64;
         let string_named: Vec<bool> =
             self.edge_types.iter().map(|t| !matches!(t.as_str(), "element" | "hidden")).collect();
-        // The strings come last in the file, so names are checked here, nodes and edges at once.
-        let (bad_node, bad_edge) = rayon::join(
-            || nodes.name.par_iter().position_first(|&s| u64::from(s) >= string_count),
-            || {
-                (0..edges.kind.len()).into_par_iter().find_first(|&e| {
-                    string_named[edges.kind[e] as usize] && u64::from(edges.name_or_index[e]) >= string_count
-                })
-            },
-        );
+        // The strings come last in the file, so names are checked here: first with branch-free
+        // passes, then, only when one fails, again to find the first bad record.
+        let bad_node = (u64::from(nodes.name.iter().copied().max().unwrap_or(0)) >= string_count)
+            .then(|| nodes.name.iter().position(|&s| u64::from(s) >= string_count))
+            .flatten();
+        let named_past_end =
+            |(&kind, &name): (&u8, &u32)| string_named[kind as usize] & (u64::from(name) >= string_count);
+        let edge_names = || edges.kind.iter().zip(&edges.name_or_index);
+        let bad_edge = edge_names()
+            .fold(false, |bad, edge| bad | named_past_end(edge))
+            .then(|| edge_names().position(named_past_end))
+            .flatten();
         if let Some(i) = bad_node {
             return Err(SnapshotError::inconsistent(format!(
                 "node {i} has name index {}, but there are only {string_count} strings",
