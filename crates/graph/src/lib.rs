@@ -223,9 +223,8 @@ impl HeapGraph {
 
     /// Nodes whose immediate dominator is `node`.
     pub fn dominated(&self, node: u32) -> &[u32] {
-        let lists = &self.dominated;
-        let v = node as usize;
-        &lists.nodes[lists.first[v] as usize..lists.first[v + 1] as usize]
+        let (first, v) = (&self.dominated.first, node as usize);
+        &self.dominated.nodes[first[v] as usize..first[v + 1] as usize]
     }
 
     /// The class name of node `node`.
