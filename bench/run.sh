@@ -10,6 +10,8 @@
 #   node --expose-gc --max-old-space-size=16384 bench/gen-big.js 390 bench/data/big-700.heapsnapshot
 #   node --expose-gc --max-old-space-size=16384 bench/gen-big.js 700 bench/data/big-1300.heapsnapshot
 #   node --expose-gc --max-old-space-size=16384 bench/gen-big.js 60 bench/data/strings-600.heapsnapshot --string-mb 600
+#   node --expose-gc --max-old-space-size=20000 bench/gen-big.js 1450 /tmp/big-2500.heapsnapshot   (2.75 GB, 14 GB
+#     to generate; kept out of bench/data so it is measured only when named: bench/run.sh /tmp/big-2500.heapsnapshot)
 #
 # Prints one line per tool and file: median / min / max wall seconds, MB of file per second
 # (median), and the median peak RSS in MB and as a share of the file size.
