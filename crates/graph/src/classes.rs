@@ -63,18 +63,11 @@ fn serde_json_string(s: &str) -> String {
 
 /// DevTools' first class index per node (before interfaces), and the synthetic class names
 /// DevTools adds to the string table, in its order, so class identity matches DevTools' exactly.
-/// Only reads the snapshot: the names get the indexes `s.strings.len()` on, which pushing them
-/// in the order given makes theirs.
-pub(crate) fn base_class_indexes(s: &Snapshot, nk: &NodeKinds) -> (Vec<u32>, Vec<String>) {
-    let first = s.strings.len() as u32;
-    let mut added: HashMap<String, u32> = HashMap::new();
-    let mut names: Vec<String> = Vec::new();
-    let mut intern = |name: String| -> u32 {
-        *added.entry(name).or_insert_with_key(|name| {
-            names.push(name.clone());
-            first + names.len() as u32 - 1
-        })
-    };
+/// Only reads the snapshot: the names get provisional indexes, made theirs by
+/// [`ProvisionalNames::push_into`].
+pub(crate) fn base_class_indexes(s: &Snapshot, nk: &NodeKinds) -> (Vec<u32>, ProvisionalNames) {
+    let mut names = ProvisionalNames::new(s.strings.len() as u32);
+    let mut intern = |name: String| names.index_of(&name);
     let system = intern("(system)".into());
     let code = intern("(compiled code)".into());
     let function = intern("Function".into());
@@ -214,21 +207,52 @@ fn is_sub_multiset(needles: &[String], haystack: &[String]) -> bool {
     true
 }
 
-/// Interface names a [`match_interfaces`] gave classes to before they had string indexes: the
-/// classes hold provisional indexes, `first` on, until [`NewInterfaceNames::intern`].
+/// Class names given to classes before they are in the string table, by steps that only read
+/// the snapshot: the `k`th distinct name has the provisional index `first + k`.
 #[derive(Debug)]
-pub(crate) struct NewInterfaceNames {
+pub(crate) struct ProvisionalNames {
     first: u32,
     names: Vec<String>,
+    index: HashMap<String, u32>,
 }
 
-impl NewInterfaceNames {
-    /// Gives the names string indexes (once: a name another call interned meanwhile keeps its
-    /// index) and puts them in place of the provisional ones in `classes`.
-    pub(crate) fn intern(&mut self, s: &mut Snapshot, interface_names: &mut HashMap<String, u32>, classes: &mut [u32]) {
+impl ProvisionalNames {
+    /// No names yet; the first one will have index `first`.
+    pub(crate) fn new(first: u32) -> ProvisionalNames {
+        ProvisionalNames { first, names: Vec::new(), index: HashMap::new() }
+    }
+
+    /// The provisional index of `name`, given on its first call.
+    pub(crate) fn index_of(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.end();
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), i);
+        i
+    }
+
+    /// The index after the last one given: where names still to come may start.
+    pub(crate) fn end(&self) -> u32 {
+        self.first + self.names.len() as u32
+    }
+
+    /// Appends the names to the string table in order, where their provisional indexes were
+    /// reserved: nothing may have been added to the table since `first` was its length.
+    pub(crate) fn push_into(self, s: &mut Snapshot) {
+        assert_eq!(s.strings.len() as u32, self.first, "strings were added while names were provisional");
+        for name in self.names {
+            s.strings.push(name);
+        }
+    }
+
+    /// Gives interface names string indexes (once: a name another call interned meanwhile keeps
+    /// its index) and puts them in place of the provisional ones in `classes`.
+    pub(crate) fn intern(self, s: &mut Snapshot, interface_names: &mut HashMap<String, u32>, classes: &mut [u32]) {
         let mut moved = false;
         let mut final_index = Vec::with_capacity(self.names.len());
-        for (k, name) in self.names.drain(..).enumerate() {
+        for (k, name) in self.names.into_iter().enumerate() {
             let index = *interface_names.entry(name).or_insert_with_key(|name| s.strings.push(name.clone()));
             moved |= index != self.first + k as u32;
             final_index.push(index);
@@ -245,7 +269,7 @@ impl NewInterfaceNames {
 /// DevTools' `applyInterfaceDefinitions`: each plain object takes the name of the definition with
 /// the most properties it has (ties: the more popular one); others keep `Object`. Only reads the
 /// snapshot: names not yet in `interface_names` get provisional indexes from `first` on (the
-/// string table's length, or past names still to be pushed), for [`NewInterfaceNames::intern`].
+/// string table's length, or past names still to be pushed), for [`ProvisionalNames::intern`].
 pub(crate) fn match_interfaces(
     s: &Snapshot,
     nk: &NodeKinds,
@@ -254,7 +278,7 @@ pub(crate) fn match_interfaces(
     interface_names: &HashMap<String, u32>,
     classes: &mut [u32],
     first: u32,
-) -> NewInterfaceNames {
+) -> ProvisionalNames {
     let sorted_defs: Vec<Vec<String>> = definitions
         .iter()
         .map(|d| {
@@ -263,8 +287,7 @@ pub(crate) fn match_interfaces(
             p
         })
         .collect();
-    let mut new_names = NewInterfaceNames { first, names: Vec::new() };
-    let mut provisional: HashMap<&str, u32> = HashMap::new();
+    let mut new_names = ProvisionalNames::new(first);
     let mut resolved: HashMap<Vec<u32>, Option<usize>> = HashMap::new();
     let mut props: Vec<u32> = Vec::new();
     for i in 0..s.node_count() {
@@ -299,10 +322,7 @@ pub(crate) fn match_interfaces(
                 let name = definitions[d].name.as_str();
                 match interface_names.get(name) {
                     Some(&c) => c,
-                    None => *provisional.entry(name).or_insert_with(|| {
-                        new_names.names.push(name.to_owned());
-                        new_names.first + new_names.names.len() as u32 - 1
-                    }),
+                    None => new_names.index_of(name),
                 }
             }
         };

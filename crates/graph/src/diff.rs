@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use heaplens_snapshot::Location;
 
-use crate::classes::{self, NewInterfaceNames};
+use crate::classes::{self, ProvisionalNames};
 use crate::summary::{ClassIds, ClassSummary};
 use crate::HeapGraph;
 
@@ -78,7 +78,7 @@ impl Side<'_> {
 /// base (DevTools' own). Found while both graphs are shared; see [`ForeignClasses::name_in`].
 pub struct PendingClasses {
     classes: Vec<u32>,
-    new_names: NewInterfaceNames,
+    new_names: ProvisionalNames,
 }
 
 /// [`PendingClasses`] whose interface names are in the base's string table.

@@ -129,7 +129,7 @@ impl HeapGraph {
 
         let mut self_size = std::mem::take(&mut snapshot.nodes.self_size);
         let s = &snapshot;
-        let (d, (mut class_index, base_names, interfaces, mut new_interface_names, distance, partial_statistics)) =
+        let (d, (mut class_index, base_names, interfaces, new_interface_names, distance, partial_statistics)) =
             rayon::join(
                 || {
                     let flow =
@@ -140,10 +140,9 @@ impl HeapGraph {
                     timed("shallow sizes", || ownership::transfer_shallow_sizes(s, &nk, &ek, &mut self_size));
                     let (mut class_index, base_names) = timed("class names", || classes::base_class_indexes(s, &nk));
                     let interfaces = timed("interface inference", || classes::infer_interfaces(s, &nk, &ek));
-                    let first_free = (s.strings.len() + base_names.len()) as u32;
                     let new_names = timed("interfaces", || {
                         let none = HashMap::new();
-                        classes::match_interfaces(s, &nk, &ek, &interfaces, &none, &mut class_index, first_free)
+                        classes::match_interfaces(s, &nk, &ek, &interfaces, &none, &mut class_index, base_names.end())
                     });
                     let mut ephemerons = ephemerons;
                     let distance = timed("distances", || {
@@ -155,9 +154,7 @@ impl HeapGraph {
             );
         drop(essential);
         snapshot.nodes.self_size = self_size;
-        for name in base_names {
-            snapshot.strings.push(name);
-        }
+        base_names.push_into(&mut snapshot);
         let mut interface_names = HashMap::new();
         new_interface_names.intern(&mut snapshot, &mut interface_names, &mut class_index);
 
