@@ -18,6 +18,104 @@ pub struct FlowGraph<'a> {
     pub usable: &'a BitSet,
 }
 
+impl FlowGraph<'_> {
+    /// The targets of node `v`'s usable edges.
+    fn usable_targets(&self, v: usize) -> impl Iterator<Item = u32> + '_ {
+        let edges = self.first_edge[v] as usize..self.first_edge[v + 1] as usize;
+        edges.filter(|&e| self.usable.contains(e)).map(|e| self.to_node[e])
+    }
+}
+
+/// The depth-first numbering, and what the search learns of each edge as it scans it. `number`
+/// is indexed by vertex (ordinal + 1); every other array by DFS number, 1..=n.
+struct Numbering {
+    number: Vec<u32>,
+    vertex: Vec<u32>,
+    /// The DFS parent's number.
+    ancestor: Vec<u32>,
+    /// Until a vertex is processed: the smallest number among it and its earlier predecessors.
+    dom: Vec<u32>,
+    /// Later predecessors per number, counted into `first[number + 1]`.
+    first: Vec<u32>,
+    numbered: u32,
+    /// The search's path: (vertex, its number, its next edge to scan).
+    stack: Vec<(u32, u32, u32)>,
+}
+
+impl Numbering {
+    fn new(len: usize) -> Numbering {
+        let zeros = || vec![0u32; len];
+        Numbering {
+            number: zeros(),
+            vertex: zeros(),
+            ancestor: zeros(),
+            dom: zeros(),
+            first: vec![0u32; len + 1],
+            numbered: 0,
+            stack: Vec::new(),
+        }
+    }
+
+    /// Gives vertex `v` the next number, under the vertex numbered `parent`.
+    fn assign(&mut self, v: u32, parent: u32) -> u32 {
+        self.numbered += 1;
+        let nv = self.numbered;
+        (self.number[v as usize], self.vertex[nv as usize], self.ancestor[nv as usize], self.dom[nv as usize]) =
+            (nv, v, parent, nv);
+        nv
+    }
+
+    /// Sorts a usable edge from the vertex numbered `sv` to the one numbered `nw`: an earlier
+    /// source counts through its number alone, a later one (or the vertex itself) is counted
+    /// for the later-predecessor lists.
+    fn sort_edge(&mut self, sv: u32, nw: u32) {
+        if sv < nw {
+            self.dom[nw as usize] = self.dom[nw as usize].min(sv);
+        } else {
+            self.first[nw as usize + 1] += 1;
+        }
+    }
+
+    /// Numbers everything unnumbered that `start` reaches, `start` under `parent`, sorting every
+    /// edge it scans.
+    fn search(&mut self, g: &FlowGraph<'_>, start: u32, parent: u32) {
+        let n0 = self.assign(start, parent);
+        self.stack.push((start, n0, g.first_edge[start as usize - 1]));
+        while let Some(&(v, sv, cursor)) = self.stack.last() {
+            let end = g.first_edge[v as usize] as usize;
+            let mut e = cursor as usize;
+            let mut next_child = None;
+            while e < end {
+                let usable = g.usable.contains(e);
+                let w = g.to_node[e] + 1;
+                e += 1;
+                if !usable {
+                    continue;
+                }
+                match self.number[w as usize] {
+                    0 => {
+                        next_child = Some(w);
+                        break;
+                    }
+                    nw => self.sort_edge(sv, nw),
+                }
+            }
+            self.stack.last_mut().expect("the loop's own entry").2 = e as u32;
+            match next_child {
+                Some(w) => {
+                    // A tree edge: the parent becomes the child's earliest predecessor.
+                    let nw = self.assign(w, sv);
+                    self.sort_edge(sv, nw);
+                    self.stack.push((w, nw, g.first_edge[w as usize - 1]));
+                }
+                None => {
+                    self.stack.pop();
+                }
+            }
+        }
+    }
+}
+
 /// The dominator tree: `idom[v]` is the immediate dominator of node `v` (the root's is itself),
 /// and `preorder` lists the nodes in the order the depth-first search numbered them, so that
 /// every node comes after its dominator.
@@ -43,112 +141,39 @@ pub struct Dominators {
 pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators {
     let n = node_count;
     let len = n + 1;
-    // `number` is indexed by vertex (ordinal + 1); every other array by DFS number, 1..=n.
-    let mut number = vec![0u32; len];
-    let mut vertex = vec![0u32; len];
-    let mut ancestor = vec![0u32; len];
-    // Until a vertex is processed: the smallest number among it and its earlier predecessors.
-    let mut dom = vec![0u32; len];
-    // Later predecessors per number, counted into `first[number + 1]`.
-    let mut first = vec![0u32; len + 1];
-    let mut numbered = 0u32;
-
-    // Sorts the usable edge `e` of the vertex numbered `sv`, whose target is numbered `nw`.
-    let sort_edge = |sv: u32, nw: u32, dom: &mut [u32], first: &mut [u32]| {
-        if sv < nw {
-            dom[nw as usize] = dom[nw as usize].min(sv);
-        } else {
-            first[nw as usize + 1] += 1;
-        }
-    };
-    let mut stack: Vec<(u32, u32, u32)> = Vec::new();
-    let mut dfs = |start: u32,
-                   parent: u32,
-                   number: &mut [u32],
-                   vertex: &mut [u32],
-                   ancestor: &mut [u32],
-                   dom: &mut [u32],
-                   first: &mut [u32],
-                   numbered: &mut u32| {
-        *numbered += 1;
-        let n0 = *numbered;
-        (number[start as usize], vertex[n0 as usize], ancestor[n0 as usize], dom[n0 as usize]) =
-            (n0, start, parent, n0);
-        stack.push((start, n0, g.first_edge[start as usize - 1]));
-        while let Some(top) = stack.last_mut() {
-            let (v, sv, cursor) = *top;
-            let end = g.first_edge[v as usize] as usize;
-            let mut e = cursor as usize;
-            let mut next_child = None;
-            while e < end {
-                let usable = g.usable.contains(e);
-                let w = g.to_node[e] + 1;
-                e += 1;
-                if !usable {
-                    continue;
-                }
-                let nw = number[w as usize];
-                if nw == 0 {
-                    next_child = Some(w);
-                    break;
-                }
-                sort_edge(sv, nw, dom, first);
-            }
-            top.2 = e as u32;
-            match next_child {
-                Some(w) => {
-                    *numbered += 1;
-                    let nw = *numbered;
-                    // A tree edge: the parent is the child's earliest predecessor so far.
-                    (number[w as usize], vertex[nw as usize], ancestor[nw as usize], dom[nw as usize]) =
-                        (nw, w, sv, sv);
-                    stack.push((w, nw, g.first_edge[w as usize - 1]));
-                }
-                None => {
-                    stack.pop();
-                }
-            }
-        }
-    };
+    let mut numbering = Numbering::new(len);
     let r = root + 1;
-    dfs(r, 0, &mut number, &mut vertex, &mut ancestor, &mut dom, &mut first, &mut numbered);
+    numbering.search(g, r, 0);
 
     // Nodes the root does not reach: those without a usable retainer (DevTools: the others only
     // have weak ones) start their own search under the root; whatever is still unnumbered then
-    // hangs off the root, its edges sorted here since no search scanned them.
-    let unretained = ((numbered as usize) < n).then(|| {
+    // hangs off the root, its edges sorted here since no search scanned them. `retained` is
+    // `None` when the root reaches every node: then every other node has a usable retainer.
+    let retained = ((numbering.numbered as usize) < n).then(|| {
         let mut retained = BitSet::new(len);
         for v in 0..n {
-            for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
-                if g.usable.contains(e) {
-                    retained.insert(g.to_node[e] as usize + 1);
-                }
-            }
+            g.usable_targets(v).for_each(|w| retained.insert(w as usize + 1));
         }
         for v in 1..=n as u32 {
-            if number[v as usize] == 0 && !retained.contains(v as usize) {
-                dfs(v, 1, &mut number, &mut vertex, &mut ancestor, &mut dom, &mut first, &mut numbered);
+            if numbering.number[v as usize] == 0 && !retained.contains(v as usize) {
+                numbering.search(g, v, 1);
             }
         }
-        let searched = numbered;
+        let searched = numbering.numbered;
         for v in 1..=n as u32 {
-            if number[v as usize] == 0 {
-                numbered += 1;
-                (number[v as usize], vertex[numbered as usize], ancestor[numbered as usize], dom[numbered as usize]) =
-                    (numbered, v, 1, numbered);
+            if numbering.number[v as usize] == 0 {
+                numbering.assign(v, 1);
             }
         }
-        for sv in searched + 1..=numbered {
-            let v = vertex[sv as usize] as usize - 1;
-            for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
-                if g.usable.contains(e) {
-                    sort_edge(sv, number[g.to_node[e] as usize + 1], &mut dom, &mut first);
-                }
+        for sv in searched + 1..=numbering.numbered {
+            let v = numbering.vertex[sv as usize] as usize - 1;
+            for w in g.usable_targets(v) {
+                numbering.sort_edge(sv, numbering.number[w as usize + 1]);
             }
         }
         retained
     });
-    drop(stack);
+    let Numbering { number, mut vertex, mut ancestor, mut dom, mut first, numbered, .. } = numbering;
 
     for i in 0..len {
         first[i + 1] += first[i];
@@ -156,11 +181,8 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
     let mut later = vec![0u32; first[len] as usize];
     for v in 0..n {
         let sv = number[v + 1];
-        for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
-            if !g.usable.contains(e) {
-                continue;
-            }
-            let nw = number[g.to_node[e] as usize + 1] as usize;
+        for w in g.usable_targets(v) {
+            let nw = number[w as usize + 1] as usize;
             if sv >= nw as u32 {
                 later[first[nw] as usize] = sv;
                 first[nw] += 1;
@@ -210,7 +232,7 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
         }
         label[w as usize] = w;
         let preds = first[w as usize] as usize..first[w as usize + 1] as usize;
-        let no_retainer = || unretained.as_ref().is_some_and(|r| !r.contains(vertex[w as usize] as usize));
+        let no_retainer = || retained.as_ref().is_some_and(|r| !r.contains(vertex[w as usize] as usize));
         if preds.is_empty() && no_retainer() {
             // A node without usable retainers has the root as its only predecessor.
             semi[w as usize] = semi[1];
@@ -240,7 +262,7 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
             v = next;
         }
     }
-    drop((ancestor, later, first, linked, unretained));
+    drop((ancestor, later, first, linked, retained));
     // "No dominator" (0) ends up at the root, number 1.
     dom[0] = 1;
     dom[1] = 1;
