@@ -20,6 +20,7 @@ mod header;
 mod input;
 mod load;
 mod model;
+mod records;
 mod scanner;
 mod strings;
 

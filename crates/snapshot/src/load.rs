@@ -6,6 +6,7 @@ use std::io::Read;
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
 use crate::model::{Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
+use crate::records::{EdgeSink, NodeSink, Numbers};
 use crate::scanner::Scanner;
 use crate::strings::StringTable;
 
@@ -95,71 +96,6 @@ fn too_large(what: &str, value: u64) -> SnapshotError {
     SnapshotError::inconsistent(format!("{what} {value} does not fit in 32 bits"))
 }
 
-/// Cuts a flat number array into records of `width` numbers, across batch boundaries, and
-/// checks that exactly `expected` records arrive.
-struct Records {
-    width: usize,
-    expected: usize,
-    seen: usize,
-    partial: Vec<u64>,
-    array: &'static str,
-    count_field: &'static str,
-}
-
-impl Records {
-    fn new(width: usize, expected: usize, array: &'static str, count_field: &'static str) -> Records {
-        Records { width, expected, seen: 0, partial: Vec::with_capacity(width), array, count_field }
-    }
-
-    fn one(&mut self, rec: &[u64], f: &mut impl FnMut(&[u64]) -> Result<()>) -> Result<()> {
-        if self.seen == self.expected {
-            return Err(SnapshotError::inconsistent(format!(
-                "the {} array holds more than {} ({}) records",
-                self.array, self.count_field, self.expected
-            )));
-        }
-        self.seen += 1;
-        f(rec)
-    }
-
-    /// Generic over `f`: it runs once per record, where a dynamic call would cost as much as
-    /// the record's own work.
-    fn feed(&mut self, mut batch: &[u64], f: &mut impl FnMut(&[u64]) -> Result<()>) -> Result<()> {
-        if !self.partial.is_empty() {
-            let take = (self.width - self.partial.len()).min(batch.len());
-            self.partial.extend_from_slice(&batch[..take]);
-            batch = &batch[take..];
-            if self.partial.len() == self.width {
-                let rec = std::mem::take(&mut self.partial);
-                self.one(&rec, f)?;
-                self.partial = rec;
-                self.partial.clear();
-            }
-        }
-        let mut chunks = batch.chunks_exact(self.width);
-        for rec in &mut chunks {
-            self.one(rec, f)?;
-        }
-        self.partial.extend_from_slice(chunks.remainder());
-        Ok(())
-    }
-
-    fn finish(&self) -> Result<()> {
-        if self.partial.is_empty() && self.seen == self.expected {
-            return Ok(());
-        }
-        Err(SnapshotError::inconsistent(format!(
-            "the {} array holds {} numbers, but {} {} x {} fields needs {}",
-            self.array,
-            self.seen * self.width + self.partial.len(),
-            self.count_field,
-            self.expected,
-            self.width,
-            self.expected * self.width
-        )))
-    }
-}
-
 struct Builder {
     parts: Parts,
     header: RawHeader,
@@ -176,11 +112,6 @@ struct Builder {
     trace_functions: Option<Vec<TraceFunction>>,
     trace_tree: Option<TraceTree>,
     samples: Option<Vec<Sample>>,
-}
-
-fn reserve<T>(v: &mut Vec<T>, n: usize, what: &str) -> Result<()> {
-    v.try_reserve_exact(n)
-        .map_err(|_| SnapshotError::new(ErrorKind::Header(format!("{what} {n} is too large to hold in memory"))))
 }
 
 impl Builder {
@@ -231,12 +162,8 @@ impl Builder {
             b"edges" if self.edges.is_none() => self.edges = Some(self.read_edges(s)?),
             b"strings" if self.strings.is_none() => self.strings = Some(read_strings(s)?),
             b"locations" if self.raw_locations.is_none() && !self.header.meta.location_fields.is_empty() => {
-                let mut raw = Vec::new();
-                s.read_uint_array("locations", &mut |b| {
-                    raw.extend_from_slice(b);
-                    Ok(())
-                })?;
-                self.raw_locations = Some(raw);
+                let fields = self.header.meta.location_fields.len();
+                self.raw_locations = Some(read_numbers(s, "locations", fields)?);
             }
             b"trace_function_infos"
                 if self.trace_functions.is_none() && !self.header.meta.trace_function_info_fields.is_empty() =>
@@ -268,10 +195,7 @@ impl Builder {
         match key {
             b"nodes" if self.nodes.is_none() => self.nodes = Some(self.read_nodes(s)?),
             b"edges" if self.edges.is_none() => {
-                let mut records = Records::new(self.edge_layout.count, self.edge_count, "edges", "edge_count");
-                s.read_uint_array("the edges array", &mut |batch| records.feed(batch, &mut |_| Ok(())))?;
-                records.finish()?;
-                self.edges = Some(Edges::default());
+                self.edges = Some(self.read_edges(s)?);
             }
             b"nodes" | b"edges" => return Err(duplicate(s, &String::from_utf8_lossy(key))),
             _ => s.skip_value(None, "a top-level field")?,
@@ -307,128 +231,26 @@ impl Builder {
     }
 
     fn read_nodes<R: Read>(&self, s: &mut Scanner<R>) -> Result<Nodes> {
-        let l = self.node_layout;
-        let n = self.node_count;
-        let mut nodes = Nodes::default();
         // A check validates every record but keeps none: its memory does not grow with the file.
         let keep = self.parts != Parts::Check;
-        if keep {
-            reserve(&mut nodes.kind, n, "node_count")?;
-            reserve(&mut nodes.name, n, "node_count")?;
-            reserve(&mut nodes.id, n, "node_count")?;
-            reserve(&mut nodes.self_size, n, "node_count")?;
-            reserve(&mut nodes.first_edge, n + 1, "node_count")?;
-            if l.detachedness.is_some() {
-                reserve(&mut nodes.detachedness, n, "node_count")?;
-            }
-        }
-        let type_count = self.node_types.len() as u64;
-        let mut edges_so_far: u64 = 0;
-        let mut records = Records::new(l.count, n, "nodes", "node_count");
-        let mut push_record = |rec: &[u64], nodes: &mut Nodes| -> Result<()> {
-            let kind = rec[l.kind];
-            if kind >= type_count {
-                return Err(SnapshotError::inconsistent(format!(
-                    "node type {kind} is not in meta.node_types ({type_count} types)"
-                )));
-            }
-            let name = u32::try_from(rec[l.name]).map_err(|_| too_large("node name index", rec[l.name]))?;
-            let id = u32::try_from(rec[l.id]).map_err(|_| too_large("node id", rec[l.id]))?;
-            let self_size = u32::try_from(rec[l.self_size]).map_err(|_| too_large("self_size", rec[l.self_size]))?;
-            let trace_node_id = l
-                .trace_node_id
-                .map(|t| u32::try_from(rec[t]).map_err(|_| too_large("trace_node_id", rec[t])))
-                .transpose()?;
-            let first_edge = edges_so_far as u32;
-            edges_so_far += rec[l.edge_count];
-            if edges_so_far > u32::MAX as u64 - 1 {
-                return Err(too_large("total edge count", edges_so_far));
-            }
-            if keep {
-                nodes.kind.push(kind as u8);
-                nodes.name.push(name);
-                nodes.id.push(id);
-                nodes.self_size.push(self_size);
-                nodes.first_edge.push(first_edge);
-                // Trace ids stay unstored until the first one that is not 0: without allocation
-                // tracking they all are, and the column is left empty.
-                match trace_node_id {
-                    Some(t) if t != 0 || !nodes.trace_node_id.is_empty() => {
-                        if nodes.trace_node_id.is_empty() {
-                            reserve(&mut nodes.trace_node_id, n, "node_count")?;
-                            nodes.trace_node_id.resize(nodes.kind.len() - 1, 0);
-                        }
-                        nodes.trace_node_id.push(t);
-                    }
-                    _ => {}
-                }
-                if let Some(d) = l.detachedness {
-                    nodes.detachedness.push(rec[d].min(255) as u8);
-                }
-            }
-            Ok(())
-        };
-        s.read_uint_array("the nodes array", &mut |batch| {
-            records.feed(batch, &mut |rec| push_record(rec, &mut nodes))
-        })?;
-        records.finish()?;
-        if edges_so_far != self.edge_count as u64 {
-            return Err(SnapshotError::inconsistent(format!(
-                "the nodes' edge_count fields add up to {edges_so_far}, but edge_count is {}",
-                self.edge_count
-            )));
-        }
-        if keep {
-            nodes.first_edge.push(edges_so_far as u32);
-        }
-        Ok(nodes)
+        let mut sink = NodeSink::new(self.node_layout, self.node_types.len(), self.node_count, keep)?;
+        let end = s.read_records("the nodes array", &mut sink)?;
+        sink.finish(end, self.edge_count)
     }
 
+    /// Edges are checked in every read, but kept only by a whole one.
     fn read_edges<R: Read>(&self, s: &mut Scanner<R>) -> Result<Edges> {
-        let l = self.edge_layout;
-        let n = self.edge_count;
-        let mut edges = Edges::default();
-        reserve(&mut edges.kind, n, "edge_count")?;
-        reserve(&mut edges.name_or_index, n, "edge_count")?;
-        reserve(&mut edges.to_node, n, "edge_count")?;
-        let node_fields = self.node_layout.count as u64;
-        let node_limit = self.node_count as u64 * node_fields;
-        let type_count = self.edge_types.len() as u64;
-        let mut records = Records::new(l.count, n, "edges", "edge_count");
-        let mut edge = 0usize;
-        let mut push_record = |rec: &[u64], edges: &mut Edges| -> Result<()> {
-            edge += 1;
-            let kind = rec[l.kind];
-            if kind >= type_count {
-                return Err(SnapshotError::inconsistent(format!(
-                    "edge type {kind} is not in meta.edge_types ({type_count} types)"
-                )));
-            }
-            let to = rec[l.to_node];
-            let ordinal = match node_fields {
-                6 => to / 6,
-                7 => to / 7,
-                f => to / f,
-            };
-            if to >= node_limit || ordinal * node_fields != to {
-                return Err(SnapshotError::inconsistent(format!(
-                    "edge {} points to node index {to}, which is {}",
-                    edge - 1,
-                    if to >= node_limit { "past the last node" } else { "not a multiple of the node field count" }
-                )));
-            }
-            edges.kind.push(kind as u8);
-            edges
-                .name_or_index
-                .push(u32::try_from(rec[l.name_or_index]).map_err(|_| too_large("edge name", rec[l.name_or_index]))?);
-            edges.to_node.push(ordinal as u32);
-            Ok(())
-        };
-        s.read_uint_array("the edges array", &mut |batch| {
-            records.feed(batch, &mut |rec| push_record(rec, &mut edges))
-        })?;
-        records.finish()?;
-        Ok(edges)
+        let keep = self.parts == Parts::All;
+        let mut sink = EdgeSink::new(
+            self.edge_layout,
+            self.edge_types.len(),
+            self.node_layout.count,
+            self.node_count,
+            self.edge_count,
+            keep,
+        )?;
+        let end = s.read_records("the edges array", &mut sink)?;
+        sink.finish(end)
     }
 
     fn read_trace_functions<R: Read>(&self, s: &mut Scanner<R>) -> Result<Vec<TraceFunction>> {
@@ -437,14 +259,7 @@ impl Builder {
         let pos = |name| optional_field(f, name);
         let (id, name, script_name, script_id, line, column) =
             (pos("function_id"), pos("name"), pos("script_name"), pos("script_id"), pos("line"), pos("column"));
-        let mut raw = Vec::new();
-        s.read_uint_array("trace_function_infos", &mut |b| {
-            raw.extend_from_slice(b);
-            Ok(())
-        })?;
-        if raw.len() % count != 0 {
-            return Err(SnapshotError::inconsistent("trace_function_infos is not a whole number of records"));
-        }
+        let raw = read_numbers(s, "trace_function_infos", count)?;
         let get = |rec: &[u64], i: Option<usize>| -> Result<u32> {
             i.map_or(Ok(0), |i| u32::try_from(rec[i]).map_err(|_| too_large("trace function field", rec[i])))
         };
@@ -527,14 +342,7 @@ impl Builder {
     fn read_samples<R: Read>(&self, s: &mut Scanner<R>) -> Result<Vec<Sample>> {
         let f = &self.header.meta.sample_fields;
         let (count, ts, last) = (f.len(), optional_field(f, "timestamp_us"), optional_field(f, "last_assigned_id"));
-        let mut raw = Vec::new();
-        s.read_uint_array("samples", &mut |b| {
-            raw.extend_from_slice(b);
-            Ok(())
-        })?;
-        if raw.len() % count != 0 {
-            return Err(SnapshotError::inconsistent("samples is not a whole number of records"));
-        }
+        let raw = read_numbers(s, "samples", count)?;
         Ok(raw
             .chunks_exact(count)
             .map(|r| Sample { timestamp_us: ts.map_or(0, |i| r[i]), last_assigned_id: last.map_or(0, |i| r[i]) })
@@ -593,9 +401,6 @@ impl Builder {
             };
             let (object, script, line, column) =
                 (field("object_index")?, field("script_id")?, field("line")?, field("column")?);
-            if raw.len() % count != 0 {
-                return Err(SnapshotError::inconsistent("locations is not a whole number of records"));
-            }
             locations.reserve_exact(raw.len() / count);
             for rec in raw.chunks_exact(count) {
                 let small = |v: u64| u32::try_from(v).map_err(|_| too_large("location field", v));
@@ -637,6 +442,13 @@ impl Builder {
             node_fields: self.header.meta.node_fields,
         })
     }
+}
+
+/// The numbers of a small array of records of `width` numbers each.
+fn read_numbers<R: Read>(s: &mut Scanner<R>, array: &'static str, width: usize) -> Result<Vec<u64>> {
+    let mut sink = Numbers::new(width);
+    let end = s.read_records(array, &mut sink)?;
+    sink.finish(end, array)
 }
 
 fn read_strings<R: Read>(s: &mut Scanner<R>) -> Result<StringTable> {

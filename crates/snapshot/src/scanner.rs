@@ -10,8 +10,6 @@ use std::io::{ErrorKind as IoErrorKind, Read};
 use crate::error::{ErrorKind, Result, SnapshotError};
 
 const BUFFER_SIZE: usize = 16 << 20;
-/// Numbers handed to a sink per call.
-pub(crate) const BATCH: usize = 1 << 14;
 
 pub(crate) struct Scanner<R> {
     src: R,
@@ -254,17 +252,16 @@ impl<R: Read> Scanner<R> {
         }
     }
 
-    /// Parses an array of non-negative integers (the '[' not yet consumed), handing them to
-    /// `sink` in batches of at most [`BATCH`], in order. Big windows of the buffer are parsed in
-    /// two halves on both cores; the sink still sees every number once, in file order.
-    pub(crate) fn read_uint_array(
-        &mut self,
-        what: &'static str,
-        sink: &mut dyn FnMut(&[u64]) -> Result<()>,
-    ) -> Result<()> {
+    /// Parses an array of non-negative integers (the '[' not yet consumed) as records of
+    /// `sink.width()` numbers each, handing every whole record to the sink in file order.
+    /// Big windows of the buffer are parsed in two halves on both cores, each straight into its
+    /// own run of the sink's records.
+    pub(crate) fn read_records<S: RecordSink>(&mut self, what: &'static str, sink: &mut S) -> Result<ArrayEnd> {
         self.expect(b'[', what)?;
+        let width = sink.width();
+        assert!(width > 0, "a record holds at least one number");
         let mut expect = Expect::NumberOrClose;
-        let mut halves = [Span::default(), Span::default()];
+        let mut records = 0;
         loop {
             let window = &self.buf[self.pos..self.end];
             let Some(limit) = parse_limit(window, self.eof) else {
@@ -279,44 +276,77 @@ impl<R: Read> Scanner<R> {
             } else {
                 None
             };
-            let [first, second] = &mut halves;
-            match split {
+            let parts = match split {
                 Some(at) => {
-                    rayon::join(
-                        || first.parse(&window[..at], 0, expect),
-                        || second.parse(&window[at..], at, Expect::CommaOrClose),
+                    // The window starts at a record's first number or at the comma after a
+                    // record, so the numbers before `at` tell which records start there.
+                    let before = bytecount::count(&window[..at], b',') + usize::from(expect != Expect::CommaOrClose);
+                    let (mut first, mut second) = sink.writers(before.div_ceil(width));
+                    let skip = (width - before % width) % width;
+                    let (a, b) = rayon::join(
+                        || Part::up_to(window, at, expect, width, &mut first),
+                        || Part::from(window, at, skip, width, &mut second),
                     );
-                    // The second half starts at a comma, which needs a number just before it.
-                    if first.error.is_none() && first.expect != Expect::CommaOrClose {
-                        first.error = Some((at, SpanError::NumberBeforeComma));
-                    }
+                    [a, b]
                 }
                 None => {
-                    first.parse(window, 0, expect);
-                    second.clear();
+                    let (mut first, _) = sink.writers(usize::MAX);
+                    [Part::whole(window, expect, width, &mut first), Part::default()]
                 }
-            }
-            for half in [&*first, &*second] {
-                if let Some((at, error)) = half.error {
+            };
+            for part in &parts {
+                if let Some((at, fault)) = &part.fault {
                     self.pos += at;
-                    return Err(self.syntax(error.message(what)));
+                    return Err(match fault {
+                        Fault::Syntax(error) => self.syntax(error.message(what)),
+                        Fault::Record(message) => self.error(ErrorKind::Inconsistent(message.clone())),
+                    });
                 }
             }
-            let base = self.offset();
-            for half in [&*first, &*second] {
-                half.feed(base, sink)?;
+            let taken = parts[0].records + parts[1].records;
+            sink.advance(taken);
+            records += taken;
+            if let Some(part) = parts.iter().find(|p| p.closed.is_some()) {
+                self.pos += part.closed.expect("found by it");
+                return Ok(ArrayEnd { records, leftover: part.field });
             }
-            let last = if split.is_some() { &*second } else { &*first };
-            expect = last.expect;
-            self.pos += last.start + last.consumed;
-            if last.closed {
-                return Ok(());
+            // Resume after the last whole record: the numbers of a record cut by the window's
+            // end are read again with the rest of it.
+            if let Some(end) = parts[1].records_end.or(parts[0].records_end) {
+                self.pos += end;
+                expect = Expect::CommaOrClose;
             }
-            if !self.fill()? && self.pos == self.end {
-                return Err(self.error(ErrorKind::Truncated(what)));
-            }
+            self.fill()?;
         }
     }
+}
+
+/// How a number array ended: the whole records it held, and the numbers after the last one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ArrayEnd {
+    pub records: usize,
+    pub leftover: usize,
+}
+
+/// Where the records of a number array go. Two writers can fill it at once, each its own run
+/// of consecutive records.
+pub(crate) trait RecordSink {
+    /// Fills a run of consecutive records, in order.
+    type Writer<'a>: RecordWriter + Send
+    where
+        Self: 'a;
+    /// Numbers per record.
+    fn width(&self) -> usize;
+    /// Writers for the next `first` records and for the records after those.
+    fn writers(&mut self, first: usize) -> (Self::Writer<'_>, Self::Writer<'_>);
+    /// Takes note that the writers last handed out took `records` records between them.
+    fn advance(&mut self, records: usize);
+}
+
+/// Takes records one after the other.
+pub(crate) trait RecordWriter {
+    /// Takes the next record, or says what is wrong with it.
+    fn put(&mut self, record: &[u64]) -> std::result::Result<(), String>;
 }
 
 /// Windows of a number array at least this long are parsed in two halves at once.
@@ -351,23 +381,6 @@ fn parse_limit(window: &[u8], eof: bool) -> Option<usize> {
 /// Digits in the largest number an array may hold (every 19-digit number fits in a `u64`).
 const MAX_DIGITS: usize = 19;
 
-/// One parsed stretch of a number array: its numbers, where each [`BATCH`] of them ends, and
-/// the state it leaves the array in.
-#[derive(Default)]
-struct Span {
-    numbers: Vec<u64>,
-    /// Offset (from the window's start) just after the last number of each full batch.
-    batch_ends: Vec<usize>,
-    /// Offset of the span in the window.
-    start: usize,
-    /// Bytes of the span parsed (through the closing ']' when `closed`).
-    consumed: usize,
-    closed: bool,
-    expect: Expect,
-    /// The first syntax error and its offset in the window.
-    error: Option<(usize, SpanError)>,
-}
-
 /// A syntax error inside a number array.
 #[derive(Debug, Clone, Copy)]
 enum SpanError {
@@ -390,79 +403,189 @@ impl SpanError {
     }
 }
 
-impl Span {
-    fn clear(&mut self) {
-        *self = Span { numbers: std::mem::take(&mut self.numbers), ..Span::default() };
-        self.numbers.clear();
+/// What stopped a part: bad syntax, or a record its sink refused.
+#[derive(Debug, Clone)]
+enum Fault {
+    Syntax(SpanError),
+    Record(String),
+}
+
+/// One thread's parse of a window of a number array: the records it handed to its writer and
+/// the state it leaves the array in. Offsets are from the window's start.
+#[derive(Default)]
+struct Part {
+    expect: Expect,
+    /// Numbers of the record being read.
+    record: Vec<u64>,
+    /// How many of them are read.
+    field: usize,
+    /// Whether the record being read belongs to the other part, which reads it whole.
+    foreign: bool,
+    /// Offset of the first number of the record being read.
+    record_start: usize,
+    /// Records handed to the writer.
+    records: usize,
+    /// Offset just after the last number of the last record handed on.
+    records_end: Option<usize>,
+    /// Offset just after the array's ']', once reached.
+    closed: Option<usize>,
+    /// The first fault and its offset.
+    fault: Option<(usize, Fault)>,
+}
+
+impl Part {
+    fn new(expect: Expect, width: usize) -> Part {
+        Part { expect, record: vec![0; width], ..Part::default() }
     }
 
-    /// Parses `bytes` (found at `start` in the window), the array being in state `expect`.
-    fn parse(&mut self, bytes: &[u8], start: usize, mut expect: Expect) {
-        self.clear();
-        self.start = start;
-        let fail = |span: &mut Span, at: usize, error: SpanError| {
-            span.error = Some((start + at, error));
-        };
-        let numbers = &mut self.numbers;
+    /// The whole window, starting in state `expect` at a record's start.
+    fn whole(window: &[u8], expect: Expect, width: usize, writer: &mut impl RecordWriter) -> Part {
+        let mut part = Part::new(expect, width);
+        part.run(window, 0, writer, false);
+        part
+    }
+
+    /// The records that start before `at`, a comma in `window`.
+    fn up_to(window: &[u8], at: usize, expect: Expect, width: usize, writer: &mut impl RecordWriter) -> Part {
+        let mut part = Part::new(expect, width);
+        let stop = part.run(&window[..at], 0, writer, false);
+        if part.fault.is_none() {
+            if part.field > 0 {
+                // Finish the record cut at `at`; the other part skips its numbers.
+                part.run(window, stop, writer, true);
+            } else if part.expect != Expect::CommaOrClose {
+                part.fault = Some((at, Fault::Syntax(SpanError::NumberBeforeComma)));
+            }
+        }
+        part
+    }
+
+    /// The records that start after `at`, a comma in `window`, whose first `skip` numbers end
+    /// a record that [`Part::up_to`] takes.
+    fn from(window: &[u8], at: usize, skip: usize, width: usize, writer: &mut impl RecordWriter) -> Part {
+        let mut part = Part::new(Expect::CommaOrClose, width);
+        if skip > 0 {
+            part.field = width - skip;
+            part.foreign = true;
+        }
+        part.run(window, at, writer, false);
+        part
+    }
+
+    /// Parses `bytes` from `i` until its end, the array's ']', a fault, or (with `one_record`)
+    /// the end of the record being read. Returns where it stopped.
+    fn run(&mut self, bytes: &[u8], mut i: usize, writer: &mut impl RecordWriter, one_record: bool) -> usize {
         let n = bytes.len();
-        let mut i = 0;
+        let width = self.record.len();
         while i < n {
             let c = bytes[i];
             if c.is_ascii_digit() {
-                if expect == Expect::CommaOrClose {
-                    return fail(self, i, SpanError::Adjacent);
+                if self.expect == Expect::CommaOrClose {
+                    self.fault = Some((i, Fault::Syntax(SpanError::Adjacent)));
+                    return i;
                 }
-                let first = i;
-                let mut value = u64::from(c - b'0');
-                i += 1;
-                while i < n && bytes[i].is_ascii_digit() {
-                    value = value.wrapping_mul(10).wrapping_add(u64::from(bytes[i] - b'0'));
+                let (value, digits) = number_at(bytes, i);
+                if digits > MAX_DIGITS {
+                    self.fault = Some((i, Fault::Syntax(SpanError::TooLarge)));
+                    return i;
+                }
+                if self.field == 0 {
+                    self.record_start = i;
+                }
+                self.record[self.field] = value;
+                self.field += 1;
+                i += digits;
+                self.expect = Expect::CommaOrClose;
+                if self.field == width {
+                    self.field = 0;
+                    if std::mem::take(&mut self.foreign) {
+                        continue;
+                    }
+                    if let Err(message) = writer.put(&self.record) {
+                        self.fault = Some((self.record_start, Fault::Record(message)));
+                        return i;
+                    }
+                    self.records += 1;
+                    self.records_end = Some(i);
+                    if one_record {
+                        return i;
+                    }
+                }
+                if i < n && bytes[i] == b',' {
+                    self.expect = Expect::Number;
                     i += 1;
                 }
-                if i - first > MAX_DIGITS {
-                    return fail(self, first, SpanError::TooLarge);
-                }
-                numbers.push(value);
-                if numbers.len() % BATCH == 0 {
-                    self.batch_ends.push(start + i);
-                }
-                expect = Expect::CommaOrClose;
             } else if c == b',' {
-                if expect != Expect::CommaOrClose {
-                    return fail(self, i, SpanError::NumberBeforeComma);
+                if self.expect != Expect::CommaOrClose {
+                    self.fault = Some((i, Fault::Syntax(SpanError::NumberBeforeComma)));
+                    return i;
                 }
-                expect = Expect::Number;
+                self.expect = Expect::Number;
                 i += 1;
             } else if is_ws(c) {
                 i += 1;
             } else if c == b']' {
-                if expect == Expect::Number {
-                    return fail(self, i, SpanError::NumberBeforeClose);
+                if self.expect == Expect::Number {
+                    self.fault = Some((i, Fault::Syntax(SpanError::NumberBeforeClose)));
+                    return i;
                 }
-                self.closed = true;
-                i += 1;
-                break;
+                self.closed = Some(i + 1);
+                return i + 1;
             } else {
-                return fail(self, i, SpanError::Unexpected(c));
+                self.fault = Some((i, Fault::Syntax(SpanError::Unexpected(c))));
+                return i;
             }
         }
-        self.consumed = i;
-        self.expect = expect;
+        i
     }
+}
 
-    /// Hands the numbers to `sink` in batches; a sink error gets the offset of its batch's end
-    /// (`base` is the window's input offset).
-    fn feed(&self, base: u64, sink: &mut dyn FnMut(&[u64]) -> Result<()>) -> Result<()> {
-        let mut batches = self.numbers.chunks(BATCH);
-        // `batch_ends` leads the zip: it runs out first, and must not cost `batches` a batch.
-        for (end, batch) in self.batch_ends.iter().zip(&mut batches) {
-            sink(batch).map_err(|e| e.or_at(base + *end as u64))?;
+/// The value and length of the run of digits at `bytes[i]` (a digit). Eight bytes are looked at
+/// together where the slice allows: no branch depends on how long a number is.
+#[inline(always)]
+fn number_at(bytes: &[u8], i: usize) -> (u64, usize) {
+    let (mut value, mut end) = match bytes.get(i..i + 8) {
+        Some(eight) => {
+            let word = u64::from_le_bytes(eight.try_into().expect("eight bytes"));
+            let digits = leading_digits(word);
+            if digits < 8 {
+                // The digits move to the top bytes; the zero bytes below them read as '0's.
+                return (eight_digits(word << (64 - 8 * digits)), digits);
+            }
+            (eight_digits(word), i + 8)
         }
-        for batch in batches {
-            sink(batch).map_err(|e| e.or_at(base + (self.start + self.consumed) as u64))?;
-        }
-        Ok(())
+        None => (0, i),
+    };
+    while end < bytes.len() && bytes[end].is_ascii_digit() {
+        value = value.wrapping_mul(10).wrapping_add(u64::from(bytes[end] - b'0'));
+        end += 1;
     }
+    (value, end - i)
+}
+
+const EVERY_BYTE: u64 = 0x0101_0101_0101_0101;
+
+/// How many of the eight bytes of `word` (first byte lowest) are ASCII digits before the first
+/// one that is not.
+#[inline(always)]
+fn leading_digits(word: u64) -> usize {
+    let high = 0xF0 * EVERY_BYTE;
+    let zeros = 0x30 * EVERY_BYTE;
+    // A byte is a digit when it and it plus 6 both have 3 as high nibble. A carry out of a byte
+    // of 0xFA or more only reaches bytes after that non-digit.
+    let not_digit = ((word & high) ^ zeros) | ((word.wrapping_add(6 * EVERY_BYTE) & high) ^ zeros);
+    let low7 = 0x7F * EVERY_BYTE;
+    let nonzero = (((not_digit & low7).wrapping_add(low7)) | not_digit) & (0x80 * EVERY_BYTE);
+    (nonzero.trailing_zeros() / 8) as usize
+}
+
+/// The value of the eight ASCII digits in `word`, the first digit in the lowest byte.
+#[inline(always)]
+fn eight_digits(word: u64) -> u64 {
+    let singles = word & (0x0F * EVERY_BYTE);
+    let pairs = (singles.wrapping_mul(10 << 8 | 1) >> 8) & 0x00FF_00FF_00FF_00FF;
+    let quads = (pairs.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_FFFF_0000_FFFF;
+    quads.wrapping_mul(10_000 << 32 | 1) >> 32
 }
 
 /// A byte as an error message shows it.
@@ -477,15 +600,30 @@ pub(crate) fn describe(b: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::Numbers;
+
+    /// Reads `input` as an array of records of `width` numbers.
+    fn records(width: usize, reader: impl Read) -> Result<(Vec<u64>, ArrayEnd)> {
+        let mut s = Scanner::new(reader);
+        let mut sink = Numbers::new(width);
+        let end = s.read_records("test", &mut sink)?;
+        Ok((sink.finish(ArrayEnd { leftover: 0, ..end }, "test")?, end))
+    }
 
     fn numbers(input: &str) -> Result<Vec<u64>> {
-        let mut s = Scanner::new(input.as_bytes());
-        let mut out = Vec::new();
-        s.read_uint_array("test", &mut |b| {
-            out.extend_from_slice(b);
-            Ok(())
-        })?;
-        Ok(out)
+        records(1, input.as_bytes()).map(|(n, _)| n)
+    }
+
+    /// Hands out at most 64 KiB per read, so that no window is big enough to be split.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.0.len()).min(64 << 10);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
     }
 
     #[test]
@@ -495,28 +633,44 @@ mod tests {
     }
 
     #[test]
-    fn long_arrays_read_across_buffer_refills() {
+    fn numbers_of_every_length_are_read_exactly() {
+        // Every length from 1 to 19 digits, smallest and largest, and a few in between.
+        let values: Vec<u64> = (1..=19u32)
+            .flat_map(|digits| [10u64.pow(digits - 1), 10u64.pow(digits) - 1, 10u64.pow(digits - 1) * 7 / 3])
+            .chain([0, 1234567890123456789])
+            .collect();
+        for sep in [",", " , ", ",\n"] {
+            let text = format!("[{}]", values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(sep));
+            assert_eq!(numbers(&text).unwrap(), values, "{sep:?}");
+        }
+    }
+
+    #[test]
+    fn long_arrays_read_across_buffer_refills_in_whole_records() {
         let values: Vec<u64> = (0..3_000_000u64).map(|i| i * 7919 % 1_000_003).collect();
         let text = format!("[{}]", values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",\n"));
         assert!(text.len() > BUFFER_SIZE);
-        assert_eq!(numbers(&text).unwrap(), values);
+        for width in [1, 3, 7] {
+            let (read, end) = records(width, text.as_bytes()).unwrap();
+            assert_eq!(end, ArrayEnd { records: values.len() / width, leftover: values.len() % width });
+            assert_eq!(read, values[..end.records * width], "width {width}");
+        }
     }
 
     #[test]
     fn errors_in_big_arrays_are_found_where_they_are() {
         // Big enough that windows are parsed in two halves; every fault, wherever the split
-        // falls, must be reported at its own byte, as one pass over the whole text would.
+        // falls, must be reported at its own byte, as a read in small windows finds it.
         let good = (0..800_000u64).map(|i| (i * 7919 % 1_000_003).to_string()).collect::<Vec<_>>().join(",");
         for fault in [",,", " 7 8", "x", ",]", "123456789012345678901"] {
             let middle = (good.len() + fault.len()) / 2;
             for at in [10, good.len() / 4, good.len() - 3].into_iter().chain(middle - 8..middle + 8) {
                 let text = format!("[{}{fault}{}]", &good[..at], &good[at..]);
-                let mut whole = Span::default();
-                whole.parse(&text.as_bytes()[1..], 1, Expect::NumberOrClose);
-                let (expected, _) = whole.error.expect("the fault is an error");
-                let mut s = Scanner::new(text.as_bytes());
-                let offset = s.read_uint_array("test", &mut |_| Ok(())).unwrap_err().offset;
-                assert_eq!(offset, Some(expected as u64), "{fault:?} at {at}");
+                let expected = records(3, Trickle(text.as_bytes())).unwrap_err();
+                let error = records(3, text.as_bytes()).unwrap_err();
+                assert_eq!(error, expected, "{fault:?} at {at}");
+                let near = (at as u64).saturating_sub(MAX_DIGITS as u64)..=(at + fault.len() + 1) as u64;
+                assert!(expected.offset.is_some_and(|o| near.contains(&o)), "{fault:?} at {at}: {expected}");
             }
         }
     }
@@ -524,14 +678,10 @@ mod tests {
     #[test]
     fn a_number_cut_short_by_the_end_of_input_is_never_handed_on() {
         let mut s = Scanner::new(&b"[1,2,16"[..]);
-        let mut seen = Vec::new();
-        let error = s
-            .read_uint_array("test", &mut |b| {
-                seen.extend_from_slice(b);
-                Ok(())
-            })
-            .unwrap_err();
+        let mut sink = Numbers::new(1);
+        let error = s.read_records("test", &mut sink).unwrap_err();
         assert!(matches!(error.kind, ErrorKind::Truncated(_)), "{error}");
+        let seen = sink.finish(ArrayEnd { records: 0, leftover: 0 }, "test").unwrap();
         assert!(!seen.contains(&16), "{seen:?}");
     }
 

@@ -1,0 +1,434 @@
+//! Where the records of the file's number arrays go as they are parsed: node and edge records
+//! are checked and written straight into their columns, from two threads at once; the small
+//! arrays are kept as plain numbers.
+
+use crate::error::{ErrorKind, Result, SnapshotError};
+use crate::header::{EdgeLayout, NodeLayout};
+use crate::model::{Edges, Nodes};
+use crate::scanner::{ArrayEnd, RecordSink, RecordWriter};
+
+/// A column of `n` zeros. The zeros are not written: the pages stay untouched, and cost
+/// nothing, until a value lands on them.
+fn zeroed<T: bytemuck::Zeroable>(n: usize, count_field: &str) -> Result<Vec<T>> {
+    bytemuck::allocation::try_zeroed_vec(n).map_err(|()| {
+        SnapshotError::new(ErrorKind::Header(format!("{count_field} {n} is too large to hold in memory")))
+    })
+}
+
+fn too_large(what: &str, value: u64) -> String {
+    format!("{what} {value} does not fit in 32 bits")
+}
+
+fn small(what: &str, value: u64) -> std::result::Result<u32, String> {
+    u32::try_from(value).map_err(|_| too_large(what, value))
+}
+
+/// Splits the rest of `column` from `from` on into its next `first` entries and the others; a
+/// column that is not kept (empty) gives two empty runs.
+fn runs<T>(column: &mut [T], from: usize, first: usize) -> (&mut [T], &mut [T]) {
+    let rest = column.get_mut(from..).unwrap_or_default();
+    let first = first.min(rest.len());
+    rest.split_at_mut(first)
+}
+
+/// Checks that an array held exactly `expected` records.
+fn check_count(end: ArrayEnd, width: usize, expected: usize, array: &str, count_field: &str) -> Result<()> {
+    if end.leftover == 0 && end.records == expected {
+        return Ok(());
+    }
+    Err(SnapshotError::inconsistent(format!(
+        "the {array} array holds {} numbers, but {count_field} {expected} x {width} fields needs {}",
+        end.records * width + end.leftover,
+        expected * width
+    )))
+}
+
+/// What the node writers add up besides the columns. Each writer's totals have a cache line
+/// of their own, as the writers themselves do: two threads updating one line on every record
+/// would pass it back and forth between cores.
+#[derive(Debug, Default, Clone, Copy)]
+#[repr(align(128))]
+struct NodeTotals {
+    /// Sum of the nodes' edge counts.
+    edges: u64,
+    /// Whether a node had a trace node id other than 0.
+    traced: bool,
+}
+
+/// Node records: checked, and written into the node columns unless only a check is asked for.
+pub(crate) struct NodeSink {
+    layout: NodeLayout,
+    type_count: u64,
+    expected: usize,
+    /// Records taken so far.
+    next: usize,
+    keep: bool,
+    /// `first_edge` holds each node's edge count until [`NodeSink::finish`] sums them up.
+    nodes: Nodes,
+    totals: [NodeTotals; 2],
+}
+
+impl NodeSink {
+    pub(crate) fn new(layout: NodeLayout, type_count: usize, expected: usize, keep: bool) -> Result<NodeSink> {
+        let n = if keep { expected } else { 0 };
+        let field = "node_count";
+        let nodes = Nodes {
+            kind: zeroed(n, field)?,
+            name: zeroed(n, field)?,
+            id: zeroed(n, field)?,
+            self_size: zeroed(n, field)?,
+            first_edge: zeroed(if keep { n + 1 } else { 0 }, field)?,
+            trace_node_id: if layout.trace_node_id.is_some() { zeroed(n, field)? } else { Vec::new() },
+            detachedness: if layout.detachedness.is_some() { zeroed(n, field)? } else { Vec::new() },
+        };
+        Ok(NodeSink {
+            layout,
+            type_count: type_count as u64,
+            expected,
+            next: 0,
+            keep,
+            nodes,
+            totals: [NodeTotals::default(); 2],
+        })
+    }
+
+    /// The columns, once the array has ended; checks the counts against the header.
+    pub(crate) fn finish(mut self, end: ArrayEnd, edge_count: usize) -> Result<Nodes> {
+        check_count(end, self.layout.count, self.expected, "nodes", "node_count")?;
+        let [a, b] = self.totals;
+        let edges = a.edges + b.edges;
+        if edges != edge_count as u64 {
+            return Err(SnapshotError::inconsistent(format!(
+                "the nodes' edge_count fields add up to {edges}, but edge_count is {edge_count}"
+            )));
+        }
+        if self.keep {
+            // The header's edge_count fits in 32 bits, so these sums do too.
+            let mut sum = 0;
+            for first in &mut self.nodes.first_edge {
+                let count = *first;
+                *first = sum;
+                sum += count;
+            }
+        }
+        // Without allocation tracking every trace node id is 0: the column, never written to,
+        // goes without having cost a page.
+        if !(a.traced || b.traced) {
+            self.nodes.trace_node_id = Vec::new();
+        }
+        Ok(self.nodes)
+    }
+}
+
+impl RecordSink for NodeSink {
+    type Writer<'a> = NodeWriter<'a>;
+
+    fn width(&self) -> usize {
+        self.layout.count
+    }
+
+    fn writers(&mut self, first: usize) -> (NodeWriter<'_>, NodeWriter<'_>) {
+        let first = first.min(self.expected - self.next);
+        let rest = self.expected - self.next - first;
+        let (runs_a, runs_b) = NodeRuns::split(&mut self.nodes, self.next, first);
+        let [totals_a, totals_b] = &mut self.totals;
+        let writer = |room, columns, totals| NodeWriter {
+            layout: self.layout,
+            type_count: self.type_count,
+            expected: self.expected,
+            keep: self.keep,
+            room,
+            at: 0,
+            columns,
+            totals,
+        };
+        (writer(first, runs_a, totals_a), writer(rest, runs_b, totals_b))
+    }
+
+    fn advance(&mut self, records: usize) {
+        self.next += records;
+    }
+}
+
+/// Fills a run of node records.
+#[repr(align(128))]
+pub(crate) struct NodeWriter<'a> {
+    layout: NodeLayout,
+    type_count: u64,
+    expected: usize,
+    keep: bool,
+    /// Records this run may take.
+    room: usize,
+    /// Records taken.
+    at: usize,
+    columns: NodeRuns<'a>,
+    totals: &'a mut NodeTotals,
+}
+
+/// A run of the node columns (empty when they are not kept).
+struct NodeRuns<'a> {
+    kind: &'a mut [u8],
+    name: &'a mut [u32],
+    id: &'a mut [u32],
+    self_size: &'a mut [u32],
+    edge_count: &'a mut [u32],
+    trace: &'a mut [u32],
+    detachedness: &'a mut [u8],
+}
+
+impl<'a> NodeRuns<'a> {
+    /// The next `first` nodes from `from` on, and the nodes after them.
+    fn split(nodes: &'a mut Nodes, from: usize, first: usize) -> (NodeRuns<'a>, NodeRuns<'a>) {
+        let (kind, name, id) = (runs(&mut nodes.kind, from, first), runs(&mut nodes.name, from, first), runs(&mut nodes.id, from, first));
+        let (self_size, edge_count) = (runs(&mut nodes.self_size, from, first), runs(&mut nodes.first_edge, from, first));
+        let (trace, detachedness) = (runs(&mut nodes.trace_node_id, from, first), runs(&mut nodes.detachedness, from, first));
+        (
+            NodeRuns {
+                kind: kind.0,
+                name: name.0,
+                id: id.0,
+                self_size: self_size.0,
+                edge_count: edge_count.0,
+                trace: trace.0,
+                detachedness: detachedness.0,
+            },
+            NodeRuns {
+                kind: kind.1,
+                name: name.1,
+                id: id.1,
+                self_size: self_size.1,
+                edge_count: edge_count.1,
+                trace: trace.1,
+                detachedness: detachedness.1,
+            },
+        )
+    }
+}
+
+impl RecordWriter for NodeWriter<'_> {
+    fn put(&mut self, rec: &[u64]) -> std::result::Result<(), String> {
+        let l = self.layout;
+        if self.at == self.room {
+            return Err(format!("the nodes array holds more than node_count ({}) records", self.expected));
+        }
+        let kind = rec[l.kind];
+        if kind >= self.type_count {
+            return Err(format!("node type {kind} is not in meta.node_types ({} types)", self.type_count));
+        }
+        let name = small("node name index", rec[l.name])?;
+        let id = small("node id", rec[l.id])?;
+        let self_size = small("self_size", rec[l.self_size])?;
+        let edges = small("a node's edge_count", rec[l.edge_count])?;
+        self.totals.edges += u64::from(edges);
+        if self.totals.edges > u64::from(u32::MAX - 1) {
+            return Err(too_large("total edge count", self.totals.edges));
+        }
+        let trace = l.trace_node_id.map(|t| small("trace_node_id", rec[t])).transpose()?.unwrap_or(0);
+        let i = self.at;
+        self.at += 1;
+        if self.keep {
+            let c = &mut self.columns;
+            c.kind[i] = kind as u8;
+            c.name[i] = name;
+            c.id[i] = id;
+            c.self_size[i] = self_size;
+            c.edge_count[i] = edges;
+            if trace != 0 {
+                c.trace[i] = trace;
+                self.totals.traced = true;
+            }
+            if let Some(d) = l.detachedness {
+                c.detachedness[i] = rec[d].min(255) as u8;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Edge records: checked, and written into the edge columns unless only a check is asked for.
+/// Targets are stored as node ordinals.
+pub(crate) struct EdgeSink {
+    layout: EdgeLayout,
+    type_count: u64,
+    node_fields: u64,
+    node_count: u64,
+    expected: usize,
+    next: usize,
+    keep: bool,
+    edges: Edges,
+}
+
+impl EdgeSink {
+    pub(crate) fn new(
+        layout: EdgeLayout,
+        type_count: usize,
+        node_fields: usize,
+        node_count: usize,
+        expected: usize,
+        keep: bool,
+    ) -> Result<EdgeSink> {
+        let n = if keep { expected } else { 0 };
+        let edges =
+            Edges { kind: zeroed(n, "edge_count")?, name_or_index: zeroed(n, "edge_count")?, to_node: zeroed(n, "edge_count")? };
+        Ok(EdgeSink {
+            layout,
+            type_count: type_count as u64,
+            node_fields: node_fields as u64,
+            node_count: node_count as u64,
+            expected,
+            next: 0,
+            keep,
+            edges,
+        })
+    }
+
+    /// The columns, once the array has ended; checks the count against the header.
+    pub(crate) fn finish(self, end: ArrayEnd) -> Result<Edges> {
+        check_count(end, self.layout.count, self.expected, "edges", "edge_count")?;
+        Ok(self.edges)
+    }
+}
+
+impl RecordSink for EdgeSink {
+    type Writer<'a> = EdgeWriter<'a>;
+
+    fn width(&self) -> usize {
+        self.layout.count
+    }
+
+    fn writers(&mut self, first: usize) -> (EdgeWriter<'_>, EdgeWriter<'_>) {
+        let first = first.min(self.expected - self.next);
+        let from = self.next;
+        let Edges { kind, name_or_index, to_node } = &mut self.edges;
+        let (kind, name, to) = (runs(kind, from, first), runs(name_or_index, from, first), runs(to_node, from, first));
+        let writer = |index, room, kind, name, to| EdgeWriter {
+            layout: self.layout,
+            type_count: self.type_count,
+            node_fields: self.node_fields,
+            node_limit: self.node_count * self.node_fields,
+            expected: self.expected,
+            keep: self.keep,
+            index,
+            room,
+            at: 0,
+            kind,
+            name,
+            to,
+        };
+        (
+            writer(from, first, kind.0, name.0, to.0),
+            writer(from + first, self.expected - from - first, kind.1, name.1, to.1),
+        )
+    }
+
+    fn advance(&mut self, records: usize) {
+        self.next += records;
+    }
+}
+
+/// Fills a run of edge records.
+#[repr(align(128))]
+pub(crate) struct EdgeWriter<'a> {
+    layout: EdgeLayout,
+    type_count: u64,
+    node_fields: u64,
+    node_limit: u64,
+    expected: usize,
+    keep: bool,
+    /// Ordinal of the run's first edge.
+    index: usize,
+    room: usize,
+    at: usize,
+    kind: &'a mut [u8],
+    name: &'a mut [u32],
+    to: &'a mut [u32],
+}
+
+impl RecordWriter for EdgeWriter<'_> {
+    fn put(&mut self, rec: &[u64]) -> std::result::Result<(), String> {
+        let l = self.layout;
+        if self.at == self.room {
+            return Err(format!("the edges array holds more than edge_count ({}) records", self.expected));
+        }
+        let kind = rec[l.kind];
+        if kind >= self.type_count {
+            return Err(format!("edge type {kind} is not in meta.edge_types ({} types)", self.type_count));
+        }
+        let to = rec[l.to_node];
+        // Division by the usual field counts as constants: a division per edge is felt here.
+        let ordinal = match self.node_fields {
+            6 => to / 6,
+            7 => to / 7,
+            f => to / f,
+        };
+        if to >= self.node_limit || ordinal * self.node_fields != to {
+            return Err(format!(
+                "edge {} points to node index {to}, which is {}",
+                self.index + self.at,
+                if to >= self.node_limit { "past the last node" } else { "not a multiple of the node field count" }
+            ));
+        }
+        let name = small("edge name", rec[l.name_or_index])?;
+        let i = self.at;
+        self.at += 1;
+        if self.keep {
+            self.kind[i] = kind as u8;
+            self.name[i] = name;
+            self.to[i] = ordinal as u32;
+        }
+        Ok(())
+    }
+}
+
+/// The numbers of a small array, kept as they are; records only group them.
+pub(crate) struct Numbers {
+    width: usize,
+    values: OwnLine<Vec<u64>>,
+    /// The second writer's numbers, until they are appended.
+    tail: OwnLine<Vec<u64>>,
+}
+
+/// A value on a cache line of its own, for a thread to update without slowing another.
+#[derive(Default)]
+#[repr(align(128))]
+struct OwnLine<T>(T);
+
+impl Numbers {
+    pub(crate) fn new(width: usize) -> Numbers {
+        Numbers { width, values: OwnLine::default(), tail: OwnLine::default() }
+    }
+
+    /// The numbers, once the array has ended; it must hold whole records.
+    pub(crate) fn finish(self, end: ArrayEnd, array: &str) -> Result<Vec<u64>> {
+        if end.leftover != 0 {
+            return Err(SnapshotError::inconsistent(format!("{array} is not a whole number of records")));
+        }
+        Ok(self.values.0)
+    }
+}
+
+impl RecordSink for Numbers {
+    type Writer<'a> = Push<'a>;
+
+    fn width(&self) -> usize {
+        self.width
+    }
+
+    fn writers(&mut self, _first: usize) -> (Push<'_>, Push<'_>) {
+        (Push(&mut self.values.0), Push(&mut self.tail.0))
+    }
+
+    fn advance(&mut self, _records: usize) {
+        self.values.0.append(&mut self.tail.0);
+    }
+}
+
+/// Appends records to a list of numbers.
+pub(crate) struct Push<'a>(&'a mut Vec<u64>);
+
+impl RecordWriter for Push<'_> {
+    fn put(&mut self, record: &[u64]) -> std::result::Result<(), String> {
+        self.0.extend_from_slice(record);
+        Ok(())
+    }
+}
