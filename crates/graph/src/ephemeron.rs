@@ -18,6 +18,7 @@ pub(crate) struct Ephemeron {
 }
 
 /// Parses edge names lazily and remembers the answer per string index.
+#[derive(Clone)]
 pub(crate) struct EphemeronNames {
     pattern: Regex,
     /// Per string index: whether its raw text could be an ephemeron name at all.

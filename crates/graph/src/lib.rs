@@ -121,17 +121,19 @@ impl HeapGraph {
         let nk = NodeKinds::of(&snapshot);
         let ek = EdgeKinds::of(&snapshot);
         let dom_state = timed("dom state", || dom_state::propagate(&mut snapshot, &nk, &ek));
-        let owned = timed("page-owned", || ownership::page_owned(&snapshot, &nk, &ek));
-        let mut ephemerons = ephemeron::EphemeronNames::new(&snapshot.strings);
-        let essential =
-            timed("essential edges", || ownership::essential_edges(&snapshot, &ek, &owned, &mut ephemerons));
-        drop(owned);
+        let ephemerons = ephemeron::EphemeronNames::new(&snapshot.strings);
+        let mut ephemerons_of_essential = ephemerons.clone();
 
         let mut self_size = std::mem::take(&mut snapshot.nodes.self_size);
         let s = &snapshot;
         let (d, (mut class_index, base_names, interfaces, new_interface_names, distance, partial_statistics)) =
             rayon::join(
                 || {
+                    let owned = timed("page-owned", || ownership::page_owned(s, &nk, &ek));
+                    let essential = timed("essential edges", || {
+                        ownership::essential_edges(s, &ek, &owned, &mut ephemerons_of_essential)
+                    });
+                    drop(owned);
                     let flow =
                         FlowGraph { first_edge: &s.nodes.first_edge, to_node: &s.edges.to_node, usable: &essential };
                     timed("dominators", || dominators(&flow, s.node_count(), s.root))
@@ -152,7 +154,6 @@ impl HeapGraph {
                     (class_index, base_names, interfaces, new_names, distance, statistics)
                 },
             );
-        drop(essential);
         snapshot.nodes.self_size = self_size;
         base_names.push_into(&mut snapshot);
         let mut interface_names = HashMap::new();
