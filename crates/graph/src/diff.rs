@@ -120,9 +120,9 @@ pub fn diff_classified(base: &HeapGraph, current: &HeapGraph, foreign: &ForeignC
     let own_classes = &base.class_index;
     let foreign_classes = &foreign.0;
     let base_ids = ClassIds::build(&base.snapshot, &base.node_kinds, &base.locations, foreign_classes);
-    let base_rows = crate::summary::summarize(base, &base_ids, foreign_classes, None);
+    let base_rows = crate::summary::summarize(base, &base_ids, foreign_classes, None, crate::Members::Listed);
     let base_side = Side { graph: base, rows: base_rows.into_iter().map(|r| (r.key.clone(), r)).collect() };
-    let current_rows = current.summary(None);
+    let current_rows = current.summary(None, crate::Members::Listed);
     let order: Vec<String> = current_rows.iter().map(|r| r.key.clone()).collect();
     let current_side = Side { graph: current, rows: current_rows.into_iter().map(|r| (r.key.clone(), r)).collect() };
 

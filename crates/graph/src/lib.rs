@@ -9,7 +9,7 @@
 //! ```no_run
 //! let snapshot = heaplens_snapshot::read_path("app.heapsnapshot".as_ref())?;
 //! let graph = heaplens_graph::HeapGraph::analyze(snapshot);
-//! for class in graph.summary(None).iter().take(5) {
+//! for class in graph.summary(None, heaplens_graph::Members::Omitted).iter().take(5) {
 //!     println!("{} x{} retains {} bytes", class.name, class.count, class.retained_size);
 //! }
 //! # Ok::<(), heaplens_snapshot::SnapshotError>(())
@@ -54,7 +54,7 @@ pub use retainers::{
 };
 pub use sources::{allocation_stack, Scripts, SourcePosition, StackFrame};
 pub use statistics::Statistics;
-pub use summary::{ClassIds, ClassKey, ClassSummary};
+pub use summary::{ClassIds, ClassKey, ClassSummary, Members};
 
 /// A snapshot with everything DevTools computes on load.
 pub struct HeapGraph {
@@ -284,16 +284,16 @@ impl HeapGraph {
     }
 
     /// The Summary rows of the nodes `filter` accepts (all nodes when `None`), in no order.
-    pub fn summary(&self, filter: Option<&dyn Fn(u32) -> bool>) -> Vec<ClassSummary> {
-        summary::summarize(self, &self.class_ids, &self.class_index, filter)
+    pub fn summary(&self, filter: Option<&dyn Fn(u32) -> bool>, members: Members) -> Vec<ClassSummary> {
+        summary::summarize(self, &self.class_ids, &self.class_index, filter, members)
     }
 
     /// The Summary rows of the objects allocated after a snapshot whose largest JavaScript
     /// object id was `previous_max_js_id` (DevTools' "Objects allocated between" filter).
-    pub fn summary_allocated_after(&self, previous_max_js_id: u32) -> Vec<ClassSummary> {
+    pub fn summary_allocated_after(&self, previous_max_js_id: u32, members: Members) -> Vec<ClassSummary> {
         let max = self.max_js_object_id();
         let ids = &self.snapshot.nodes.id;
-        self.summary(Some(&|n: u32| ids[n as usize] > previous_max_js_id && ids[n as usize] <= max))
+        self.summary(Some(&|n: u32| ids[n as usize] > previous_max_js_id && ids[n as usize] <= max), members)
     }
 
     /// The largest odd (JavaScript) node id: DevTools' `maxJSObjectId`.

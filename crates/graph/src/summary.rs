@@ -45,7 +45,7 @@ pub struct ClassSummary {
     pub retained_size: u64,
     /// Smallest distance of an instance.
     pub distance: i32,
-    /// Node ordinals of the instances, in node order.
+    /// Node ordinals of the instances, in node order; empty when [`Members::Omitted`].
     pub members: Vec<u32>,
 }
 
@@ -99,6 +99,15 @@ impl ClassIds {
     }
 }
 
+/// Whether Summary rows list their instances ([`ClassSummary::members`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Members {
+    /// Each row lists its instances.
+    Listed,
+    /// Rows carry totals only, and empty member lists.
+    Omitted,
+}
+
 /// The Summary rows for the nodes `filter` accepts (all when `None`), keyed as DevTools keys
 /// them; when two internal keys print the same, the later one wins, as in DevTools.
 pub(crate) fn summarize(
@@ -106,50 +115,67 @@ pub(crate) fn summarize(
     ids: &ClassIds,
     classes: &[u32],
     filter: Option<&dyn Fn(u32) -> bool>,
+    members: Members,
 ) -> Vec<ClassSummary> {
     let s = &g.snapshot;
     let n = s.node_count();
     let accepts = |i: u32| filter.is_none_or(|f| f(i));
-    let mut slot_of_class: Vec<u32> = vec![u32::MAX; ids.keys.len()];
-    let mut rows: Vec<ClassSummary> = Vec::new();
+    // Totals per class id first, in flat arrays; rows are made once per class at the end.
+    let class_count = ids.keys.len();
+    let mut first_member = vec![u32::MAX; class_count];
+    let mut count = vec![0u64; class_count];
+    let mut self_size = vec![0u64; class_count];
+    let mut distance = vec![i32::MAX; class_count];
+    let mut listed: Vec<Vec<u32>> = match members {
+        Members::Listed => vec![Vec::new(); class_count],
+        Members::Omitted => Vec::new(),
+    };
     for i in 0..n as u32 {
         let size = s.nodes.self_size[i as usize];
         if size == 0 || !accepts(i) {
             continue;
         }
-        let class = ids.of_node[i as usize];
-        let distance = g.distance[i as usize];
-        let slot = slot_of_class[class as usize];
-        if slot == u32::MAX {
-            slot_of_class[class as usize] = rows.len() as u32;
-            let (key, name, location) = match &ids.keys[class as usize] {
-                ClassKey::Name(index) => {
-                    let name = s.strings.get(*index).into_owned();
-                    (format!(",{name}"), s.strings.get(classes[i as usize]).into_owned(), None)
-                }
-                ClassKey::Located { script_id, line, column, name } => (
-                    format!("{script_id},{line},{column},{name}"),
-                    name.clone(),
-                    Some(Location { node: i, script_id: *script_id, line: *line, column: *column }),
-                ),
-            };
-            rows.push(ClassSummary {
-                key,
-                name,
-                location,
-                count: 1,
-                self_size: u64::from(size),
-                retained_size: 0,
-                distance,
-                members: vec![i],
-            });
-        } else {
-            let row = &mut rows[slot as usize];
-            row.count += 1;
-            row.self_size += u64::from(size);
-            row.distance = row.distance.min(distance);
-            row.members.push(i);
+        let class = ids.of_node[i as usize] as usize;
+        if first_member[class] == u32::MAX {
+            first_member[class] = i;
         }
+        count[class] += 1;
+        self_size[class] += u64::from(size);
+        distance[class] = distance[class].min(g.distance[i as usize]);
+        if let Some(list) = listed.get_mut(class) {
+            list.push(i);
+        }
+    }
+    // Rows in the order their classes first appear among the nodes.
+    let mut order: Vec<u32> = (0..class_count as u32).filter(|&c| first_member[c as usize] != u32::MAX).collect();
+    order.sort_unstable_by_key(|&c| first_member[c as usize]);
+    let mut slot_of_class: Vec<u32> = vec![u32::MAX; class_count];
+    let mut rows: Vec<ClassSummary> = Vec::with_capacity(order.len());
+    for class in order {
+        let c = class as usize;
+        let first = first_member[c];
+        let (key, name, location) = match &ids.keys[c] {
+            ClassKey::Name(index) => {
+                let name = s.strings.get(*index).into_owned();
+                (format!(",{name}"), s.strings.get(classes[first as usize]).into_owned(), None)
+            }
+            ClassKey::Located { script_id, line, column, name } => (
+                format!("{script_id},{line},{column},{name}"),
+                name.clone(),
+                Some(Location { node: first, script_id: *script_id, line: *line, column: *column }),
+            ),
+        };
+        slot_of_class[c] = rows.len() as u32;
+        rows.push(ClassSummary {
+            key,
+            name,
+            location,
+            count: count[c],
+            self_size: self_size[c],
+            retained_size: 0,
+            distance: distance[c],
+            members: listed.get_mut(c).map(std::mem::take).unwrap_or_default(),
+        });
     }
     // Retained size per class: instances with no dominating instance of the same class.
     let mut active = vec![false; ids.keys.len()];

@@ -7,6 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
+use heaplens_graph::Members;
 use serde_json::Value;
 
 fn check_snapshot(stem: &str, file: &str) {
@@ -45,8 +46,14 @@ fn check_pair(version: &str) {
     let (min, max) = (u64::from(base.max_js_object_id()), u64::from(current.max_js_object_id()));
     assert_eq!((min, max), (range["min"].as_u64().unwrap(), range["max"].as_u64().unwrap()));
     let ids = &current.snapshot.nodes.id;
-    let filtered =
-        current.summary(Some(&|n: u32| u64::from(ids[n as usize]) > min && u64::from(ids[n as usize]) <= max));
+    let filtered = current.summary(
+        Some(&|n: u32| u64::from(ids[n as usize]) > min && u64::from(ids[n as usize]) <= max),
+        Members::Listed,
+    );
+    for row in &filtered {
+        assert_eq!(row.members.len() as u64, row.count, "{}: members", row.key);
+        assert!(row.members.iter().all(|&m| u64::from(ids[m as usize]) > min), "{}: members", row.key);
+    }
     assert_maps_equal(
         &format!("pair-{version}: allocated between"),
         &our_aggregates(&filtered),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use heaplens_gctrace::Analyzer;
-use heaplens_graph::{diff_classified, ClassDiff, ClassSummary, HeapGraph, Ignoring, PendingClasses, Scripts};
+use heaplens_graph::{diff_classified, ClassDiff, ClassSummary, HeapGraph, Ignoring, Members, PendingClasses, Scripts};
 use heaplens_leaks::{find_leaks, series, LeakReport, Options};
 use heaplens_live::watch::{self, Sample};
 use heaplens_snapshot::{Input, NodeIds, Progress};
@@ -193,11 +193,11 @@ impl Workspace {
         kept(&self.snapshots[s].summaries, between, || {
             let g = read(graph);
             Ok(match between {
-                None => g.summary(None),
+                None => g.summary(None, Members::Listed),
                 Some(b) => {
                     let earlier = self.snapshots.get(b).and_then(|slot| slot.ids.get());
                     let earlier = earlier.ok_or_else(|| ApiError(400, format!("snapshot {b} is not loaded")))?;
-                    g.summary_allocated_after(earlier.max_js_id())
+                    g.summary_allocated_after(earlier.max_js_id(), Members::Listed)
                 }
             })
         })

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use heaplens_graph::ClassSummary;
+use heaplens_graph::{ClassSummary, Members};
 use serde::Serialize;
 
 use super::{class_filter, print_json, JsonLocation};
@@ -51,10 +51,10 @@ pub fn run(args: &SummaryArgs, out: &mut dyn Write) -> Result<()> {
         None => None,
     };
     let graph = load::analyze(&args.file)?;
-    let mut rows = match previous_max_id {
-        Some(previous) => graph.summary_allocated_after(previous),
-        None => graph.summary(None),
-    };
+    let mut rows = heaplens_graph::timed("summary", || match previous_max_id {
+        Some(previous) => graph.summary_allocated_after(previous, Members::Omitted),
+        None => graph.summary(None, Members::Omitted),
+    });
     if let Some(re) = &class {
         rows.retain(|r| re.is_match(&r.name));
     }
