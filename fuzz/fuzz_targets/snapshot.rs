@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         for ids in &earlier {
             let _ = heaplens_leaks::id_agreement(ids, &graph);
         }
-        let _ = graph.summary(None);
+        let _ = graph.summary(None, heaplens_graph::Members::Listed);
         for node in 0..graph.snapshot.node_count().min(64) as u32 {
             let _ = graph.display_name(node);
         }
