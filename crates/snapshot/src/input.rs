@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use flate2::read::MultiGzDecoder;
 
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::model::Snapshot;
+use crate::scanner::Source;
 
 /// How far reading has come: bytes of the input consumed so far, out of `total` when known.
 #[derive(Debug, Clone, Default)]
@@ -41,25 +43,27 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Reads ahead on its own thread (file reads and gzip inflation), so parsing never waits for
-/// the next block while a core is free. Blocks go back to the reading thread once consumed:
-/// fresh memory costs a page fault per page, which on big inputs is most of a read's price.
+/// the next block while a core is free. Each block becomes the scanner's buffer as it is, with
+/// room before its data for the few bytes the scanner has not read yet, so input is copied
+/// once, by the read itself. Buffers go back to the reading thread once consumed: fresh memory
+/// costs a page fault per page, which on big inputs is most of a read's price.
 struct Prefetch {
     blocks: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
     returned: std::sync::mpsc::Sender<Vec<u8>>,
-    current: Vec<u8>,
-    at: usize,
 }
 
 impl Prefetch {
-    const BLOCK: usize = 8 << 20;
+    const BLOCK: usize = 16 << 20;
+    /// Room before a block's data for the bytes the scanner carries over.
+    const ROOM: usize = 1 << 16;
 
     fn new(mut inner: Box<dyn Read + Send>) -> Prefetch {
         let (tx, rx) = std::sync::mpsc::sync_channel(2);
         let (returned, spare) = std::sync::mpsc::channel::<Vec<u8>>();
         std::thread::spawn(move || loop {
             let mut block = spare.try_recv().unwrap_or_default();
-            block.resize(Self::BLOCK, 0);
-            let mut filled = 0;
+            block.resize(Self::ROOM + Self::BLOCK, 0);
+            let mut filled = Self::ROOM;
             let result = loop {
                 match inner.read(&mut block[filled..]) {
                     Ok(0) => break Ok(()),
@@ -74,7 +78,7 @@ impl Prefetch {
                 }
             };
             block.truncate(filled);
-            let done = filled == 0 || result.is_err();
+            let done = filled == Self::ROOM || result.is_err();
             let message = match result {
                 Ok(()) => Ok(block),
                 Err(e) => Err(e),
@@ -83,27 +87,35 @@ impl Prefetch {
                 return;
             }
         });
-        Prefetch { blocks: rx, returned, current: Vec::new(), at: 0 }
+        Prefetch { blocks: rx, returned }
     }
 }
 
-impl Read for Prefetch {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.at == self.current.len() {
-            match self.blocks.recv() {
-                Ok(Ok(block)) => {
-                    // The reader may have finished already; then the block is simply dropped.
-                    let _ = self.returned.send(std::mem::replace(&mut self.current, block));
-                    self.at = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len() - self.at);
-        buf[..n].copy_from_slice(&self.current[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
+impl Source for Prefetch {
+    fn refill(&mut self, buf: &mut Vec<u8>, unread: Range<usize>) -> io::Result<Range<usize>> {
+        let mut block = match self.blocks.recv() {
+            Ok(Ok(block)) => block,
+            Ok(Err(e)) => return Err(e),
+            // The reader has finished: no new input.
+            Err(_) => return Ok(unread),
+        };
+        let kept = unread.len();
+        let now = if kept <= Self::ROOM {
+            let start = Self::ROOM - kept;
+            block[start..Self::ROOM].copy_from_slice(&buf[unread]);
+            std::mem::swap(buf, &mut block);
+            start..buf.len()
+        } else {
+            // More unread bytes than the room holds (a long string): they stay, and the new
+            // input is appended after them.
+            buf.copy_within(unread, 0);
+            buf.truncate(kept);
+            buf.extend_from_slice(&block[Self::ROOM..]);
+            0..buf.len()
+        };
+        // The reader may have finished already; then the buffer is simply dropped.
+        let _ = self.returned.send(block);
+        Ok(now)
     }
 }
 

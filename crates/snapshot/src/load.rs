@@ -1,28 +1,26 @@
 //! Walks the top level of a snapshot file and fills the columns of [`Snapshot`], checking every
 //! count and index against the header so analyses can index without checks.
 
-use std::io::Read;
-
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
 use crate::model::{Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
 use crate::records::{EdgeSink, NodeSink, Numbers};
-use crate::scanner::Scanner;
+use crate::scanner::{Scanner, Source};
 use crate::strings::StringTable;
 
 /// Reads a whole snapshot from an uncompressed JSON stream.
-pub(crate) fn read_json<R: Read>(src: R) -> Result<Snapshot> {
+pub(crate) fn read_json<S: Source>(src: S) -> Result<Snapshot> {
     walk(src, Parts::All)?.finish()
 }
 
 /// Reads only the node ids of a snapshot; the rest of the file is still checked for syntax and
 /// counts, so a truncated or corrupt file fails here as it would in [`read_json`].
-pub(crate) fn read_ids_json<R: Read>(src: R) -> Result<NodeIds> {
+pub(crate) fn read_ids_json<S: Source>(src: S) -> Result<NodeIds> {
     walk(src, Parts::NodeIds)?.finish_ids()
 }
 
 /// Checks a whole snapshot as [`read_json`] would, keeping nothing: returns its node count.
-pub(crate) fn check_json<R: Read>(src: R) -> Result<usize> {
+pub(crate) fn check_json<S: Source>(src: S) -> Result<usize> {
     walk(src, Parts::Check)?.finish_check()
 }
 
@@ -36,7 +34,7 @@ enum Parts {
 }
 
 /// Walks the top level of the file, filling a [`Builder`] with the sections `parts` asks for.
-fn walk<R: Read>(src: R, parts: Parts) -> Result<Builder> {
+fn walk<S: Source>(src: S, parts: Parts) -> Result<Builder> {
     let mut s = Scanner::new(src);
     match s.peek_token()? {
         None => return Err(SnapshotError::new(ErrorKind::Empty)),
@@ -88,7 +86,7 @@ fn walk<R: Read>(src: R, parts: Parts) -> Result<Builder> {
     Ok(builder.expect("checked above"))
 }
 
-fn duplicate<R: Read>(s: &Scanner<R>, key: &str) -> SnapshotError {
+fn duplicate<S: Source>(s: &Scanner<S>, key: &str) -> SnapshotError {
     s.error(ErrorKind::Syntax(format!("the \"{key}\" field appears twice")))
 }
 
@@ -153,7 +151,7 @@ impl Builder {
         })
     }
 
-    fn read_section<R: Read>(&mut self, s: &mut Scanner<R>, key: &[u8], key_offset: u64) -> Result<()> {
+    fn read_section<S: Source>(&mut self, s: &mut Scanner<S>, key: &[u8], key_offset: u64) -> Result<()> {
         if self.parts != Parts::All {
             return self.check_section(s, key);
         }
@@ -191,7 +189,7 @@ impl Builder {
 
     /// For an ids-only read or a check: nodes are kept (ids only) or checked, edges counted,
     /// everything else skipped.
-    fn check_section<R: Read>(&mut self, s: &mut Scanner<R>, key: &[u8]) -> Result<()> {
+    fn check_section<S: Source>(&mut self, s: &mut Scanner<S>, key: &[u8]) -> Result<()> {
         match key {
             b"nodes" if self.nodes.is_none() => self.nodes = Some(self.read_nodes(s)?),
             b"edges" if self.edges.is_none() => {
@@ -230,7 +228,7 @@ impl Builder {
         }
     }
 
-    fn read_nodes<R: Read>(&self, s: &mut Scanner<R>) -> Result<Nodes> {
+    fn read_nodes<S: Source>(&self, s: &mut Scanner<S>) -> Result<Nodes> {
         // A check validates every record but keeps none: its memory does not grow with the file.
         let keep = self.parts != Parts::Check;
         let mut sink = NodeSink::new(self.node_layout, self.node_types.len(), self.node_count, keep)?;
@@ -239,7 +237,7 @@ impl Builder {
     }
 
     /// Edges are checked in every read, but kept only by a whole one.
-    fn read_edges<R: Read>(&self, s: &mut Scanner<R>) -> Result<Edges> {
+    fn read_edges<S: Source>(&self, s: &mut Scanner<S>) -> Result<Edges> {
         let keep = self.parts == Parts::All;
         let mut sink = EdgeSink::new(
             self.edge_layout,
@@ -253,7 +251,7 @@ impl Builder {
         sink.finish(end)
     }
 
-    fn read_trace_functions<R: Read>(&self, s: &mut Scanner<R>) -> Result<Vec<TraceFunction>> {
+    fn read_trace_functions<S: Source>(&self, s: &mut Scanner<S>) -> Result<Vec<TraceFunction>> {
         let f = &self.header.meta.trace_function_info_fields;
         let count = f.len();
         let pos = |name| optional_field(f, name);
@@ -279,7 +277,7 @@ impl Builder {
 
     /// The trace tree is nested: `[id, function, count, size, [children...], id, ...]`.
     /// Parsed with an explicit stack of parents, so any depth is fine.
-    fn read_trace_tree<R: Read>(&self, s: &mut Scanner<R>) -> Result<TraceTree> {
+    fn read_trace_tree<S: Source>(&self, s: &mut Scanner<S>) -> Result<TraceTree> {
         let f = &self.header.meta.trace_node_fields;
         let children = optional_field(f, "children");
         if children != Some(f.len() - 1) {
@@ -339,7 +337,7 @@ impl Builder {
         }
     }
 
-    fn read_samples<R: Read>(&self, s: &mut Scanner<R>) -> Result<Vec<Sample>> {
+    fn read_samples<S: Source>(&self, s: &mut Scanner<S>) -> Result<Vec<Sample>> {
         let f = &self.header.meta.sample_fields;
         let (count, ts, last) = (f.len(), optional_field(f, "timestamp_us"), optional_field(f, "last_assigned_id"));
         let raw = read_numbers(s, "samples", count)?;
@@ -445,13 +443,13 @@ impl Builder {
 }
 
 /// The numbers of a small array of records of `width` numbers each.
-fn read_numbers<R: Read>(s: &mut Scanner<R>, array: &'static str, width: usize) -> Result<Vec<u64>> {
+fn read_numbers<S: Source>(s: &mut Scanner<S>, array: &'static str, width: usize) -> Result<Vec<u64>> {
     let mut sink = Numbers::new(width);
     let end = s.read_records(array, &mut sink)?;
     sink.finish(end, array)
 }
 
-fn read_strings<R: Read>(s: &mut Scanner<R>) -> Result<StringTable> {
+fn read_strings<S: Source>(s: &mut Scanner<S>) -> Result<StringTable> {
     let what = "the strings array";
     let mut table = StringTable::new();
     s.expect(b'[', what)?;

@@ -179,9 +179,12 @@ struct NodeRuns<'a> {
 impl<'a> NodeRuns<'a> {
     /// The next `first` nodes from `from` on, and the nodes after them.
     fn split(nodes: &'a mut Nodes, from: usize, first: usize) -> (NodeRuns<'a>, NodeRuns<'a>) {
-        let (kind, name, id) = (runs(&mut nodes.kind, from, first), runs(&mut nodes.name, from, first), runs(&mut nodes.id, from, first));
-        let (self_size, edge_count) = (runs(&mut nodes.self_size, from, first), runs(&mut nodes.first_edge, from, first));
-        let (trace, detachedness) = (runs(&mut nodes.trace_node_id, from, first), runs(&mut nodes.detachedness, from, first));
+        let (kind, name, id) =
+            (runs(&mut nodes.kind, from, first), runs(&mut nodes.name, from, first), runs(&mut nodes.id, from, first));
+        let (self_size, edge_count) =
+            (runs(&mut nodes.self_size, from, first), runs(&mut nodes.first_edge, from, first));
+        let (trace, detachedness) =
+            (runs(&mut nodes.trace_node_id, from, first), runs(&mut nodes.detachedness, from, first));
         (
             NodeRuns {
                 kind: kind.0,
@@ -268,8 +271,11 @@ impl EdgeSink {
         keep: bool,
     ) -> Result<EdgeSink> {
         let n = if keep { expected } else { 0 };
-        let edges =
-            Edges { kind: zeroed(n, "edge_count")?, name_or_index: zeroed(n, "edge_count")?, to_node: zeroed(n, "edge_count")? };
+        let edges = Edges {
+            kind: zeroed(n, "edge_count")?,
+            name_or_index: zeroed(n, "edge_count")?,
+            to_node: zeroed(n, "edge_count")?,
+        };
         Ok(EdgeSink {
             layout,
             type_count: type_count as u64,

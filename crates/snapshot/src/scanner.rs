@@ -6,33 +6,62 @@
 //! nesting cannot overflow the stack.
 
 use std::io::{ErrorKind as IoErrorKind, Read};
+use std::ops::Range;
 
 use crate::error::{ErrorKind, Result, SnapshotError};
 
 const BUFFER_SIZE: usize = 16 << 20;
 
-pub(crate) struct Scanner<R> {
-    src: R,
+pub(crate) struct Scanner<S> {
+    src: S,
     buf: Vec<u8>,
     pos: usize,
     end: usize,
-    /// Input offset of `buf[0]`.
+    /// Input offset of `buf[origin]`.
     base: u64,
+    /// Where the unread bytes started after the last refill.
+    origin: usize,
     eof: bool,
+}
+
+/// Where a scanner's bytes come from.
+pub(crate) trait Source {
+    /// Puts more input after the unread bytes `buf[unread]`, moving them or replacing `buf` as
+    /// it likes. Returns where the unread bytes, followed by any new input, now lie in `buf`; no
+    /// new input means the input has ended.
+    fn refill(&mut self, buf: &mut Vec<u8>, unread: Range<usize>) -> std::io::Result<Range<usize>>;
+}
+
+/// Any reader: unread bytes move to the front of the buffer, which doubles when they fill it.
+impl<R: Read> Source for R {
+    fn refill(&mut self, buf: &mut Vec<u8>, unread: Range<usize>) -> std::io::Result<Range<usize>> {
+        let kept = unread.len();
+        buf.copy_within(unread, 0);
+        if kept == buf.len() {
+            buf.resize(buf.len().max(1) * 2, 0);
+        }
+        loop {
+            match self.read(&mut buf[kept..]) {
+                Ok(n) => return Ok(0..kept + n),
+                Err(e) if e.kind() == IoErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
 }
 
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t')
 }
 
-impl<R: Read> Scanner<R> {
-    pub(crate) fn new(src: R) -> Self {
-        Scanner { src, buf: vec![0; BUFFER_SIZE], pos: 0, end: 0, base: 0, eof: false }
+impl<S: Source> Scanner<S> {
+    pub(crate) fn new(src: S) -> Self {
+        Scanner { src, buf: vec![0; BUFFER_SIZE], pos: 0, end: 0, base: 0, origin: 0, eof: false }
     }
 
     /// Input offset of the next unread byte.
     pub(crate) fn offset(&self) -> u64 {
-        self.base + self.pos as u64
+        self.base + (self.pos - self.origin) as u64
     }
 
     pub(crate) fn error(&self, kind: ErrorKind) -> SnapshotError {
@@ -48,30 +77,13 @@ impl<R: Read> Scanner<R> {
         if self.eof {
             return Ok(false);
         }
-        if self.pos > 0 {
-            self.buf.copy_within(self.pos..self.end, 0);
-            self.base += self.pos as u64;
-            self.end -= self.pos;
-            self.pos = 0;
-        }
-        if self.end == self.buf.len() {
-            let grown = self.buf.len() * 2;
-            self.buf.resize(grown, 0);
-        }
-        loop {
-            match self.src.read(&mut self.buf[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(false);
-                }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == IoErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.error(ErrorKind::Io(e.to_string()))),
-            }
-        }
+        let unread = self.end - self.pos;
+        let offset = self.offset();
+        let now =
+            self.src.refill(&mut self.buf, self.pos..self.end).map_err(|e| self.error(ErrorKind::Io(e.to_string())))?;
+        (self.base, self.origin, self.pos, self.end) = (offset, now.start, now.start, now.end);
+        self.eof = now.len() == unread;
+        Ok(!self.eof)
     }
 
     /// The next byte that is not whitespace, without consuming it; `None` at the end.
@@ -256,7 +268,7 @@ impl<R: Read> Scanner<R> {
     /// `sink.width()` numbers each, handing every whole record to the sink in file order.
     /// Big windows of the buffer are parsed in two halves on both cores, each straight into its
     /// own run of the sink's records.
-    pub(crate) fn read_records<S: RecordSink>(&mut self, what: &'static str, sink: &mut S) -> Result<ArrayEnd> {
+    pub(crate) fn read_records<K: RecordSink>(&mut self, what: &'static str, sink: &mut K) -> Result<ArrayEnd> {
         self.expect(b'[', what)?;
         let width = sink.width();
         assert!(width > 0, "a record holds at least one number");

@@ -107,3 +107,70 @@ proptest! {
         let _ = read_bytes(&bytes);
     }
 }
+
+/// A snapshot whose arrays and strings cross every buffer boundary of a file read: 300,000
+/// nodes in a chain, strings just under and over 64 KiB, and one longer than a whole
+/// read-ahead block.
+fn long_snapshot() -> String {
+    let header = TINY.split("\n\"nodes\"").next().unwrap().replace(r#""node_count":3,"edge_count":2"#, "NC");
+    let n = 300_000u32;
+    let nodes: Vec<String> = (0..n)
+        .map(|i| {
+            format!("{},{},{},{},{},0,0", if i == 0 { 9 } else { 3 }, i % 6, 2 * i + 1, i % 97, u32::from(i + 1 < n))
+        })
+        .collect();
+    // A record with 10 MiB of white space inside, across the end of the first read-ahead block:
+    // more than the room for carried-over bytes.
+    let edges: Vec<String> = (1..n)
+        .map(|i| format!("2,{}{},{}", i % 6, if i == 200_000 { " ".repeat(10 << 20) } else { String::new() }, i * 7))
+        .collect();
+    let strings: Vec<String> = ["", "x"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([(1 << 16) - 3, (1 << 16) + 5, 20 << 20, 70_000].iter().map(|&len| "s".repeat(len)))
+        .map(|s| format!("\"{s}\""))
+        .collect();
+    format!(
+        "{}\n\"nodes\":[{}],\n\"edges\":[{}],\n\"locations\":[],\n\"strings\":[{}]}}",
+        header.replace("NC", &format!(r#""node_count":{n},"edge_count":{}"#, n - 1)),
+        nodes.join(",\n"),
+        edges.join(",\n"),
+        strings.join(",")
+    )
+}
+
+#[test]
+fn a_file_read_in_blocks_gives_what_its_bytes_give() {
+    let text = long_snapshot();
+    let whole = read_bytes(text.as_bytes()).unwrap();
+    assert_eq!(whole.node_count(), 300_000);
+    assert_eq!(whole.strings.get(4).len(), 20 << 20);
+    let dir = std::env::temp_dir().join(format!("heaplens-blocks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plain = dir.join("long.heapsnapshot");
+    std::fs::write(&plain, &text).unwrap();
+    let gzipped = dir.join("long.heapsnapshot.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+    std::fs::write(&gzipped, gz.finish().unwrap()).unwrap();
+    for path in [&plain, &gzipped] {
+        let read = heaplens_snapshot::read_path(path).unwrap();
+        assert_eq!(read.nodes.id, whole.nodes.id, "{}", path.display());
+        assert_eq!(read.nodes.first_edge, whole.nodes.first_edge);
+        assert_eq!(read.edges.to_node, whole.edges.to_node);
+        assert_eq!(read.edges.name_or_index, whole.edges.name_or_index);
+        assert_eq!(read.strings.len(), whole.strings.len());
+        for i in 0..whole.strings.len() as u32 {
+            assert!(read.strings.get(i) == whole.strings.get(i), "string {i}");
+        }
+    }
+    // Cut inside the nodes, the edges and the longest string.
+    for at in [3 << 20, 8 << 20, text.len() / 2] {
+        let cut = dir.join("cut.heapsnapshot");
+        std::fs::write(&cut, &text.as_bytes()[..at]).unwrap();
+        let error = heaplens_snapshot::read_path(&cut).unwrap_err();
+        assert!(matches!(error.kind, ErrorKind::Truncated(_)), "{error}");
+        assert_eq!(error, read_bytes(&text.as_bytes()[..at]).unwrap_err());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

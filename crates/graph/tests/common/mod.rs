@@ -127,7 +127,11 @@ pub fn check_against_oracle(stem: &str, g: &HeapGraph, oracle: &Value) {
                    "strings": g.statistics.strings, "system": g.statistics.system},
     });
     assert_eq!(&ours, st, "{stem}: statistics");
-    assert_maps_equal(&format!("{stem}: summary"), &our_aggregates(&g.summary(None, Members::Omitted)), &oracle_aggregates(&oracle));
+    assert_maps_equal(
+        &format!("{stem}: summary"),
+        &our_aggregates(&g.summary(None, Members::Omitted)),
+        &oracle_aggregates(&oracle),
+    );
 
     let rows = oracle["nodes"].as_array().expect("nodes");
     let mut problems = Vec::new();
