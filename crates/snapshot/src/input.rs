@@ -45,7 +45,7 @@ impl<R: Read> Read for Counting<R> {
 /// Reads ahead on its own thread (file reads and gzip inflation), so parsing never waits for
 /// the next block while a core is free. Each block becomes the scanner's buffer as it is, with
 /// room before its data for the few bytes the scanner has not read yet, so input is copied
-/// once, by the read itself. Buffers go back to the reading thread once consumed: fresh memory
+/// only by the read itself (unless more than that room is unread). Buffers go back to the reading thread once consumed: fresh memory
 /// costs a page fault per page, which on big inputs is most of a read's price.
 struct Prefetch {
     blocks: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,

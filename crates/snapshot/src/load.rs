@@ -4,7 +4,7 @@
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
 use crate::model::{Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
-use crate::records::{EdgeSink, NodeSink, Numbers};
+use crate::records::{self, EdgeSink, NodeSink, Numbers};
 use crate::scanner::{Scanner, Source};
 use crate::strings::StringTable;
 
@@ -91,7 +91,7 @@ fn duplicate<S: Source>(s: &Scanner<S>, key: &str) -> SnapshotError {
 }
 
 fn too_large(what: &str, value: u64) -> SnapshotError {
-    SnapshotError::inconsistent(format!("{what} {value} does not fit in 32 bits"))
+    SnapshotError::inconsistent(records::too_large(what, value))
 }
 
 struct Builder {

@@ -15,7 +15,8 @@ fn zeroed<T: bytemuck::Zeroable>(n: usize, count_field: &str) -> Result<Vec<T>> 
     })
 }
 
-fn too_large(what: &str, value: u64) -> String {
+/// What is wrong with a value too large for its column.
+pub(crate) fn too_large(what: &str, value: u64) -> String {
     format!("{what} {value} does not fit in 32 bits")
 }
 
@@ -222,10 +223,9 @@ impl RecordWriter for NodeWriter<'_> {
         let id = small("node id", rec[l.id])?;
         let self_size = small("self_size", rec[l.self_size])?;
         let edges = small("a node's edge_count", rec[l.edge_count])?;
+        // Under 2^32 counts under 2^32 each: the sum cannot overflow, and `finish` compares it
+        // with the header's edge_count.
         self.totals.edges += u64::from(edges);
-        if self.totals.edges > u64::from(u32::MAX - 1) {
-            return Err(too_large("total edge count", self.totals.edges));
-        }
         let trace = l.trace_node_id.map(|t| small("trace_node_id", rec[t])).transpose()?.unwrap_or(0);
         let i = self.at;
         self.at += 1;

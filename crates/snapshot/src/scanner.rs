@@ -267,12 +267,13 @@ impl<S: Source> Scanner<S> {
     /// Parses an array of non-negative integers (the '[' not yet consumed) as records of
     /// `sink.width()` numbers each, handing every whole record to the sink in file order.
     /// Big windows of the buffer are parsed in two halves on both cores, each straight into its
-    /// own run of the sink's records.
+    /// own run of the sink's records. Every byte is parsed once: a record cut by a window's end
+    /// is carried over, with the array's state, to the next window.
     pub(crate) fn read_records<K: RecordSink>(&mut self, what: &'static str, sink: &mut K) -> Result<ArrayEnd> {
         self.expect(b'[', what)?;
         let width = sink.width();
         assert!(width > 0, "a record holds at least one number");
-        let mut expect = Expect::NumberOrClose;
+        let mut carried = Part::new(Expect::NumberOrClose, width, self.offset());
         let mut records = 0;
         loop {
             let window = &self.buf[self.pos..self.end];
@@ -283,36 +284,40 @@ impl<S: Source> Scanner<S> {
                 return Err(self.error(ErrorKind::Truncated(what)));
             };
             let window = &window[..limit];
+            let base = self.offset();
             let split = if limit >= PARALLEL_SPAN {
                 memchr::memchr(b',', &window[limit / 2..]).map(|at| limit / 2 + at)
             } else {
                 None
             };
+            let head = &carried;
             let parts = match split {
                 Some(at) => {
-                    // The window starts at a record's first number or at the comma after a
-                    // record, so the numbers before `at` tell which records start there.
-                    let before = bytecount::count(&window[..at], b',') + usize::from(expect != Expect::CommaOrClose);
+                    // Numbers before `at`: those of the carried record, then one per comma, and
+                    // one more when the window does not start after a number.
+                    let before = carried.field
+                        + bytecount::count(&window[..at], b',')
+                        + usize::from(carried.expect != Expect::CommaOrClose);
                     let (mut first, mut second) = sink.writers(before.div_ceil(width));
                     let skip = (width - before % width) % width;
                     let (a, b) = rayon::join(
-                        || Part::up_to(window, at, expect, width, &mut first),
-                        || Part::from(window, at, skip, width, &mut second),
+                        || Part::up_to(head, base, window, at, &mut first),
+                        || Part::after(window, at, skip, width, base, &mut second),
                     );
                     [a, b]
                 }
                 None => {
                     let (mut first, _) = sink.writers(usize::MAX);
-                    [Part::whole(window, expect, width, &mut first), Part::default()]
+                    [Part::whole(head, base, window, &mut first), Part::default()]
                 }
             };
             for part in &parts {
-                if let Some((at, fault)) = &part.fault {
-                    self.pos += at;
-                    return Err(match fault {
-                        Fault::Syntax(error) => self.syntax(error.message(what)),
-                        Fault::Record(message) => self.error(ErrorKind::Inconsistent(message.clone())),
-                    });
+                if let Some((offset, fault)) = &part.fault {
+                    let kind = match fault {
+                        Fault::Syntax(error) => ErrorKind::Syntax(error.message(what)),
+                        Fault::Record(message) => ErrorKind::Inconsistent(message.clone()),
+                    };
+                    return Err(SnapshotError::at(kind, *offset));
                 }
             }
             let taken = parts[0].records + parts[1].records;
@@ -322,12 +327,11 @@ impl<S: Source> Scanner<S> {
                 self.pos += part.closed.expect("found by it");
                 return Ok(ArrayEnd { records, leftover: part.field });
             }
-            // Resume after the last whole record: the numbers of a record cut by the window's
-            // end are read again with the rest of it.
-            if let Some(end) = parts[1].records_end.or(parts[0].records_end) {
-                self.pos += end;
-                expect = Expect::CommaOrClose;
-            }
+            // The second part ends the window, unless the window ended inside the record the
+            // first part finishes (the second part is then still skipping it).
+            let [first, second] = parts;
+            carried = if split.is_some() && !second.foreign { second } else { first };
+            self.pos += limit;
             self.fill()?;
         }
     }
@@ -422,10 +426,12 @@ enum Fault {
     Record(String),
 }
 
-/// One thread's parse of a window of a number array: the records it handed to its writer and
-/// the state it leaves the array in. Offsets are from the window's start.
+/// One thread's parse of (part of) a window of a number array: the records it handed to its
+/// writer and the state it leaves the array in.
 #[derive(Default)]
 struct Part {
+    /// Input offset of the window's first byte.
+    base: u64,
     expect: Expect,
     /// Numbers of the record being read.
     record: Vec<u64>,
@@ -433,40 +439,52 @@ struct Part {
     field: usize,
     /// Whether the record being read belongs to the other part, which reads it whole.
     foreign: bool,
-    /// Offset of the first number of the record being read.
-    record_start: usize,
+    /// Offset of the first number of the record being read, from the window's first byte
+    /// (before it for a record carried over from the previous window).
+    record_start: isize,
     /// Records handed to the writer.
     records: usize,
-    /// Offset just after the last number of the last record handed on.
-    records_end: Option<usize>,
-    /// Offset just after the array's ']', once reached.
+    /// Offset in the window just after the array's ']', once reached.
     closed: Option<usize>,
-    /// The first fault and its offset.
-    fault: Option<(usize, Fault)>,
+    /// The first fault and its input offset.
+    fault: Option<(u64, Fault)>,
 }
 
 impl Part {
-    fn new(expect: Expect, width: usize) -> Part {
-        Part { expect, record: vec![0; width], ..Part::default() }
+    fn new(expect: Expect, width: usize, base: u64) -> Part {
+        Part { base, expect, record: vec![0; width], ..Part::default() }
     }
 
-    /// The whole window, starting in state `expect` at a record's start.
-    fn whole(window: &[u8], expect: Expect, width: usize, writer: &mut impl RecordWriter) -> Part {
-        let mut part = Part::new(expect, width);
+    /// The array's state at the end of this part, for a window that starts at `base` where
+    /// this part stopped.
+    fn continued(&self, base: u64) -> Part {
+        Part {
+            base,
+            expect: self.expect,
+            record: self.record.clone(),
+            field: self.field,
+            record_start: self.record_start - (base - self.base) as isize,
+            ..Part::default()
+        }
+    }
+
+    /// The whole window at `base`, after `before`.
+    fn whole(before: &Part, base: u64, window: &[u8], writer: &mut impl RecordWriter) -> Part {
+        let mut part = before.continued(base);
         part.run(window, 0, writer, false);
         part
     }
 
-    /// The records that start before `at`, a comma in `window`.
-    fn up_to(window: &[u8], at: usize, expect: Expect, width: usize, writer: &mut impl RecordWriter) -> Part {
-        let mut part = Part::new(expect, width);
+    /// The records that start before `at`, a comma in `window` at `base`, after `before`.
+    fn up_to(before: &Part, base: u64, window: &[u8], at: usize, writer: &mut impl RecordWriter) -> Part {
+        let mut part = before.continued(base);
         let stop = part.run(&window[..at], 0, writer, false);
         if part.fault.is_none() {
             if part.field > 0 {
                 // Finish the record cut at `at`; the other part skips its numbers.
                 part.run(window, stop, writer, true);
             } else if part.expect != Expect::CommaOrClose {
-                part.fault = Some((at, Fault::Syntax(SpanError::NumberBeforeComma)));
+                part.fail(at, Fault::Syntax(SpanError::NumberBeforeComma));
             }
         }
         part
@@ -474,14 +492,18 @@ impl Part {
 
     /// The records that start after `at`, a comma in `window`, whose first `skip` numbers end
     /// a record that [`Part::up_to`] takes.
-    fn from(window: &[u8], at: usize, skip: usize, width: usize, writer: &mut impl RecordWriter) -> Part {
-        let mut part = Part::new(Expect::CommaOrClose, width);
+    fn after(window: &[u8], at: usize, skip: usize, width: usize, base: u64, writer: &mut impl RecordWriter) -> Part {
+        let mut part = Part::new(Expect::CommaOrClose, width, base);
         if skip > 0 {
             part.field = width - skip;
             part.foreign = true;
         }
         part.run(window, at, writer, false);
         part
+    }
+
+    fn fail(&mut self, at: usize, fault: Fault) {
+        self.fault = Some((self.base + at as u64, fault));
     }
 
     /// Parses `bytes` from `i` until its end, the array's ']', a fault, or (with `one_record`)
@@ -493,16 +515,16 @@ impl Part {
             let c = bytes[i];
             if c.is_ascii_digit() {
                 if self.expect == Expect::CommaOrClose {
-                    self.fault = Some((i, Fault::Syntax(SpanError::Adjacent)));
+                    self.fail(i, Fault::Syntax(SpanError::Adjacent));
                     return i;
                 }
                 let (value, digits) = number_at(bytes, i);
                 if digits > MAX_DIGITS {
-                    self.fault = Some((i, Fault::Syntax(SpanError::TooLarge)));
+                    self.fail(i, Fault::Syntax(SpanError::TooLarge));
                     return i;
                 }
                 if self.field == 0 {
-                    self.record_start = i;
+                    self.record_start = i as isize;
                 }
                 self.record[self.field] = value;
                 self.field += 1;
@@ -514,11 +536,11 @@ impl Part {
                         continue;
                     }
                     if let Err(message) = writer.put(&self.record) {
-                        self.fault = Some((self.record_start, Fault::Record(message)));
+                        self.fault =
+                            Some((self.base.wrapping_add_signed(self.record_start as i64), Fault::Record(message)));
                         return i;
                     }
                     self.records += 1;
-                    self.records_end = Some(i);
                     if one_record {
                         return i;
                     }
@@ -529,7 +551,7 @@ impl Part {
                 }
             } else if c == b',' {
                 if self.expect != Expect::CommaOrClose {
-                    self.fault = Some((i, Fault::Syntax(SpanError::NumberBeforeComma)));
+                    self.fail(i, Fault::Syntax(SpanError::NumberBeforeComma));
                     return i;
                 }
                 self.expect = Expect::Number;
@@ -538,13 +560,13 @@ impl Part {
                 i += 1;
             } else if c == b']' {
                 if self.expect == Expect::Number {
-                    self.fault = Some((i, Fault::Syntax(SpanError::NumberBeforeClose)));
+                    self.fail(i, Fault::Syntax(SpanError::NumberBeforeClose));
                     return i;
                 }
                 self.closed = Some(i + 1);
                 return i + 1;
             } else {
-                self.fault = Some((i, Fault::Syntax(SpanError::Unexpected(c))));
+                self.fail(i, Fault::Syntax(SpanError::Unexpected(c)));
                 return i;
             }
         }
@@ -685,6 +707,65 @@ mod tests {
                 assert!(expected.offset.is_some_and(|o| near.contains(&o)), "{fault:?} at {at}: {expected}");
             }
         }
+    }
+
+    /// Refuses every record that holds 9999999 (a value the tests' arrays hold nowhere else).
+    struct Refusing(usize);
+
+    struct RefusingWriter;
+
+    impl RecordWriter for RefusingWriter {
+        fn put(&mut self, record: &[u64]) -> std::result::Result<(), String> {
+            if record.contains(&9_999_999) {
+                return Err(format!("refused {record:?}"));
+            }
+            Ok(())
+        }
+    }
+
+    impl RecordSink for Refusing {
+        type Writer<'a> = RefusingWriter;
+
+        fn width(&self) -> usize {
+            self.0
+        }
+
+        fn writers(&mut self, _first: usize) -> (RefusingWriter, RefusingWriter) {
+            (RefusingWriter, RefusingWriter)
+        }
+
+        fn advance(&mut self, _records: usize) {}
+    }
+
+    #[test]
+    fn a_refused_record_is_reported_where_it_starts_wherever_the_split_falls() {
+        let good: Vec<String> = (0..799_998u64).map(|i| (i * 7919 % 1_000_003).to_string()).collect();
+        let middle = good.len() / 2;
+        for at in (middle - 8..middle + 8).chain([5, good.len() - 2]) {
+            let mut numbers = good.clone();
+            numbers[at] = "9999999".into();
+            let text = format!("[{}]", numbers.join(","));
+            let read = |reader: &mut dyn Read| Scanner::new(reader).read_records("test", &mut Refusing(3)).unwrap_err();
+            let expected = read(&mut Trickle(text.as_bytes()));
+            assert_eq!(read(&mut text.as_bytes()), expected, "at {at}");
+            let record_start = at / 3 * 3;
+            let offset = 1 + numbers[..record_start].iter().map(|n| n.len() + 1).sum::<usize>();
+            assert_eq!(expected.offset, Some(offset as u64), "at {at}: {expected}");
+        }
+    }
+
+    #[test]
+    fn white_space_is_read_once_however_long() {
+        // 64 MiB of spaces inside a record and after another: read in one pass, the buffer
+        // never holding more than a window.
+        let spaces = " ".repeat(64 << 20);
+        let text = format!("[1,2{spaces},3,4,5,6{spaces}]");
+        let mut s = Scanner::new(text.as_bytes());
+        let mut sink = Numbers::new(3);
+        let end = s.read_records("test", &mut sink).unwrap();
+        assert_eq!(end, ArrayEnd { records: 2, leftover: 0 });
+        assert_eq!(sink.finish(end, "test").unwrap(), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(s.buf.len(), BUFFER_SIZE);
     }
 
     #[test]
