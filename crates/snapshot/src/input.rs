@@ -78,13 +78,18 @@ impl Prefetch {
                 }
             };
             block.truncate(filled);
-            let done = filled == Self::ROOM || result.is_err();
-            let message = match result {
-                Ok(()) => Ok(block),
-                Err(e) => Err(e),
-            };
-            if tx.send(message).is_err() || done {
+            let ended = filled == Self::ROOM;
+            // Bytes read before a failure go first: an error in them is the one to report.
+            if (!ended || result.is_ok()) && tx.send(Ok(block)).is_err() {
                 return;
+            }
+            match result {
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+                Ok(()) if ended => return,
+                Ok(()) => {}
             }
         });
         Prefetch { blocks: rx, returned }

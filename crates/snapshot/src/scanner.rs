@@ -278,8 +278,12 @@ impl<S: Source> Scanner<S> {
         loop {
             let window = &self.buf[self.pos..self.end];
             let Some(limit) = parse_limit(window, self.eof) else {
-                // The input ended inside the array: its last number may be cut short, so none
-                // of this window counts.
+                // The input ended inside the array: its last number may be cut short, so no
+                // record of this window is handed on. Bad syntax before the end is still named.
+                let checked = Part::whole(&carried, self.offset(), window, &mut Discard);
+                if let Some(error) = checked.error(what) {
+                    return Err(error);
+                }
                 self.pos = self.end;
                 return Err(self.error(ErrorKind::Truncated(what)));
             };
@@ -311,14 +315,8 @@ impl<S: Source> Scanner<S> {
                     [Part::whole(head, base, window, &mut first), Part::default()]
                 }
             };
-            for part in &parts {
-                if let Some((offset, fault)) = &part.fault {
-                    let kind = match fault {
-                        Fault::Syntax(error) => ErrorKind::Syntax(error.message(what)),
-                        Fault::Record(message) => ErrorKind::Inconsistent(message.clone()),
-                    };
-                    return Err(SnapshotError::at(kind, *offset));
-                }
+            if let Some(error) = parts.iter().find_map(|part| part.error(what)) {
+                return Err(error);
             }
             let taken = parts[0].records + parts[1].records;
             sink.advance(taken);
@@ -363,6 +361,15 @@ pub(crate) trait RecordSink {
 pub(crate) trait RecordWriter {
     /// Takes the next record, or says what is wrong with it.
     fn put(&mut self, record: &[u64]) -> std::result::Result<(), String>;
+}
+
+/// Takes every record and keeps none: for checking syntax only.
+struct Discard;
+
+impl RecordWriter for Discard {
+    fn put(&mut self, _record: &[u64]) -> std::result::Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Windows of a number array at least this long are parsed in two halves at once.
@@ -500,6 +507,16 @@ impl Part {
         }
         part.run(window, at, writer, false);
         part
+    }
+
+    /// The part's fault as the error to report.
+    fn error(&self, what: &str) -> Option<SnapshotError> {
+        let (offset, fault) = self.fault.as_ref()?;
+        let kind = match fault {
+            Fault::Syntax(error) => ErrorKind::Syntax(error.message(what)),
+            Fault::Record(message) => ErrorKind::Inconsistent(message.clone()),
+        };
+        Some(SnapshotError::at(kind, *offset))
     }
 
     fn fail(&mut self, at: usize, fault: Fault) {
@@ -776,6 +793,14 @@ mod tests {
         assert!(matches!(error.kind, ErrorKind::Truncated(_)), "{error}");
         let seen = sink.finish(ArrayEnd { records: 0, leftover: 0 }, "test").unwrap();
         assert!(!seen.contains(&16), "{seen:?}");
+    }
+
+    #[test]
+    fn bad_syntax_before_the_end_of_input_is_named_as_such() {
+        let error = numbers("[1,2 3").unwrap_err();
+        assert_eq!(error, SnapshotError::at(ErrorKind::Syntax("expected ',' between numbers in test".into()), 5));
+        let error = numbers("[1,2,3").unwrap_err();
+        assert!(matches!(error.kind, ErrorKind::Truncated(_)), "{error}");
     }
 
     #[test]

@@ -174,3 +174,30 @@ fn a_file_read_in_blocks_gives_what_its_bytes_give() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Hands out its text, then fails.
+struct FailsAfter(Option<Vec<u8>>);
+
+impl std::io::Read for FailsAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.take() {
+            Some(text) => {
+                buf[..text.len()].copy_from_slice(&text);
+                Ok(text.len())
+            }
+            None => Err(std::io::Error::other("the disk went away")),
+        }
+    }
+}
+
+#[test]
+fn a_read_error_does_not_hide_bad_syntax_read_before_it() {
+    let bad = TINY.replace("\"nodes\":[9,0,1", "\"nodes\":[9,,1");
+    let expected = error_of(&bad);
+    assert!(matches!(expected.kind, ErrorKind::Syntax(_)), "{expected}");
+    let input = heaplens_snapshot::Input::from_reader(Box::new(FailsAfter(Some(bad.into_bytes()))), None).unwrap();
+    assert_eq!(input.read().unwrap_err(), expected);
+    let good = heaplens_snapshot::Input::from_reader(Box::new(FailsAfter(Some(TINY.as_bytes()[..600].to_vec()))), None);
+    let error = good.unwrap().read().unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Io("the disk went away".into()), "{error}");
+}
