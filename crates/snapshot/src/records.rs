@@ -32,23 +32,83 @@ fn runs<T>(column: &mut [T], from: usize, first: usize) -> (&mut [T], &mut [T]) 
     rest.split_at_mut(first)
 }
 
-/// Checks that an array held exactly `expected` records.
-fn check_count(end: ArrayEnd, width: usize, expected: usize, array: &str, count_field: &str) -> Result<()> {
-    if end.leftover == 0 && end.records == expected {
-        return Ok(());
-    }
-    Err(SnapshotError::inconsistent(format!(
-        "the {array} array holds {} numbers, but {count_field} {expected} x {width} fields needs {}",
-        end.records * width + end.leftover,
-        expected * width
-    )))
+/// How many records an array has handed to its writers, out of the count its header gives.
+struct Count {
+    expected: usize,
+    /// Records taken so far.
+    next: usize,
+    array: &'static str,
+    count_field: &'static str,
 }
 
-/// What the node writers add up besides the columns. Each writer's totals have a cache line
-/// of their own, as the writers themselves do: two threads updating one line on every record
-/// would pass it back and forth between cores.
+impl Count {
+    /// The runs for the next `first` records and for the records after those.
+    fn runs(&self, first: usize) -> (Run, Run) {
+        let first = first.min(self.expected - self.next);
+        let run = |start, room| Run {
+            start,
+            room,
+            at: 0,
+            array: self.array,
+            count_field: self.count_field,
+            expected: self.expected,
+        };
+        (run(self.next, first), run(self.next + first, self.expected - self.next - first))
+    }
+
+    /// Checks that the array held exactly the expected records.
+    fn check(&self, end: ArrayEnd, width: usize) -> Result<()> {
+        if end.leftover == 0 && end.records == self.expected {
+            return Ok(());
+        }
+        Err(SnapshotError::inconsistent(format!(
+            "the {} array holds {} numbers, but {} {} x {width} fields needs {}",
+            self.array,
+            end.records * width + end.leftover,
+            self.count_field,
+            self.expected,
+            self.expected * width
+        )))
+    }
+}
+
+/// A writer's run of consecutive records.
+struct Run {
+    /// Ordinal of the run's first record.
+    start: usize,
+    /// Records the run may take.
+    room: usize,
+    /// Records taken.
+    at: usize,
+    array: &'static str,
+    count_field: &'static str,
+    expected: usize,
+}
+
+impl Run {
+    /// The position in the run of the next record, unless the array holds too many.
+    fn take(&mut self) -> std::result::Result<usize, String> {
+        if self.at == self.room {
+            return Err(format!(
+                "the {} array holds more than {} ({}) records",
+                self.array, self.count_field, self.expected
+            ));
+        }
+        self.at += 1;
+        Ok(self.at - 1)
+    }
+}
+
+/// A record's type field, checked against the header's list of `types` names.
+fn type_index(value: u64, type_count: u64, what: &str, types: &str) -> std::result::Result<u8, String> {
+    if value >= type_count {
+        return Err(format!("{what} type {value} is not in meta.{types} ({type_count} types)"));
+    }
+    Ok(value as u8)
+}
+
+/// What the node writers add up besides the columns.
 #[derive(Debug, Default, Clone, Copy)]
-#[repr(align(128))]
 struct NodeTotals {
     /// Sum of the nodes' edge counts.
     edges: u64,
@@ -60,13 +120,12 @@ struct NodeTotals {
 pub(crate) struct NodeSink {
     layout: NodeLayout,
     type_count: u64,
-    expected: usize,
-    /// Records taken so far.
-    next: usize,
+    count: Count,
     keep: bool,
     /// `first_edge` holds each node's edge count until [`NodeSink::finish`] sums them up.
     nodes: Nodes,
-    totals: [NodeTotals; 2],
+    /// One per writer, each on a cache line of its own, as the writers themselves are.
+    totals: [OwnLine<NodeTotals>; 2],
 }
 
 impl NodeSink {
@@ -85,18 +144,17 @@ impl NodeSink {
         Ok(NodeSink {
             layout,
             type_count: type_count as u64,
-            expected,
-            next: 0,
+            count: Count { expected, next: 0, array: "nodes", count_field: "node_count" },
             keep,
             nodes,
-            totals: [NodeTotals::default(); 2],
+            totals: Default::default(),
         })
     }
 
     /// The columns, once the array has ended; checks the counts against the header.
     pub(crate) fn finish(mut self, end: ArrayEnd, edge_count: usize) -> Result<Nodes> {
-        check_count(end, self.layout.count, self.expected, "nodes", "node_count")?;
-        let [a, b] = self.totals;
+        self.count.check(end, self.layout.count)?;
+        let [OwnLine(a), OwnLine(b)] = self.totals;
         let edges = a.edges + b.edges;
         if edges != edge_count as u64 {
             return Err(SnapshotError::inconsistent(format!(
@@ -129,25 +187,22 @@ impl RecordSink for NodeSink {
     }
 
     fn writers(&mut self, first: usize) -> (NodeWriter<'_>, NodeWriter<'_>) {
-        let first = first.min(self.expected - self.next);
-        let rest = self.expected - self.next - first;
-        let (runs_a, runs_b) = NodeRuns::split(&mut self.nodes, self.next, first);
-        let [totals_a, totals_b] = &mut self.totals;
-        let writer = |room, columns, totals| NodeWriter {
+        let (run_a, run_b) = self.count.runs(first);
+        let (columns_a, columns_b) = NodeRuns::split(&mut self.nodes, run_a.start, run_a.room);
+        let [OwnLine(totals_a), OwnLine(totals_b)] = &mut self.totals;
+        let writer = |run, columns, totals| NodeWriter {
             layout: self.layout,
             type_count: self.type_count,
-            expected: self.expected,
             keep: self.keep,
-            room,
-            at: 0,
+            run,
             columns,
             totals,
         };
-        (writer(first, runs_a, totals_a), writer(rest, runs_b, totals_b))
+        (writer(run_a, columns_a, totals_a), writer(run_b, columns_b, totals_b))
     }
 
     fn advance(&mut self, records: usize) {
-        self.next += records;
+        self.count.next += records;
     }
 }
 
@@ -156,12 +211,8 @@ impl RecordSink for NodeSink {
 pub(crate) struct NodeWriter<'a> {
     layout: NodeLayout,
     type_count: u64,
-    expected: usize,
     keep: bool,
-    /// Records this run may take.
-    room: usize,
-    /// Records taken.
-    at: usize,
+    run: Run,
     columns: NodeRuns<'a>,
     totals: &'a mut NodeTotals,
 }
@@ -212,13 +263,8 @@ impl<'a> NodeRuns<'a> {
 impl RecordWriter for NodeWriter<'_> {
     fn put(&mut self, rec: &[u64]) -> std::result::Result<(), String> {
         let l = self.layout;
-        if self.at == self.room {
-            return Err(format!("the nodes array holds more than node_count ({}) records", self.expected));
-        }
-        let kind = rec[l.kind];
-        if kind >= self.type_count {
-            return Err(format!("node type {kind} is not in meta.node_types ({} types)", self.type_count));
-        }
+        let i = self.run.take()?;
+        let kind = type_index(rec[l.kind], self.type_count, "node", "node_types")?;
         let name = small("node name index", rec[l.name])?;
         let id = small("node id", rec[l.id])?;
         let self_size = small("self_size", rec[l.self_size])?;
@@ -227,11 +273,9 @@ impl RecordWriter for NodeWriter<'_> {
         // with the header's edge_count.
         self.totals.edges += u64::from(edges);
         let trace = l.trace_node_id.map(|t| small("trace_node_id", rec[t])).transpose()?.unwrap_or(0);
-        let i = self.at;
-        self.at += 1;
         if self.keep {
             let c = &mut self.columns;
-            c.kind[i] = kind as u8;
+            c.kind[i] = kind;
             c.name[i] = name;
             c.id[i] = id;
             c.self_size[i] = self_size;
@@ -255,8 +299,7 @@ pub(crate) struct EdgeSink {
     type_count: u64,
     node_fields: u64,
     node_count: u64,
-    expected: usize,
-    next: usize,
+    count: Count,
     keep: bool,
     edges: Edges,
 }
@@ -281,8 +324,7 @@ impl EdgeSink {
             type_count: type_count as u64,
             node_fields: node_fields as u64,
             node_count: node_count as u64,
-            expected,
-            next: 0,
+            count: Count { expected, next: 0, array: "edges", count_field: "edge_count" },
             keep,
             edges,
         })
@@ -290,7 +332,7 @@ impl EdgeSink {
 
     /// The columns, once the array has ended; checks the count against the header.
     pub(crate) fn finish(self, end: ArrayEnd) -> Result<Edges> {
-        check_count(end, self.layout.count, self.expected, "edges", "edge_count")?;
+        self.count.check(end, self.layout.count)?;
         Ok(self.edges)
     }
 }
@@ -303,32 +345,26 @@ impl RecordSink for EdgeSink {
     }
 
     fn writers(&mut self, first: usize) -> (EdgeWriter<'_>, EdgeWriter<'_>) {
-        let first = first.min(self.expected - self.next);
-        let from = self.next;
+        let (run_a, run_b) = self.count.runs(first);
+        let (from, first) = (run_a.start, run_a.room);
         let Edges { kind, name_or_index, to_node } = &mut self.edges;
         let (kind, name, to) = (runs(kind, from, first), runs(name_or_index, from, first), runs(to_node, from, first));
-        let writer = |index, room, kind, name, to| EdgeWriter {
+        let writer = |run, kind, name, to| EdgeWriter {
             layout: self.layout,
             type_count: self.type_count,
             node_fields: self.node_fields,
             node_limit: self.node_count * self.node_fields,
-            expected: self.expected,
             keep: self.keep,
-            index,
-            room,
-            at: 0,
+            run,
             kind,
             name,
             to,
         };
-        (
-            writer(from, first, kind.0, name.0, to.0),
-            writer(from + first, self.expected - from - first, kind.1, name.1, to.1),
-        )
+        (writer(run_a, kind.0, name.0, to.0), writer(run_b, kind.1, name.1, to.1))
     }
 
     fn advance(&mut self, records: usize) {
-        self.next += records;
+        self.count.next += records;
     }
 }
 
@@ -339,12 +375,8 @@ pub(crate) struct EdgeWriter<'a> {
     type_count: u64,
     node_fields: u64,
     node_limit: u64,
-    expected: usize,
     keep: bool,
-    /// Ordinal of the run's first edge.
-    index: usize,
-    room: usize,
-    at: usize,
+    run: Run,
     kind: &'a mut [u8],
     name: &'a mut [u32],
     to: &'a mut [u32],
@@ -353,13 +385,8 @@ pub(crate) struct EdgeWriter<'a> {
 impl RecordWriter for EdgeWriter<'_> {
     fn put(&mut self, rec: &[u64]) -> std::result::Result<(), String> {
         let l = self.layout;
-        if self.at == self.room {
-            return Err(format!("the edges array holds more than edge_count ({}) records", self.expected));
-        }
-        let kind = rec[l.kind];
-        if kind >= self.type_count {
-            return Err(format!("edge type {kind} is not in meta.edge_types ({} types)", self.type_count));
-        }
+        let i = self.run.take()?;
+        let kind = type_index(rec[l.kind], self.type_count, "edge", "edge_types")?;
         let to = rec[l.to_node];
         // Division by the usual field counts as constants: a division per edge is felt here.
         let ordinal = match self.node_fields {
@@ -370,15 +397,13 @@ impl RecordWriter for EdgeWriter<'_> {
         if to >= self.node_limit || ordinal * self.node_fields != to {
             return Err(format!(
                 "edge {} points to node index {to}, which is {}",
-                self.index + self.at,
+                self.run.start + i,
                 if to >= self.node_limit { "past the last node" } else { "not a multiple of the node field count" }
             ));
         }
         let name = small("edge name", rec[l.name_or_index])?;
-        let i = self.at;
-        self.at += 1;
         if self.keep {
-            self.kind[i] = kind as u8;
+            self.kind[i] = kind;
             self.name[i] = name;
             self.to[i] = ordinal as u32;
         }
