@@ -45,8 +45,9 @@ impl<R: Read> Read for Counting<R> {
 /// Reads ahead on its own thread (file reads and gzip inflation), so parsing never waits for
 /// the next block while a core is free. Each block becomes the scanner's buffer as it is, with
 /// room before its data for the few bytes the scanner has not read yet, so input is copied
-/// only by the read itself (unless more than that room is unread). Buffers go back to the reading thread once consumed: fresh memory
-/// costs a page fault per page, which on big inputs is most of a read's price.
+/// only by the read itself (unless more than that room is unread). Buffers go back to the
+/// reading thread once consumed: fresh memory costs a page fault per page, which on big
+/// inputs is most of a read's price.
 struct Prefetch {
     blocks: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
     returned: std::sync::mpsc::Sender<Vec<u8>>,
@@ -111,7 +112,8 @@ impl Source for Prefetch {
             std::mem::swap(buf, &mut block);
             start..buf.len()
         } else {
-            // More unread bytes than the room holds (a long string): they stay, and the new
+            // More unread bytes than the room holds (the scanner leaves at most a number's
+            // digits, but a source may be asked to keep any amount): they stay, and the new
             // input is appended after them.
             buf.copy_within(unread, 0);
             buf.truncate(kept);
@@ -178,5 +180,32 @@ impl Input {
     /// Checks the whole snapshot, keeping nothing (see [`crate::check_path`]).
     pub fn check(self) -> Result<usize> {
         crate::load::check_json(Prefetch::new(self.reader))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unread_bytes_come_first_whether_or_not_they_fit_the_room() {
+        let input: Vec<u8> = (0..2 * Prefetch::BLOCK + 1000).map(|i| (i % 251) as u8).collect();
+        let mut prefetch = Prefetch::new(Box::new(io::Cursor::new(input.clone())));
+        let mut delivered = 0;
+        // A few unread bytes go into the room before the next block; more than the room
+        // holds stay where they are, with the block appended.
+        for unread_len in [5, Prefetch::ROOM + 10] {
+            let unread: Vec<u8> = (0..unread_len).map(|i| (i % 7) as u8 + 1).collect();
+            let mut buf = vec![0u8; 3];
+            buf.extend_from_slice(&unread);
+            let now = prefetch.refill(&mut buf, 3..3 + unread_len).unwrap();
+            let got = &buf[now];
+            assert_eq!(&got[..unread_len], &unread[..], "unread {unread_len}");
+            assert_eq!(&got[unread_len..], &input[delivered..delivered + Prefetch::BLOCK], "unread {unread_len}");
+            delivered += Prefetch::BLOCK;
+        }
+        let mut buf = vec![9u8; 4];
+        let now = prefetch.refill(&mut buf, 1..3).unwrap();
+        assert_eq!(&buf[now], &[&[9u8, 9][..], &input[delivered..]].concat()[..]);
     }
 }

@@ -1,6 +1,7 @@
-//! A streaming JSON tokenizer made for heap snapshots: a buffer over any `Read`, with fast paths
-//! for the two things that make up almost all of a snapshot's bytes — long arrays of
-//! non-negative integers and an array of strings that is kept undecoded.
+//! A streaming JSON tokenizer made for heap snapshots: a buffer over any [`Source`] (a reader,
+//! or the file read-ahead), with fast paths for the two things that make up almost all of a
+//! snapshot's bytes — long arrays of non-negative integers, parsed straight into records, and
+//! an array of strings that is kept undecoded.
 //!
 //! Nothing here recurses: nested values are skipped or captured with a depth counter, so hostile
 //! nesting cannot overflow the stack.
@@ -294,7 +295,6 @@ impl<S: Source> Scanner<S> {
             } else {
                 None
             };
-            let head = &carried;
             let parts = match split {
                 Some(at) => {
                     // Numbers before `at`: those of the carried record, then one per comma, and
@@ -305,14 +305,14 @@ impl<S: Source> Scanner<S> {
                     let (mut first, mut second) = sink.writers(before.div_ceil(width));
                     let skip = (width - before % width) % width;
                     let (a, b) = rayon::join(
-                        || Part::up_to(head, base, window, at, &mut first),
+                        || Part::up_to(&carried, base, window, at, &mut first),
                         || Part::after(window, at, skip, width, base, &mut second),
                     );
                     [a, b]
                 }
                 None => {
                     let (mut first, _) = sink.writers(usize::MAX);
-                    [Part::whole(head, base, window, &mut first), Part::default()]
+                    [Part::whole(&carried, base, window, &mut first), Part::default()]
                 }
             };
             if let Some(error) = parts.iter().find_map(|part| part.error(what)) {
@@ -406,7 +406,7 @@ const MAX_DIGITS: usize = 19;
 
 /// A syntax error inside a number array.
 #[derive(Debug, Clone, Copy)]
-enum SpanError {
+enum ArraySyntax {
     Adjacent,
     NumberBeforeComma,
     NumberBeforeClose,
@@ -414,14 +414,14 @@ enum SpanError {
     Unexpected(u8),
 }
 
-impl SpanError {
+impl ArraySyntax {
     fn message(self, what: &str) -> String {
         match self {
-            SpanError::Adjacent => format!("expected ',' between numbers in {what}"),
-            SpanError::NumberBeforeComma => format!("expected a number before ',' in {what}"),
-            SpanError::NumberBeforeClose => format!("expected a number before ']' in {what}"),
-            SpanError::TooLarge => format!("number too large in {what}"),
-            SpanError::Unexpected(b) => format!("expected a non-negative integer in {what}, found {}", describe(b)),
+            ArraySyntax::Adjacent => format!("expected ',' between numbers in {what}"),
+            ArraySyntax::NumberBeforeComma => format!("expected a number before ',' in {what}"),
+            ArraySyntax::NumberBeforeClose => format!("expected a number before ']' in {what}"),
+            ArraySyntax::TooLarge => format!("number too large in {what}"),
+            ArraySyntax::Unexpected(b) => format!("expected a non-negative integer in {what}, found {}", describe(b)),
         }
     }
 }
@@ -429,7 +429,7 @@ impl SpanError {
 /// What stopped a part: bad syntax, or a record its sink refused.
 #[derive(Debug, Clone)]
 enum Fault {
-    Syntax(SpanError),
+    Syntax(ArraySyntax),
     Record(String),
 }
 
@@ -491,7 +491,7 @@ impl Part {
                 // Finish the record cut at `at`; the other part skips its numbers.
                 part.run(window, stop, writer, true);
             } else if part.expect != Expect::CommaOrClose {
-                part.fail(at, Fault::Syntax(SpanError::NumberBeforeComma));
+                part.fail(at, Fault::Syntax(ArraySyntax::NumberBeforeComma));
             }
         }
         part
@@ -532,12 +532,12 @@ impl Part {
             let c = bytes[i];
             if c.is_ascii_digit() {
                 if self.expect == Expect::CommaOrClose {
-                    self.fail(i, Fault::Syntax(SpanError::Adjacent));
+                    self.fail(i, Fault::Syntax(ArraySyntax::Adjacent));
                     return i;
                 }
                 let (value, digits) = number_at(bytes, i);
                 if digits > MAX_DIGITS {
-                    self.fail(i, Fault::Syntax(SpanError::TooLarge));
+                    self.fail(i, Fault::Syntax(ArraySyntax::TooLarge));
                     return i;
                 }
                 if self.field == 0 {
@@ -568,7 +568,7 @@ impl Part {
                 }
             } else if c == b',' {
                 if self.expect != Expect::CommaOrClose {
-                    self.fail(i, Fault::Syntax(SpanError::NumberBeforeComma));
+                    self.fail(i, Fault::Syntax(ArraySyntax::NumberBeforeComma));
                     return i;
                 }
                 self.expect = Expect::Number;
@@ -577,13 +577,13 @@ impl Part {
                 i += 1;
             } else if c == b']' {
                 if self.expect == Expect::Number {
-                    self.fail(i, Fault::Syntax(SpanError::NumberBeforeClose));
+                    self.fail(i, Fault::Syntax(ArraySyntax::NumberBeforeClose));
                     return i;
                 }
                 self.closed = Some(i + 1);
                 return i + 1;
             } else {
-                self.fail(i, Fault::Syntax(SpanError::Unexpected(c)));
+                self.fail(i, Fault::Syntax(ArraySyntax::Unexpected(c)));
                 return i;
             }
         }

@@ -120,7 +120,7 @@ fn long_snapshot() -> String {
         })
         .collect();
     // A record with 10 MiB of white space inside, across the end of the first read-ahead block:
-    // more than the room for carried-over bytes.
+    // the record is carried over from one block to the next.
     let edges: Vec<String> = (1..n)
         .map(|i| format!("2,{}{},{}", i % 6, if i == 200_000 { " ".repeat(10 << 20) } else { String::new() }, i * 7))
         .collect();
