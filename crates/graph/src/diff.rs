@@ -87,7 +87,7 @@ pub struct ForeignClasses(Vec<u32>);
 impl PendingClasses {
     /// Classifies `base`'s objects with `current`'s interface definitions (the long part).
     pub fn classify(base: &HeapGraph, current: &HeapGraph) -> PendingClasses {
-        let mut classes = base.class_index.clone();
+        let mut classes = base.class_indexes();
         let new_names = classes::match_interfaces(
             &base.snapshot,
             &base.node_kinds,
@@ -117,10 +117,9 @@ pub fn diff(base: &mut HeapGraph, current: &HeapGraph) -> Vec<ClassDiff> {
 
 /// [`diff`] with the base already classified for `current`.
 pub fn diff_classified(base: &HeapGraph, current: &HeapGraph, foreign: &ForeignClasses) -> Vec<ClassDiff> {
-    let own_classes = &base.class_index;
     let foreign_classes = &foreign.0;
     let base_ids = ClassIds::build(&base.snapshot, &base.node_kinds, &base.locations, foreign_classes);
-    let base_rows = crate::summary::summarize(base, &base_ids, foreign_classes, None, crate::Members::Listed);
+    let base_rows = crate::summary::summarize(base, &base_ids, None, crate::Members::Listed);
     let base_side = Side { graph: base, rows: base_rows.into_iter().map(|r| (r.key.clone(), r)).collect() };
     let current_rows = current.summary(None, crate::Members::Listed);
     let order: Vec<String> = current_rows.iter().map(|r| r.key.clone()).collect();
@@ -172,8 +171,7 @@ pub fn diff_classified(base: &HeapGraph, current: &HeapGraph, foreign: &ForeignC
                 // DevTools names a class gone from the current snapshot after the base's own
                 // classification of its last instance by id.
                 let last = row.members.iter().copied().max_by_key(|&m| base.snapshot.nodes.id[m as usize]);
-                d.name =
-                    last.map_or_else(String::new, |m| base.snapshot.strings.get(own_classes[m as usize]).into_owned());
+                d.name = last.map_or_else(String::new, |m| base.class_name(m).into_owned());
                 d.location = row.location;
             }
         }

@@ -15,8 +15,18 @@ pub const ATTACHED: u8 = 1;
 /// Part of a DOM tree no document holds.
 pub const DETACHED: u8 = 2;
 
-/// Computes every node's DOM state and renames detached native nodes in `s.nodes.name`.
+/// Computes every node's DOM state and renames detached native nodes in `s.nodes.name`. The
+/// snapshot's `detachedness` column becomes the states (it is of no use once they are known);
+/// they come back empty when all are [`UNKNOWN`] (a heap without DOM nodes, as in Node.js).
 pub(crate) fn propagate(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
+    let mut state = states(s, nk, ek);
+    if state.iter().all(|&d| d == UNKNOWN) {
+        state = Vec::new();
+    }
+    state
+}
+
+fn states(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
     let n = s.node_count();
     let native = nk.native;
     if s.nodes.detachedness.is_empty() {
@@ -33,7 +43,8 @@ pub(crate) fn propagate(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec
             })
             .collect();
     }
-    let mut state: Vec<u8> = s.nodes.detachedness.iter().map(|&d| d & 3).collect();
+    let mut state = std::mem::take(&mut s.nodes.detachedness);
+    state.iter_mut().for_each(|d| *d &= 3);
     let mut visited = vec![false; n];
     let mut attached: Vec<u32> = Vec::new();
     let mut detached: Vec<u32> = Vec::new();

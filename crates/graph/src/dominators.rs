@@ -132,9 +132,10 @@ pub struct Dominators {
 /// main loop walks its arrays in order and path compression stays among nearby entries. The
 /// search also sorts each edge it scans: an edge from a node numbered earlier than its target
 /// only matters through that number, folded into the target's `dom` entry at once; the others
-/// (numbered later) are counted, then listed in a CSR (`first`, `later`) by one more pass.
+/// (numbered later) are counted, then listed in `later`, grouped by target, by one more pass.
 ///
-/// Memory: six `u32` arrays over the nodes plus the later-numbered predecessors. The bucket
+/// Memory: five `u32` arrays over the nodes plus the later-numbered predecessors (the counts'
+/// array becomes `semi` once the lists are filled). The bucket
 /// lists live in `label` (head, while a vertex is not yet linked) and `dom` (next link, until
 /// the vertex's dominator is known); a bit per vertex says whether it is linked, so `ancestor`
 /// holds the DFS parent until then.
@@ -175,8 +176,19 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
     });
     let Numbering { number, mut vertex, mut ancestor, mut dom, mut first, numbered, .. } = numbering;
 
+    // Later predecessors, grouped by target number in ascending order. Two bitsets mark the
+    // groups (which numbers have one, where each starts), so no offsets array outlives the fill:
+    // the main loop walks the groups from the end, in its own (descending) order.
     for i in 0..len {
         first[i + 1] += first[i];
+    }
+    let mut has_later = BitSet::new(len);
+    let mut group_start = BitSet::new(first[len] as usize + 1);
+    for nw in 0..len {
+        if first[nw] < first[nw + 1] {
+            has_later.insert(nw);
+            group_start.insert(first[nw] as usize);
+        }
     }
     let mut later = vec![0u32; first[len] as usize];
     for v in 0..n {
@@ -189,17 +201,16 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
             }
         }
     }
-    // `first[w]` now ends w's list; shift back so it starts it.
-    for i in (1..=len).rev() {
-        first[i] = first[i - 1];
-    }
-    first[0] = 0;
+    let mut group_end = later.len();
 
     // `number` is done with: its memory becomes `label`, the vertex itself until linked; while
     // unlinked it heads the vertex's bucket (itself = empty). `semi` starts as the number.
     let mut label = number;
     label.iter_mut().enumerate().for_each(|(i, l)| *l = i as u32);
-    let mut semi = label.clone();
+    // The offsets are done with too: their memory becomes `semi`.
+    let mut semi = first;
+    semi.truncate(len);
+    semi.copy_from_slice(&label);
     let mut linked = BitSet::new(len);
     let mut path: Vec<u32> = Vec::new();
     let mut eval = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], linked: &BitSet| -> u32 {
@@ -231,7 +242,16 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
             abandoned = next;
         }
         label[w as usize] = w;
-        let preds = first[w as usize] as usize..first[w as usize + 1] as usize;
+        let preds = if has_later.contains(w as usize) {
+            let mut start = group_end - 1;
+            while !group_start.contains(start) {
+                start -= 1;
+            }
+            let end = std::mem::replace(&mut group_end, start);
+            start..end
+        } else {
+            group_end..group_end
+        };
         let no_retainer = || retained.as_ref().is_some_and(|r| !r.contains(vertex[w as usize] as usize));
         if preds.is_empty() && no_retainer() {
             // A node without usable retainers has the root as its only predecessor.
@@ -262,7 +282,7 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
             v = next;
         }
     }
-    drop((ancestor, later, first, linked, retained));
+    drop((ancestor, later, has_later, group_start, linked, retained));
     // "No dominator" (0) ends up at the root, number 1.
     dom[0] = 1;
     dom[1] = 1;

@@ -79,7 +79,7 @@ impl<K: std::hash::Hash + Eq> Keys<K> {
             if let Some((_, group)) = groups.get_mut(group_of[id as usize] as usize) {
                 group.nodes.push(node);
                 group.total_self_size += u64::from(g.snapshot.nodes.self_size[node as usize]);
-                group.total_retained_size += g.retained_size[node as usize];
+                group.total_retained_size += g.retained_size(node);
             }
         }
         groups

@@ -30,6 +30,7 @@ mod kinds;
 mod ownership;
 mod paths;
 mod query;
+mod retained;
 mod retainers;
 mod sources;
 mod statistics;
@@ -58,23 +59,24 @@ pub use summary::{ClassIds, ClassKey, ClassSummary, Members};
 
 /// A snapshot with everything DevTools computes on load.
 pub struct HeapGraph {
-    /// The snapshot; `nodes.self_size` holds sizes after the ownership transfer and detached
-    /// native nodes carry their `Detached ` names.
+    /// The snapshot; `nodes.self_size` holds sizes after the ownership transfer, detached
+    /// native nodes carry their `Detached ` names, its locations have moved to the graph
+    /// (sorted by node: see [`HeapGraph::location_of`]) and its detachedness column has become
+    /// [`HeapGraph::dom_state`].
     pub snapshot: Snapshot,
     /// Node types by meaning.
     pub node_kinds: NodeKinds,
     /// Edge types by meaning.
     pub edge_kinds: EdgeKinds,
-    /// DOM link state per node ([`UNKNOWN`], [`ATTACHED`], [`DETACHED`]).
-    pub dom_state: Vec<u8>,
+    /// DOM link state per node ([`UNKNOWN`], [`ATTACHED`], [`DETACHED`]); empty when every
+    /// node's is unknown (no DOM in the heap), see [`HeapGraph::dom_state`].
+    dom_state: Vec<u8>,
     /// Distance from the roots per node ([`NO_DISTANCE`] when unreachable).
     pub distance: Vec<i32>,
     /// Immediate dominator (ordinal) per node; the root dominates itself.
     pub dominator: Vec<u32>,
     /// Retained size per node.
-    pub retained_size: Vec<u64>,
-    /// Class name (a string index) per node.
-    pub class_index: Vec<u32>,
+    retained_size: retained::RetainedSizes,
     /// Dense class ids per node, by DevTools' class key.
     pub class_ids: ClassIds,
     /// Interface definitions inferred from this snapshot's plain objects.
@@ -82,8 +84,8 @@ pub struct HeapGraph {
     /// The Statistics view.
     pub statistics: Statistics,
     interface_names: HashMap<String, u32>,
-    /// Dominator tree children.
-    dominated: DominatedLists,
+    /// Dominator tree children, built on first use.
+    dominated: OnceLock<DominatedLists>,
     /// Locations sorted by node, one per node (the last one the file gives).
     locations: Vec<Location>,
     /// Edges grouped by target, built on first use (the summary views do not need them).
@@ -112,64 +114,67 @@ pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
 }
 
 impl HeapGraph {
-    /// Runs every analysis, using both cores where steps are independent: the dominators (the
-    /// longest step, which needs only the essential edges) on one core while the other computes
-    /// shallow sizes, class names, distances and statistics; then retained sizes beside the
-    /// class ids. Steps that would add strings or move sizes only read the snapshot while the
-    /// dominators run: their results go in once both sides are done.
+    /// Runs every analysis, using both cores where steps are independent. Memory decides the
+    /// pairing: the dominators (the longest step, and the one with the most scratch memory)
+    /// run beside the steps that keep nothing per node (shallow sizes, interface inference);
+    /// class names and statistics beside distances once the dominators' scratch memory is
+    /// free; then retained sizes beside the class ids. Steps that would add strings or move sizes
+    /// only read the snapshot while another step runs: their results go in between the pairs.
     pub fn analyze(mut snapshot: Snapshot) -> HeapGraph {
         let nk = NodeKinds::of(&snapshot);
         let ek = EdgeKinds::of(&snapshot);
         let dom_state = timed("dom state", || dom_state::propagate(&mut snapshot, &nk, &ek));
-        let ephemerons = ephemeron::EphemeronNames::new(&snapshot.strings);
+        let mut ephemerons = ephemeron::EphemeronNames::new(&snapshot.strings);
         let mut ephemerons_of_essential = ephemerons.clone();
 
         let mut self_size = std::mem::take(&mut snapshot.nodes.self_size);
         let s = &snapshot;
-        let (d, (mut class_index, base_names, interfaces, new_interface_names, distance, partial_statistics)) =
-            rayon::join(
-                || {
-                    let owned = timed("page-owned", || ownership::page_owned(s, &nk, &ek));
-                    let essential = timed("essential edges", || {
-                        ownership::essential_edges(s, &ek, &owned, &mut ephemerons_of_essential)
-                    });
-                    drop(owned);
-                    let flow =
-                        FlowGraph { first_edge: &s.nodes.first_edge, to_node: &s.edges.to_node, usable: &essential };
-                    timed("dominators", || dominators(&flow, s.node_count(), s.root))
-                },
-                || {
-                    timed("shallow sizes", || ownership::transfer_shallow_sizes(s, &nk, &ek, &mut self_size));
-                    let (mut class_index, base_names) = timed("class names", || classes::base_class_indexes(s, &nk));
-                    let interfaces = timed("interface inference", || classes::infer_interfaces(s, &nk, &ek));
-                    let new_names = timed("interfaces", || {
-                        let none = HashMap::new();
-                        classes::match_interfaces(s, &nk, &ek, &interfaces, &none, &mut class_index, base_names.end())
-                    });
-                    let mut ephemerons = ephemerons;
-                    let distance = timed("distances", || {
-                        distances::distances(&mut distances::DistanceFilter::new(s, nk, ek, &mut ephemerons), &[])
-                    });
-                    let statistics = timed("statistics", || statistics::statistics(s, &nk, &ek, &self_size));
-                    (class_index, base_names, interfaces, new_names, distance, statistics)
-                },
-            );
+        let (d, interfaces) = rayon::join(
+            || {
+                let owned = timed("page-owned", || ownership::page_owned(s, &nk, &ek));
+                let essential = timed("essential edges", || {
+                    ownership::essential_edges(s, &ek, &owned, &mut ephemerons_of_essential)
+                });
+                drop(owned);
+                let flow = FlowGraph { first_edge: &s.nodes.first_edge, to_node: &s.edges.to_node, usable: &essential };
+                timed("dominators", || dominators(&flow, s.node_count(), s.root))
+            },
+            || {
+                timed("shallow sizes", || ownership::transfer_shallow_sizes(s, &nk, &ek, &mut self_size));
+                timed("interface inference", || classes::infer_interfaces(s, &nk, &ek))
+            },
+        );
         snapshot.nodes.self_size = self_size;
+
+        let s = &snapshot;
+        let ((mut class_index, base_names, new_interface_names, partial_statistics), distance) = rayon::join(
+            || {
+                let statistics = timed("statistics", || statistics::statistics(s, &nk, &ek, &s.nodes.self_size));
+                let (mut class_index, base_names) = timed("class names", || classes::base_class_indexes(s, &nk));
+                let new_names = timed("interfaces", || {
+                    let none = HashMap::new();
+                    classes::match_interfaces(s, &nk, &ek, &interfaces, &none, &mut class_index, base_names.end())
+                });
+                (class_index, base_names, new_names, statistics)
+            },
+            || {
+                timed("distances", || {
+                    distances::distances(&mut distances::DistanceFilter::new(s, nk, ek, &mut ephemerons), &[])
+                })
+            },
+        );
         base_names.push_into(&mut snapshot);
         let mut interface_names = HashMap::new();
         new_interface_names.intern(&mut snapshot, &mut interface_names, &mut class_index);
 
+        let locations = sorted_locations(std::mem::take(&mut snapshot.locations));
         let s = &snapshot;
-        let locations = sorted_locations(&s.locations);
-        let ((retained_size, dominated), class_ids) = rayon::join(
-            || {
-                let retained = timed("retained sizes", || retained_sizes(s, &d));
-                (retained, timed("dominated lists", || DominatedLists::of(&d.idom, s.root)))
-            },
+        let (retained_size, class_ids) = rayon::join(
+            || timed("retained sizes", || retained::RetainedSizes::of(s, &d)),
             || timed("class ids", || ClassIds::build(s, &nk, &locations, &class_index)),
         );
         let dominator = d.idom;
-        let total = retained_size[snapshot.root as usize] + snapshot.extra_native_bytes;
+        let total = retained_size.get(snapshot.root) + snapshot.extra_native_bytes;
         let statistics = partial_statistics.with_total(total);
         HeapGraph {
             snapshot,
@@ -179,12 +184,11 @@ impl HeapGraph {
             distance,
             dominator,
             retained_size,
-            class_index,
             class_ids,
             interfaces,
             statistics,
             interface_names,
-            dominated,
+            dominated: OnceLock::new(),
             locations,
             retainers: OnceLock::new(),
         }
@@ -193,6 +197,17 @@ impl HeapGraph {
     /// Total size as DevTools shows it: the root's retained size plus extra native bytes.
     pub fn total_size(&self) -> u64 {
         self.statistics.total
+    }
+
+    /// The retained size of node `node`: its own size after the ownership transfer plus that of
+    /// every node it dominates.
+    pub fn retained_size(&self, node: u32) -> u64 {
+        self.retained_size.get(node)
+    }
+
+    /// The DOM link state of node `node` ([`UNKNOWN`], [`ATTACHED`], [`DETACHED`]).
+    pub fn dom_state(&self, node: u32) -> u8 {
+        self.dom_state.get(node as usize).copied().unwrap_or(UNKNOWN)
     }
 
     /// The source location of node `node`, if the snapshot gives one.
@@ -219,15 +234,28 @@ impl HeapGraph {
         }
     }
 
-    /// Nodes whose immediate dominator is `node`.
+    /// Nodes whose immediate dominator is `node` (the lists of all nodes are built on first call).
     pub fn dominated(&self, node: u32) -> &[u32] {
-        let (first, v) = (&self.dominated.first, node as usize);
-        &self.dominated.nodes[first[v] as usize..first[v + 1] as usize]
+        let lists = self
+            .dominated
+            .get_or_init(|| timed("dominated lists", || DominatedLists::of(&self.dominator, self.snapshot.root)));
+        let (first, v) = (&lists.first, node as usize);
+        &lists.nodes[first[v] as usize..first[v + 1] as usize]
+    }
+
+    /// The class name (a string index) of node `node`.
+    pub fn class_index(&self, node: u32) -> u32 {
+        self.class_ids.names[self.class_ids.of_node[node as usize] as usize]
+    }
+
+    /// The class name of every node, as string indexes.
+    pub fn class_indexes(&self) -> Vec<u32> {
+        self.class_ids.of_node.iter().map(|&class| self.class_ids.names[class as usize]).collect()
     }
 
     /// The class name of node `node`.
     pub fn class_name(&self, node: u32) -> std::borrow::Cow<'_, str> {
-        self.snapshot.strings.get(self.class_index[node as usize])
+        self.snapshot.strings.get(self.class_index(node))
     }
 
     /// The name DevTools shows for a node (plain objects as `{a, b}`, cons strings as text).
@@ -285,7 +313,7 @@ impl HeapGraph {
 
     /// The Summary rows of the nodes `filter` accepts (all nodes when `None`), in no order.
     pub fn summary(&self, filter: Option<&dyn Fn(u32) -> bool>, members: Members) -> Vec<ClassSummary> {
-        summary::summarize(self, &self.class_ids, &self.class_index, filter, members)
+        summary::summarize(self, &self.class_ids, filter, members)
     }
 
     /// The Summary rows of the objects allocated after a snapshot whose largest JavaScript
@@ -316,16 +344,6 @@ pub fn format_bytes(n: u64) -> String {
     } else {
         format!("{value:.1} {}", UNITS[unit])
     }
-}
-
-/// Retained size per node: its transferred self size plus its dominator subtree.
-fn retained_sizes(s: &Snapshot, d: &Dominators) -> Vec<u64> {
-    let mut retained: Vec<u64> = s.nodes.self_size.iter().map(|&x| u64::from(x)).collect();
-    for &v in d.preorder.iter().skip(1).rev() {
-        let dom = d.idom[v as usize] as usize;
-        retained[dom] += retained[v as usize];
-    }
-    retained
 }
 
 /// Children lists of the dominator tree, as a CSR over node ordinals: node `v`'s children are
@@ -362,9 +380,11 @@ impl DominatedLists {
 }
 
 /// Locations sorted by node; when the file gives a node several, the last one counts.
-fn sorted_locations(locations: &[Location]) -> Vec<Location> {
-    let mut sorted: Vec<(usize, Location)> = locations.iter().copied().enumerate().collect();
-    sorted.sort_by_key(|&(i, l)| (l.node, std::cmp::Reverse(i)));
-    sorted.dedup_by_key(|(_, l)| l.node);
-    sorted.into_iter().map(|(_, l)| l).collect()
+fn sorted_locations(mut locations: Vec<Location>) -> Vec<Location> {
+    // Reversed, a stable sort puts each node's last location first, which dedup keeps.
+    locations.reverse();
+    locations.sort_by_key(|l| l.node);
+    locations.dedup_by_key(|l| l.node);
+    locations.shrink_to_fit();
+    locations
 }

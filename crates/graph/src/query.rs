@@ -49,12 +49,12 @@ impl HeapGraph {
             .filter(|&n| {
                 let i = n as usize;
                 query.id.is_none_or(|id| self.snapshot.nodes.id[i] == id)
-                    && self.retained_size[i] >= query.min_retained
-                    && class.as_mut().is_none_or(|c| c.matches(self, self.class_index[i]))
+                    && self.retained_size(i as u32) >= query.min_retained
+                    && class.as_mut().is_none_or(|c| c.matches(self, self.class_index(n)))
                     && name.as_mut().is_none_or(|c| c.matches(self, self.snapshot.nodes.name[i]))
             })
             .collect();
-        found.sort_by_key(|&n| Reverse(self.retained_size[n as usize]));
+        found.sort_by_key(|&n| Reverse(self.retained_size(n)));
         found
     }
 
@@ -63,7 +63,8 @@ impl HeapGraph {
     pub fn largest_retained(&self, top: usize) -> Vec<u32> {
         let synthetic = self.node_kinds.synthetic;
         let mut heap: BinaryHeap<Reverse<(u64, Reverse<u32>)>> = BinaryHeap::with_capacity(top + 1);
-        for (n, &retained) in self.retained_size.iter().enumerate() {
+        for n in 0..self.snapshot.node_count() {
+            let retained = self.retained_size(n as u32);
             let smallest_kept = heap.peek().map_or(0, |Reverse((r, _))| *r);
             if heap.len() == top && retained <= smallest_kept || u16::from(self.snapshot.nodes.kind[n]) == synthetic {
                 continue;

@@ -56,6 +56,8 @@ pub struct ClassIds {
     pub of_node: Vec<u32>,
     /// The key of each class id.
     pub keys: Vec<ClassKey>,
+    /// The class name (a string index) of each class id: the name of its first node.
+    pub names: Vec<u32>,
 }
 
 impl ClassIds {
@@ -65,6 +67,7 @@ impl ClassIds {
         let mut by_index: Vec<u32> = vec![u32::MAX; s.strings.len()];
         let mut by_location: HashMap<(u32, u32, u32, String), u32> = HashMap::new();
         let mut keys = Vec::new();
+        let mut names = Vec::new();
         let mut of_node = Vec::with_capacity(n);
         let object = nk.object;
         let mut locations = locations.iter().peekable();
@@ -80,6 +83,7 @@ impl ClassIds {
                     let slot = &mut by_index[class as usize];
                     if *slot == u32::MAX {
                         keys.push(ClassKey::Name(class));
+                        names.push(class);
                         *slot = keys.len() as u32 - 1;
                     }
                     *slot
@@ -89,13 +93,14 @@ impl ClassIds {
                     let key = (loc.script_id, loc.line, loc.column, name);
                     *by_location.entry(key.clone()).or_insert_with(|| {
                         keys.push(ClassKey::Located { script_id: key.0, line: key.1, column: key.2, name: key.3 });
+                        names.push(class);
                         keys.len() as u32 - 1
                     })
                 }
             };
             of_node.push(id);
         }
-        ClassIds { of_node, keys }
+        ClassIds { of_node, keys, names }
     }
 }
 
@@ -113,7 +118,6 @@ pub enum Members {
 pub(crate) fn summarize(
     g: &HeapGraph,
     ids: &ClassIds,
-    classes: &[u32],
     filter: Option<&dyn Fn(u32) -> bool>,
     members: Members,
 ) -> Vec<ClassSummary> {
@@ -157,7 +161,7 @@ pub(crate) fn summarize(
         let (key, name, location) = match &ids.keys[c] {
             ClassKey::Name(index) => {
                 let name = s.strings.get(*index).into_owned();
-                (format!(",{name}"), s.strings.get(classes[first as usize]).into_owned(), None)
+                (format!(",{name}"), name, None)
             }
             ClassKey::Located { script_id, line, column, name } => (
                 format!("{script_id},{line},{column},{name}"),
@@ -189,7 +193,7 @@ pub(crate) fn summarize(
         let children = g.dominated(node);
         if !active[class as usize] && s.nodes.self_size[node as usize] != 0 && accepts(node) {
             let slot = slot_of_class[class as usize];
-            rows[slot as usize].retained_size += g.retained_size[node as usize];
+            rows[slot as usize].retained_size += g.retained_size(node);
             if !children.is_empty() {
                 active[class as usize] = true;
                 stack.push((node, true));

@@ -132,7 +132,7 @@ fn scope_hop<'p>(g: &HeapGraph, hops: &'p [Hop], holder: u32) -> Option<&'p Hop>
 /// the classic leak of closures sharing one scope.
 fn chained_through_scope(g: &HeapGraph, node: u32) -> Option<String> {
     let s = &g.snapshot;
-    let class = g.class_index[node as usize];
+    let class = g.class_index(node);
     let targets = |from: u32, kind: u16| {
         s.edge_range(from).filter(move |&e| u16::from(s.edges.kind[e]) == kind).map(move |e| (e, s.edges.to_node[e]))
     };
@@ -142,7 +142,7 @@ fn chained_through_scope(g: &HeapGraph, node: u32) -> Option<String> {
         .filter_map(|function| g.internal_edge_target(function, &["context"]))
         .find_map(|scope| {
             targets(scope, g.edge_kinds.context)
-                .find(|&(_, held)| held != node && g.class_index[held as usize] == class)
+                .find(|&(_, held)| held != node && g.class_index(held) == class)
                 .map(|(e, _)| g.edge_name(e as u32))
         })
 }
@@ -224,7 +224,7 @@ fn primary(g: &HeapGraph, scripts: &Scripts, group: &Group) -> (u32, u32) {
     let carrier = |class: &u32| CARRIERS.contains(&g.snapshot.strings.get(*class).as_ref());
     user.or_else(|| classes.iter().find(|(class, _)| !carrier(class)))
         .or(classes.first())
-        .map_or((g.class_index[group.roots[0] as usize], group.roots[0]), |(class, (_, node))| (**class, *node))
+        .map_or((g.class_index(group.roots[0]), group.roots[0]), |(class, (_, node))| (**class, *node))
 }
 
 /// What the path to the example passes through, read from Node.js' and V8's own structures.

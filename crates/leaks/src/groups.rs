@@ -68,7 +68,7 @@ pub fn by_holder(ctx: &Grouping<'_>, roots: &[LeakRoot], storage: &[LeakRoot]) -
     for root in roots {
         let group = groups.entry(root.holder).or_insert_with(|| Group::new(ctx.intervals, root.holder));
         group.roots.push(root.node);
-        group.retained_size += g.retained_size[root.node as usize];
+        group.retained_size += g.retained_size(root.node);
         stack.push((root.node, 0));
         while let Some((node, depth)) = stack.pop() {
             if seen.contains(node as usize) {
@@ -103,7 +103,7 @@ impl Group {
         }
         let bytes = u64::from(ctx.graph.snapshot.nodes.self_size[node as usize]);
         self.added[birth - 1].add(bytes);
-        let class = ctx.graph.class_index[node as usize];
+        let class = ctx.graph.class_index(node);
         self.by_class.entry(class).or_insert_with(|| vec![Added::default(); ctx.intervals])[birth - 1].add(bytes);
         self.note_shallowest(ctx.graph, class, depth, node);
     }
@@ -168,10 +168,10 @@ fn path_shape(g: &HeapGraph, node: u32) -> Vec<ShapeLink> {
             "property" if s.edge_range(hop.from).len() > DICTIONARY_SIZE => "[*]".to_owned(),
             _ => g.edge_name(hop.edge),
         };
-        links.push((kind, name, g.class_index[hop.to as usize]));
+        links.push((kind, name, g.class_index(hop.to)));
         fold_repeat(&mut links);
     }
-    links.push((u8::MAX, String::new(), g.class_index[node as usize]));
+    links.push((u8::MAX, String::new(), g.class_index(node)));
     links
 }
 

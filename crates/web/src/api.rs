@@ -107,7 +107,7 @@ fn node_row(g: &HeapGraph, node: u32) -> Value {
         "name": clip(&g.display_name(node)),
         "class": clip(&g.class_name(node)),
         "self_size": g.snapshot.nodes.self_size[i],
-        "retained_size": g.retained_size[i],
+        "retained_size": g.retained_size(i as u32),
         "distance": g.distance[i],
     })
 }
@@ -190,7 +190,7 @@ fn summary(w: &Workspace, q: &Query) -> Answer {
 
 /// `nodes` sorted as DevTools lists instances and dominated nodes: largest retained size first.
 fn largest_retained_first(g: &HeapGraph, mut nodes: Vec<u32>) -> Vec<u32> {
-    nodes.sort_by_key(|&n| (std::cmp::Reverse(g.retained_size[n as usize]), n));
+    nodes.sort_by_key(|&n| (std::cmp::Reverse(g.retained_size(n)), n));
     nodes
 }
 

@@ -42,7 +42,7 @@ pub fn run(args: &DominatorsArgs, out: &mut dyn Write) -> Result<()> {
     let node = resolve_node(&graph, &args.file, id)?;
     let chain = graph.dominator_chain(node);
     let mut dominated = graph.dominated(node).to_vec();
-    dominated.sort_by_key(|&n| (std::cmp::Reverse(graph.retained_size[n as usize]), n));
+    dominated.sort_by_key(|&n| (std::cmp::Reverse(graph.retained_size(n)), n));
     let dominated_total = dominated.len();
     dominated.truncate(args.top);
     if args.output.json {

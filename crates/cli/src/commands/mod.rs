@@ -93,7 +93,7 @@ impl<'g> JsonNode<'g> {
             name: cut(graph.display_name(node), NAME_LIMIT),
             class: graph.class_name(node),
             self_size: s.nodes.self_size[i],
-            retained_size: graph.retained_size[i],
+            retained_size: graph.retained_size(i as u32),
             distance: graph.distance[i],
             dominator: s.nodes.id[graph.dominator[i] as usize],
         }
@@ -143,7 +143,7 @@ pub fn node_table(graph: &HeapGraph, nodes: &[u32], out: &mut dyn Write) -> Resu
     ]);
     for &n in nodes {
         t.row(vec![
-            table::bytes(graph.retained_size[n as usize]),
+            table::bytes(graph.retained_size(n)),
             table::bytes(u64::from(graph.snapshot.nodes.self_size[n as usize])),
             table::distance(graph.distance[n as usize]),
             node_title(graph, n),

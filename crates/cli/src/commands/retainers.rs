@@ -80,7 +80,7 @@ fn add_rows(graph: &HeapGraph, tree: &RetainerTree, depth: usize, t: &mut Table)
         t.row(vec![
             view_distance(r.distance),
             table::bytes(u64::from(graph.snapshot.nodes.self_size[r.retainer as usize])),
-            table::bytes(graph.retained_size[r.retainer as usize]),
+            table::bytes(graph.retained_size(r.retainer)),
             text,
         ]);
         if let Some(sub) = &item.retainers {
@@ -116,7 +116,7 @@ pub fn run(args: &RetainersArgs, out: &mut dyn Write) -> Result<()> {
         "Retainers of {} (distance {}, retained {})",
         node_title(&graph, node),
         view_distance(view.distance(node)),
-        table::bytes(graph.retained_size[node as usize])
+        table::bytes(graph.retained_size(node))
     )?;
     let mut t = Table::new(&[
         ("Distance", Align::Right),

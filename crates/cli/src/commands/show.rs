@@ -72,7 +72,7 @@ fn containment(graph: &HeapGraph, node: u32) -> Vec<u32> {
         .map(|e| e as u32)
         .filter(|&e| u16::from(s.edges.kind[e as usize]) != graph.edge_kinds.invisible)
         .collect();
-    edges.sort_by_key(|&e| std::cmp::Reverse(graph.retained_size[s.edges.to_node[e as usize] as usize]));
+    edges.sort_by_key(|&e| std::cmp::Reverse(graph.retained_size(s.edges.to_node[e as usize])));
     edges
 }
 
@@ -118,7 +118,7 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write) -> Result<()> {
     field(out, "name", table::clip(&graph.display_name(node), 200))?;
     field(out, "class", graph.class_name(node).into_owned())?;
     field(out, "self size", table::bytes(u64::from(s.nodes.self_size[i])))?;
-    field(out, "retained", table::bytes(graph.retained_size[i]))?;
+    field(out, "retained", table::bytes(graph.retained_size(i as u32)))?;
     field(out, "distance", table::distance(graph.distance[i]))?;
     field(out, "dominator", node_title(&graph, graph.dominator[i]))?;
     field(out, "retainers", retainer_count.to_string())?;
@@ -139,7 +139,7 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write) -> Result<()> {
     for &e in &edges {
         let to = s.edges.to_node[e as usize];
         t.row(vec![
-            table::bytes(graph.retained_size[to as usize]),
+            table::bytes(graph.retained_size(to)),
             table::bytes(u64::from(s.nodes.self_size[to as usize])),
             table::clip(&graph.edge_label(e), 50),
             node_title(&graph, to),

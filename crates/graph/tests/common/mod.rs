@@ -143,10 +143,10 @@ pub fn check_against_oracle(stem: &str, g: &HeapGraph, oracle: &Value) {
             g.display_name(n),
             g.class_name(n),
             s.nodes.self_size[i],
-            g.retained_size[i],
+            g.retained_size(i as u32),
             g.distance[i],
             s.nodes.id[g.dominator[i] as usize],
-            g.dom_state[i],
+            g.dom_state(n),
         ]);
         if &ours != row {
             problems.push(format!("node {i}: ours {ours}\n   DevTools {row}"));

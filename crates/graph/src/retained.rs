@@ -1,0 +1,39 @@
+//! Retained sizes per node, in five bytes each: the low 32 bits and a high byte, enough for
+//! heaps up to a terabyte at 5/8 of the memory of `u64`s.
+
+use heaplens_snapshot::Snapshot;
+
+use crate::Dominators;
+
+/// Retained size per node ordinal.
+pub(crate) struct RetainedSizes {
+    low: Vec<u32>,
+    high: Vec<u8>,
+}
+
+impl RetainedSizes {
+    /// Each node's transferred self size plus its dominator subtree's, summed children first.
+    pub(crate) fn of(s: &Snapshot, d: &Dominators) -> RetainedSizes {
+        let mut sizes = RetainedSizes { low: s.nodes.self_size.clone(), high: vec![0; s.node_count()] };
+        for &v in d.preorder.iter().skip(1).rev() {
+            let dom = d.idom[v as usize];
+            sizes.set(dom, sizes.get(dom) + sizes.get(v));
+        }
+        sizes
+    }
+
+    /// The retained size of `node`.
+    #[inline]
+    pub(crate) fn get(&self, node: u32) -> u64 {
+        let i = node as usize;
+        u64::from(self.high[i]) << 32 | u64::from(self.low[i])
+    }
+
+    #[inline]
+    fn set(&mut self, node: u32, size: u64) {
+        let i = node as usize;
+        // Retained sizes are sums of a heap's own bytes: no V8 heap comes near a terabyte.
+        let size = size.min((1 << 40) - 1);
+        (self.low[i], self.high[i]) = (size as u32, (size >> 32) as u8);
+    }
+}
