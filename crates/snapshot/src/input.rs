@@ -135,6 +135,8 @@ pub(crate) fn is_gzip(head: &[u8]) -> bool {
 pub struct Input {
     reader: Box<dyn Read + Send>,
     progress: Progress,
+    /// The file itself when it is read as stored (not gzip): long strings can stay there.
+    file: Option<Arc<File>>,
 }
 
 impl Input {
@@ -148,18 +150,29 @@ impl Input {
         if meta.is_dir() {
             return Err(SnapshotError::new(ErrorKind::Io("it is a directory".into())));
         }
-        Input::from_reader(Box::new(file), Some(meta.len()))
+        let kept = file.try_clone().ok().map(Arc::new);
+        let (mut input, gzip) = Input::wrap(Box::new(file), Some(meta.len()))?;
+        if !gzip {
+            input.file = kept;
+        }
+        Ok(input)
     }
 
     /// Wraps any byte stream; gzip is detected from the first two bytes.
     pub fn from_reader(reader: Box<dyn Read + Send>, total: Option<u64>) -> Result<Input> {
+        Input::wrap(reader, total).map(|(input, _)| input)
+    }
+
+    /// [`Input::from_reader`], and whether the stream is gzip.
+    fn wrap(reader: Box<dyn Read + Send>, total: Option<u64>) -> Result<(Input, bool)> {
         let progress = Progress { read: Arc::default(), total };
         let counting = Counting { inner: reader, read: progress.read.clone() };
         let mut buffered = BufReader::with_capacity(1 << 16, counting);
         let head = buffered.fill_buf().map_err(|e| SnapshotError::new(ErrorKind::Io(e.to_string())))?;
+        let gzip = is_gzip(head);
         let reader: Box<dyn Read + Send> =
-            if is_gzip(head) { Box::new(MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
-        Ok(Input { reader, progress })
+            if gzip { Box::new(MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
+        Ok((Input { reader, progress, file: None }, gzip))
     }
 
     /// A handle to watch reading progress from another thread.
@@ -169,7 +182,7 @@ impl Input {
 
     /// Reads the whole snapshot.
     pub fn read(self) -> Result<Snapshot> {
-        crate::load::read_json(Prefetch::new(self.reader))
+        crate::load::read_json(Prefetch::new(self.reader), self.file)
     }
 
     /// Reads only the node ids (see [`crate::read_node_ids`]).

@@ -55,7 +55,7 @@ pub fn check_bytes(bytes: &[u8]) -> Result<usize> {
 
 /// Reads a snapshot from bytes in memory (gzip is detected), on the calling thread.
 pub fn read_bytes(bytes: &[u8]) -> Result<Snapshot> {
-    load::read_json(decompressed(bytes))
+    load::read_json(decompressed(bytes), None)
 }
 
 /// Reads only the node ids of a snapshot in memory (see [`read_node_ids`]).

@@ -8,20 +8,24 @@ use crate::records::{self, EdgeSink, NodeSink, Numbers};
 use crate::scanner::{Scanner, Source};
 use crate::strings::StringTable;
 
+use std::fs::File;
+use std::sync::Arc;
+
 /// Reads a whole snapshot from an uncompressed JSON stream.
-pub(crate) fn read_json<S: Source>(src: S) -> Result<Snapshot> {
-    walk(src, Parts::All)?.finish()
+/// `file`, when given, is the uncompressed file `src` reads: long strings stay there.
+pub(crate) fn read_json<S: Source>(src: S, file: Option<Arc<File>>) -> Result<Snapshot> {
+    walk(src, Parts::All, file)?.finish()
 }
 
 /// Reads only the node ids of a snapshot; the rest of the file is still checked for syntax and
 /// counts, so a truncated or corrupt file fails here as it would in [`read_json`].
 pub(crate) fn read_ids_json<S: Source>(src: S) -> Result<NodeIds> {
-    walk(src, Parts::NodeIds)?.finish_ids()
+    walk(src, Parts::NodeIds, None)?.finish_ids()
 }
 
 /// Checks a whole snapshot as [`read_json`] would, keeping nothing: returns its node count.
 pub(crate) fn check_json<S: Source>(src: S) -> Result<usize> {
-    walk(src, Parts::Check)?.finish_check()
+    walk(src, Parts::Check, None)?.finish_check()
 }
 
 /// What a read keeps.
@@ -34,13 +38,14 @@ enum Parts {
 }
 
 /// Walks the top level of the file, filling a [`Builder`] with the sections `parts` asks for.
-fn walk<S: Source>(src: S, parts: Parts) -> Result<Builder> {
+fn walk<S: Source>(src: S, parts: Parts, file: Option<Arc<File>>) -> Result<Builder> {
     let mut s = Scanner::new(src);
     match s.peek_token()? {
         None => return Err(SnapshotError::new(ErrorKind::Empty)),
         Some(b'{') => s.bump(),
         Some(_) => return Err(s.error(ErrorKind::NotASnapshot("it does not start with a JSON object".into()))),
     }
+    let mut file = file;
     let mut builder: Option<Builder> = None;
     let mut key = Vec::new();
     let mut first = true;
@@ -67,7 +72,7 @@ fn walk<S: Source>(src: S, parts: Parts) -> Result<Builder> {
                 let mut raw = Vec::new();
                 s.skip_value(Some(&mut raw), "the snapshot header")?;
                 let header = RawHeader::parse(&raw).map_err(|e| e.or_at(key_offset))?;
-                builder = Some(Builder::new(header, parts).map_err(|e| e.or_at(key_offset))?);
+                builder = Some(Builder::new(header, parts, file.take()).map_err(|e| e.or_at(key_offset))?);
             }
             (b"snapshot", Some(_)) => return Err(duplicate(&s, "snapshot")),
             (_, Some(b)) => b.read_section(&mut s, &key, key_offset)?,
@@ -106,6 +111,8 @@ struct Builder {
     nodes: Option<Nodes>,
     edges: Option<Edges>,
     strings: Option<StringTable>,
+    /// The file being read, for long strings to stay in (uncompressed files only).
+    file: Option<Arc<File>>,
     raw_locations: Option<Vec<u64>>,
     trace_functions: Option<Vec<TraceFunction>>,
     trace_tree: Option<TraceTree>,
@@ -113,7 +120,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(header: RawHeader, parts: Parts) -> Result<Builder> {
+    fn new(header: RawHeader, parts: Parts, file: Option<Arc<File>>) -> Result<Builder> {
         let node_layout = header.node_layout()?;
         let edge_layout = header.edge_layout()?;
         let node_types = type_names(&header.meta.node_types, node_layout.kind, "node_types")?;
@@ -144,6 +151,7 @@ impl Builder {
             nodes: None,
             edges: None,
             strings: None,
+            file,
             raw_locations: None,
             trace_functions: None,
             trace_tree: None,
@@ -158,7 +166,7 @@ impl Builder {
         match key {
             b"nodes" if self.nodes.is_none() => self.nodes = Some(self.read_nodes(s)?),
             b"edges" if self.edges.is_none() => self.edges = Some(self.read_edges(s)?),
-            b"strings" if self.strings.is_none() => self.strings = Some(read_strings(s)?),
+            b"strings" if self.strings.is_none() => self.strings = Some(read_strings(s, self.file.clone())?),
             b"locations" if self.raw_locations.is_none() && !self.header.meta.location_fields.is_empty() => {
                 let fields = self.header.meta.location_fields.len();
                 self.raw_locations = Some(read_numbers(s, "locations", fields)?);
@@ -449,9 +457,9 @@ fn read_numbers<S: Source>(s: &mut Scanner<S>, array: &'static str, width: usize
     sink.finish(end, array)
 }
 
-fn read_strings<S: Source>(s: &mut Scanner<S>) -> Result<StringTable> {
+fn read_strings<S: Source>(s: &mut Scanner<S>, file: Option<Arc<File>>) -> Result<StringTable> {
     let what = "the strings array";
-    let mut table = StringTable::new();
+    let mut table = StringTable::new(file);
     s.expect(b'[', what)?;
     if s.peek_in(what)? == b']' {
         s.bump();
@@ -459,7 +467,8 @@ fn read_strings<S: Source>(s: &mut Scanner<S>) -> Result<StringTable> {
     }
     loop {
         let escaped = s.read_raw_string(table.raw_bytes_mut(), what)?;
-        table.finish_raw(escaped);
+        // The scanner is just past the closing quote.
+        table.finish_raw(escaped, s.offset() - 1);
         if !s.comma_or(b']', what)? {
             break;
         }

@@ -2,34 +2,97 @@
 //!
 //! Most strings hold no escape, so showing one borrows its bytes; the few with escapes are
 //! decoded when shown. Lone UTF-16 surrogates and invalid UTF-8 decode to U+FFFD, never fail.
-//! Analyses may append strings of their own (class names like `{a, b}`); they get indexes after
-//! the snapshot's own.
+//! Long strings of a plain (uncompressed) file stay in the file and are read again when used:
+//! a heap full of long strings then costs no memory for their text. Analyses may append
+//! strings of their own (class names like `{a, b}`); they get indexes after the snapshot's own.
 
 use std::borrow::Cow;
+use std::fs::File;
+use std::sync::Arc;
 
 /// Strings of a snapshot: `strings[i]` of the file is `get(i)`.
 ///
 /// Layout: `bytes` holds every string's raw content back to back; string `i` is
-/// `bytes[offsets[i]..offsets[i + 1]]`; bit `i` of `escaped` says whether it contains a
-/// backslash escape. Strings added after loading live in `added`.
+/// `bytes[offsets[i]..offsets[i + 1]]`, an empty range for strings left in the file; bit `i`
+/// of `escaped` says whether it contains a backslash escape. Strings added after loading live
+/// in `added`.
 #[derive(Debug, Clone)]
 pub struct StringTable {
     bytes: Vec<u8>,
     offsets: Vec<u64>,
     escaped: Vec<u64>,
+    in_file: Option<FileStrings>,
     added: Vec<String>,
+}
+
+/// The strings of at least [`FileStrings::LONG`] raw bytes, left in the snapshot file.
+#[derive(Debug, Clone)]
+struct FileStrings {
+    file: Arc<File>,
+    /// What the file was when it was read, to notice a file changed since.
+    stamp: FileStamp,
+    /// (string index, offset of its raw bytes in the file, raw length), by index.
+    spans: Vec<(u32, u64, u32)>,
+}
+
+type FileStamp = (u64, Option<std::time::SystemTime>);
+
+fn stamp(file: &File) -> Option<FileStamp> {
+    let meta = file.metadata().ok()?;
+    Some((meta.len(), meta.modified().ok()))
+}
+
+/// What a string left in the file reads as once the file has changed or cannot be read.
+const UNREADABLE: &str = "<unreadable: the snapshot file changed or failed since it was loaded>";
+
+impl FileStrings {
+    /// Strings this long or longer stay in the file. Names of classes, properties and
+    /// variables are shorter; what is longer is mostly string contents, rarely shown.
+    const LONG: usize = 256;
+    /// Bytes read at once when going through many strings.
+    const CHUNK: u64 = 1 << 20;
+
+    fn span(&self, index: usize) -> Option<(u64, u32)> {
+        let at = self.spans.binary_search_by_key(&(index as u32), |s| s.0).ok()?;
+        Some((self.spans[at].1, self.spans[at].2))
+    }
+
+    /// Reads `len` bytes at `offset`, `None` when the file is not what was loaded any more.
+    fn read(&self, offset: u64, len: usize) -> Option<Vec<u8>> {
+        if stamp(&self.file) != Some(self.stamp) {
+            return None;
+        }
+        let mut buf = vec![0; len];
+        read_exact_at(&self.file, &mut buf, offset).ok()?;
+        Some(buf)
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(_: &File, _: &mut [u8], _: u64) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 impl Default for StringTable {
     fn default() -> Self {
-        StringTable::new()
+        StringTable::new(None)
     }
 }
 
 impl StringTable {
-    /// An empty table.
-    pub fn new() -> Self {
-        StringTable { bytes: Vec::new(), offsets: vec![0], escaped: Vec::new(), added: Vec::new() }
+    /// An empty table. With `file` (the snapshot file being read, uncompressed), long strings
+    /// stay in that file.
+    pub(crate) fn new(file: Option<Arc<File>>) -> Self {
+        let in_file = file.filter(|_| cfg!(unix)).and_then(|file| {
+            let stamp = stamp(&file)?;
+            Some(FileStrings { file, stamp, spans: Vec::new() })
+        });
+        StringTable { bytes: Vec::new(), offsets: vec![0], escaped: Vec::new(), in_file, added: Vec::new() }
     }
 
     /// Appends the next string of the file (its raw bytes must already be in `raw_bytes_mut`).
@@ -37,7 +100,9 @@ impl StringTable {
         &mut self.bytes
     }
 
-    pub(crate) fn finish_raw(&mut self, has_escape: bool) {
+    /// Ends the string whose raw bytes were just appended; `file_end` is the file offset just
+    /// past them.
+    pub(crate) fn finish_raw(&mut self, has_escape: bool, file_end: u64) {
         let index = self.offsets.len() - 1;
         if index % 64 == 0 {
             self.escaped.push(0);
@@ -45,12 +110,23 @@ impl StringTable {
         if has_escape {
             self.escaped[index / 64] |= 1 << (index % 64);
         }
+        let start = self.offsets[index] as usize;
+        let len = self.bytes.len() - start;
+        if let Some(in_file) = self.in_file.as_mut().filter(|_| len >= FileStrings::LONG) {
+            if let Ok(raw_len) = u32::try_from(len) {
+                in_file.spans.push((index as u32, file_end - len as u64, raw_len));
+                self.bytes.truncate(start);
+            }
+        }
         self.offsets.push(self.bytes.len() as u64);
     }
 
     pub(crate) fn shrink(&mut self) {
         self.bytes.shrink_to_fit();
         self.offsets.shrink_to_fit();
+        if let Some(in_file) = self.in_file.as_mut() {
+            in_file.spans.shrink_to_fit();
+        }
     }
 
     /// Number of strings the file holds (added strings not counted).
@@ -75,19 +151,36 @@ impl StringTable {
     }
 
     /// The bytes of string `index` as stored: raw JSON for file strings, text for added ones.
-    fn stored_bytes(&self, index: usize) -> &[u8] {
+    fn stored_bytes(&self, index: usize) -> Cow<'_, [u8]> {
         if index < self.file_len() {
             self.raw(index).0
         } else {
-            self.added[index - self.file_len()].as_bytes()
+            Cow::Borrowed(self.added[index - self.file_len()].as_bytes())
         }
     }
 
-    fn raw(&self, index: usize) -> (&[u8], bool) {
+    /// Where string `index` stays in the file, when it does.
+    fn span_in_file(&self, index: usize) -> Option<(u64, u32)> {
+        match &self.in_file {
+            Some(in_file) if index < self.file_len() && self.offsets[index] == self.offsets[index + 1] => {
+                in_file.span(index)
+            }
+            _ => None,
+        }
+    }
+
+    fn raw(&self, index: usize) -> (Cow<'_, [u8]>, bool) {
+        let escaped = self.escaped[index / 64] >> (index % 64) & 1 == 1;
+        if let Some((offset, len)) = self.span_in_file(index) {
+            let in_file = self.in_file.as_ref().expect("a span comes from the file's strings");
+            return match in_file.read(offset, len as usize) {
+                Some(bytes) => (Cow::Owned(bytes), escaped),
+                None => (Cow::Borrowed(UNREADABLE.as_bytes()), false),
+            };
+        }
         let start = self.offsets[index] as usize;
         let end = self.offsets[index + 1] as usize;
-        let escaped = self.escaped[index / 64] >> (index % 64) & 1 == 1;
-        (&self.bytes[start..end], escaped)
+        (Cow::Borrowed(&self.bytes[start..end]), escaped)
     }
 
     /// The string at `index`, decoded. Panics when `index >= len()`; loading checks every index
@@ -97,24 +190,31 @@ impl StringTable {
         if index >= self.file_len() {
             return Cow::Borrowed(&self.added[index - self.file_len()]);
         }
-        let (raw, escaped) = self.raw(index);
-        if escaped {
-            Cow::Owned(decode_json_string(raw))
-        } else {
-            String::from_utf8_lossy(raw)
+        match self.raw(index) {
+            (raw, true) => Cow::Owned(decode_json_string(&raw)),
+            (Cow::Borrowed(raw), false) => String::from_utf8_lossy(raw),
+            (Cow::Owned(raw), false) => Cow::Owned(String::from_utf8_lossy(&raw).into_owned()),
         }
     }
 
-    /// Whether the string at `index` equals `s`, without allocating for unescaped strings.
+    /// Whether the string at `index` equals `s`, without allocating for unescaped strings, and
+    /// without reading the file when the lengths alone tell.
     pub fn eq(&self, index: u32, s: &str) -> bool {
         let i = index as usize;
-        if i < self.file_len() {
-            let (raw, escaped) = self.raw(i);
-            if !escaped {
-                return raw == s.as_bytes();
-            }
+        if i >= self.file_len() {
+            return self.added[i - self.file_len()] == s;
         }
-        self.get(index) == s
+        // Unescaped, the raw bytes are the text. An escape stands for 1 to 4 bytes of text in
+        // 2 to 12 raw bytes: never more than 6 raw bytes per byte of text.
+        let (len, escaped) = (self.raw_len(index), self.escaped[i / 64] >> (i % 64) & 1 == 1);
+        let possible = if escaped { (s.len()..=6 * s.len()).contains(&len) } else { len == s.len() };
+        if !possible {
+            return false;
+        }
+        match self.raw(i) {
+            (raw, false) => *raw == *s.as_bytes(),
+            (_, true) => self.get(index) == s,
+        }
     }
 
     /// Whether the string at `index` starts with `prefix` (ASCII prefixes only need no decoding).
@@ -134,15 +234,38 @@ impl StringTable {
         (0..self.len() as u32).filter(|&i| self.raw_len(i) >= s.len() && self.eq(i, s)).collect()
     }
 
-    /// The indexes whose raw form contains `needle`, as a bit per string.
+    /// The indexes whose raw form contains `needle`, as a bit per string. Strings left in the
+    /// file are read back in large chunks, in file order.
     pub fn containing(&self, needle: &[u8]) -> Vec<bool> {
         let finder = memchr::memmem::Finder::new(needle);
-        (0..self.len()).map(|i| finder.find(self.stored_bytes(i)).is_some()).collect()
+        let mut found: Vec<bool> = (0..self.len())
+            .map(|i| self.span_in_file(i).is_none() && finder.find(&self.stored_bytes(i)).is_some())
+            .collect();
+        let Some(in_file) = &self.in_file else { return found };
+        let mut spans = in_file.spans.as_slice();
+        while let Some(&(_, start, _)) = spans.first() {
+            let count = spans.iter().take_while(|s| s.1 + u64::from(s.2) - start <= FileStrings::CHUNK).count().max(1);
+            let (chunk, rest) = spans.split_at(count);
+            let last = chunk[count - 1];
+            let bytes = in_file.read(start, (last.1 + u64::from(last.2) - start) as usize);
+            for &(index, offset, len) in chunk {
+                let raw = bytes.as_deref().map_or(UNREADABLE.as_bytes(), |b| {
+                    &b[(offset - start) as usize..(offset - start) as usize + len as usize]
+                });
+                found[index as usize] = finder.find(raw).is_some();
+            }
+            spans = rest;
+        }
+        found
     }
 
     /// Size in bytes of the string's raw form in the file (a cheap length bound).
     pub fn raw_len(&self, index: u32) -> usize {
-        self.stored_bytes(index as usize).len()
+        let i = index as usize;
+        match self.span_in_file(i) {
+            Some((_, len)) => len as usize,
+            None => self.stored_bytes(i).len(),
+        }
     }
 }
 

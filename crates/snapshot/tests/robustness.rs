@@ -128,6 +128,8 @@ fn long_snapshot() -> String {
         .iter()
         .map(|s| s.to_string())
         .chain([(1 << 16) - 3, (1 << 16) + 5, 20 << 20, 70_000].iter().map(|&len| "s".repeat(len)))
+        // Long enough to stay in the file, escaped, and found by a search inside it.
+        .chain([format!("{}pair in WeakMap", r"\u00e9\n\ud83d".repeat(40))])
         .map(|s| format!("\"{s}\""))
         .collect();
     format!(
@@ -161,9 +163,20 @@ fn a_file_read_in_blocks_gives_what_its_bytes_give() {
         assert_eq!(read.edges.name_or_index, whole.edges.name_or_index);
         assert_eq!(read.strings.len(), whole.strings.len());
         for i in 0..whole.strings.len() as u32 {
-            assert!(read.strings.get(i) == whole.strings.get(i), "string {i}");
+            let text = whole.strings.get(i);
+            assert!(read.strings.get(i) == text, "string {i}");
+            assert!(read.strings.eq(i, &text) && !read.strings.eq(i, &format!("{text}?")), "string {i}");
+            assert_eq!(read.strings.raw_len(i), whole.strings.raw_len(i), "string {i}");
         }
+        let found = read.strings.containing(b"pair in WeakMap");
+        assert_eq!(found, whole.strings.containing(b"pair in WeakMap"));
+        assert_eq!(found.iter().filter(|&&f| f).count(), 1);
     }
+    // Strings left in the file say so once it changes, instead of showing other bytes.
+    let kept = heaplens_snapshot::read_path(&plain).unwrap();
+    std::fs::write(&plain, "{}").unwrap();
+    assert!(kept.strings.get(4).starts_with("<unreadable"), "{}", &kept.strings.get(4)[..20]);
+    assert_eq!(kept.strings.get(1), "x");
     // Cut inside the nodes, the edges and the longest string.
     for at in [3 << 20, 8 << 20, text.len() / 2] {
         let cut = dir.join("cut.heapsnapshot");
