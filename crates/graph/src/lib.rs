@@ -250,7 +250,7 @@ impl HeapGraph {
 
     /// The class name of every node, as string indexes.
     pub fn class_indexes(&self) -> Vec<u32> {
-        self.class_ids.of_node.iter().map(|&class| self.class_ids.names[class as usize]).collect()
+        (0..self.snapshot.node_count() as u32).map(|node| self.class_index(node)).collect()
     }
 
     /// The class name of node `node`.

@@ -38,14 +38,13 @@ enum Parts {
 }
 
 /// Walks the top level of the file, filling a [`Builder`] with the sections `parts` asks for.
-fn walk<S: Source>(src: S, parts: Parts, file: Option<Arc<File>>) -> Result<Builder> {
+fn walk<S: Source>(src: S, parts: Parts, mut file: Option<Arc<File>>) -> Result<Builder> {
     let mut s = Scanner::new(src);
     match s.peek_token()? {
         None => return Err(SnapshotError::new(ErrorKind::Empty)),
         Some(b'{') => s.bump(),
         Some(_) => return Err(s.error(ErrorKind::NotASnapshot("it does not start with a JSON object".into()))),
     }
-    let mut file = file;
     let mut builder: Option<Builder> = None;
     let mut key = Vec::new();
     let mut first = true;

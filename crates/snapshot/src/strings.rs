@@ -169,8 +169,13 @@ impl StringTable {
         }
     }
 
+    /// Whether file string `index` holds a backslash escape.
+    fn is_escaped(&self, index: usize) -> bool {
+        self.escaped[index / 64] >> (index % 64) & 1 == 1
+    }
+
     fn raw(&self, index: usize) -> (Cow<'_, [u8]>, bool) {
-        let escaped = self.escaped[index / 64] >> (index % 64) & 1 == 1;
+        let escaped = self.is_escaped(index);
         if let Some((offset, len)) = self.span_in_file(index) {
             let in_file = self.in_file.as_ref().expect("a span comes from the file's strings");
             return match in_file.read(offset, len as usize) {
@@ -206,7 +211,7 @@ impl StringTable {
         }
         // Unescaped, the raw bytes are the text. An escape stands for 1 to 4 bytes of text in
         // 2 to 12 raw bytes: never more than 6 raw bytes per byte of text.
-        let (len, escaped) = (self.raw_len(index), self.escaped[i / 64] >> (i % 64) & 1 == 1);
+        let (len, escaped) = (self.raw_len(index), self.is_escaped(i));
         let possible = if escaped { (s.len()..=6 * s.len()).contains(&len) } else { len == s.len() };
         if !possible {
             return false;
@@ -231,7 +236,7 @@ impl StringTable {
 
     /// Every index whose string equals `s` (V8 writes each string once, but nothing forces it).
     pub fn indexes_of(&self, s: &str) -> Vec<u32> {
-        (0..self.len() as u32).filter(|&i| self.raw_len(i) >= s.len() && self.eq(i, s)).collect()
+        (0..self.len() as u32).filter(|&i| self.eq(i, s)).collect()
     }
 
     /// The indexes whose raw form contains `needle`, as a bit per string. Strings left in the
@@ -262,9 +267,12 @@ impl StringTable {
     /// Size in bytes of the string's raw form in the file (a cheap length bound).
     pub fn raw_len(&self, index: u32) -> usize {
         let i = index as usize;
+        if i >= self.file_len() {
+            return self.added[i - self.file_len()].len();
+        }
         match self.span_in_file(i) {
             Some((_, len)) => len as usize,
-            None => self.stored_bytes(i).len(),
+            None => (self.offsets[i + 1] - self.offsets[i]) as usize,
         }
     }
 }
