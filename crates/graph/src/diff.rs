@@ -118,7 +118,7 @@ pub fn diff(base: &mut HeapGraph, current: &HeapGraph) -> Vec<ClassDiff> {
 /// [`diff`] with the base already classified for `current`.
 pub fn diff_classified(base: &HeapGraph, current: &HeapGraph, foreign: &ForeignClasses) -> Vec<ClassDiff> {
     let foreign_classes = &foreign.0;
-    let base_ids = ClassIds::build(&base.snapshot, &base.node_kinds, &base.locations, foreign_classes);
+    let base_ids = ClassIds::build(&base.snapshot, &base.node_kinds, &base.locations, foreign_classes.clone());
     let base_rows = crate::summary::summarize(base, &base_ids, None, crate::Members::Listed);
     let base_side = Side { graph: base, rows: base_rows.into_iter().map(|r| (r.key.clone(), r)).collect() };
     let current_rows = current.summary(None, crate::Members::Listed);

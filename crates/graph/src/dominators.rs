@@ -6,6 +6,7 @@
 //! call stack. Vertex numbers are 1-based as in the paper; 0 means "none".
 
 use crate::kinds::BitSet;
+use crate::zeros::written_zeros;
 
 /// A graph in compressed-sparse-row form: node `v`'s edges are `first_edge[v]..first_edge[v+1]`,
 /// edge `e` goes to `to_node[e]`, and only edges in `usable` count.
@@ -46,11 +47,11 @@ impl Numbering {
     fn new(len: usize) -> Numbering {
         let zeros = || vec![0u32; len];
         Numbering {
-            number: zeros(),
+            number: written_zeros(len),
             vertex: zeros(),
             ancestor: zeros(),
             dom: zeros(),
-            first: vec![0u32; len + 1],
+            first: written_zeros(len + 1),
             numbered: 0,
             stack: Vec::new(),
         }

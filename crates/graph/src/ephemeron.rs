@@ -4,6 +4,7 @@
 //! two for distances; this module recognises those names, once per string.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use heaplens_snapshot::StringTable;
 use regex::Regex;
@@ -21,8 +22,9 @@ pub(crate) struct Ephemeron {
 #[derive(Clone)]
 pub(crate) struct EphemeronNames {
     pattern: Regex,
-    /// Per string index: whether its raw text could be an ephemeron name at all.
-    candidate: Vec<bool>,
+    /// Per string index: whether its raw text could be an ephemeron name at all (shared by
+    /// clones).
+    candidate: Arc<[bool]>,
     parsed: HashMap<u32, Option<Ephemeron>>,
 }
 
@@ -35,7 +37,7 @@ impl EphemeronNames {
         );
         EphemeronNames {
             pattern: Regex::new(&pattern).expect("valid pattern"),
-            candidate: strings.containing(b"pair in WeakMap"),
+            candidate: strings.containing(b"pair in WeakMap").into(),
             parsed: HashMap::new(),
         }
     }

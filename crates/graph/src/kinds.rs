@@ -2,6 +2,9 @@
 //! A type the snapshot does not have gets an index no node can carry, so comparisons simply fail.
 
 use heaplens_snapshot::Snapshot;
+use rayon::prelude::*;
+
+use crate::zeros::written_zeros;
 
 const ABSENT: u16 = u16::MAX;
 
@@ -93,7 +96,7 @@ pub struct BitSet {
 impl BitSet {
     /// An empty set able to hold `0..len`.
     pub fn new(len: usize) -> BitSet {
-        BitSet { words: vec![0; len.div_ceil(64)] }
+        BitSet { words: written_zeros(len.div_ceil(64)) }
     }
 
     /// Adds `i`.
@@ -106,5 +109,28 @@ impl BitSet {
     #[inline]
     pub fn contains(&self, i: usize) -> bool {
         self.words[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    /// The set of the `i` in `0..len` that `member` accepts, asked on every core. The indexes go
+    /// in chunks of whole words, each in ascending order with a state `start` makes from the
+    /// chunk's first index (a cursor, a cache).
+    pub(crate) fn par_from_fn<S>(
+        len: usize,
+        start: impl Fn(usize) -> S + Sync,
+        member: impl Fn(&mut S, usize) -> bool + Sync,
+    ) -> BitSet {
+        const WORDS_PER_CHUNK: usize = 1 << 14;
+        let mut set = BitSet::new(len);
+        set.words.par_chunks_mut(WORDS_PER_CHUNK).enumerate().for_each(|(chunk, words)| {
+            let first = chunk * WORDS_PER_CHUNK * 64;
+            let mut state = start(first);
+            for i in first..(first + words.len() * 64).min(len) {
+                if member(&mut state, i) {
+                    let bit = i - first;
+                    words[bit / 64] |= 1 << (bit % 64);
+                }
+            }
+        });
+        set
     }
 }

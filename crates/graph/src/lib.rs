@@ -35,6 +35,7 @@ mod retainers;
 mod sources;
 mod statistics;
 mod summary;
+mod zeros;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -84,8 +85,8 @@ pub struct HeapGraph {
     /// The Statistics view.
     pub statistics: Statistics,
     interface_names: HashMap<String, u32>,
-    /// Dominator tree children, built on first use.
-    dominated: OnceLock<DominatedLists>,
+    /// Dominator tree children.
+    dominated: DominatedLists,
     /// Locations sorted by node, one per node (the last one the file gives).
     locations: Vec<Location>,
     /// Edges grouped by target, built on first use (the summary views do not need them).
@@ -116,46 +117,45 @@ pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
 impl HeapGraph {
     /// Runs every analysis, using both cores where steps are independent. Memory decides the
     /// pairing: the dominators (the longest step, and the one with the most scratch memory)
-    /// run beside the steps that keep nothing per node (shallow sizes, interface inference);
-    /// class names and statistics beside distances once the dominators' scratch memory is
-    /// free; then retained sizes beside the class ids. Steps that would add strings or move sizes
-    /// only read the snapshot while another step runs: their results go in between the pairs.
+    /// run beside the steps that keep nothing per node (shallow sizes, statistics, interface
+    /// inference); class names beside distances once the dominators' scratch memory is free;
+    /// then retained sizes and the dominator tree's child lists beside the class ids. Steps
+    /// that would add strings or move sizes only read the snapshot while another step runs:
+    /// their results go in between the pairs.
     pub fn analyze(mut snapshot: Snapshot) -> HeapGraph {
         let nk = NodeKinds::of(&snapshot);
         let ek = EdgeKinds::of(&snapshot);
         let dom_state = timed("dom state", || dom_state::propagate(&mut snapshot, &nk, &ek));
         let mut ephemerons = ephemeron::EphemeronNames::new(&snapshot.strings);
-        let mut ephemerons_of_essential = ephemerons.clone();
 
         let mut self_size = std::mem::take(&mut snapshot.nodes.self_size);
         let s = &snapshot;
-        let (d, interfaces) = rayon::join(
+        let owned = timed("page-owned", || ownership::page_owned(s, &nk, &ek));
+        let essential = timed("essential edges", || ownership::essential_edges(s, &ek, &owned, &ephemerons));
+        drop(owned);
+        let (d, (partial_statistics, interfaces)) = rayon::join(
             || {
-                let owned = timed("page-owned", || ownership::page_owned(s, &nk, &ek));
-                let essential = timed("essential edges", || {
-                    ownership::essential_edges(s, &ek, &owned, &mut ephemerons_of_essential)
-                });
-                drop(owned);
                 let flow = FlowGraph { first_edge: &s.nodes.first_edge, to_node: &s.edges.to_node, usable: &essential };
                 timed("dominators", || dominators(&flow, s.node_count(), s.root))
             },
             || {
                 timed("shallow sizes", || ownership::transfer_shallow_sizes(s, &nk, &ek, &mut self_size));
-                timed("interface inference", || classes::infer_interfaces(s, &nk, &ek))
+                let statistics = timed("statistics", || statistics::statistics(s, &nk, &ek, &self_size));
+                (statistics, timed("interface inference", || classes::infer_interfaces(s, &nk, &ek)))
             },
         );
+        drop(essential);
         snapshot.nodes.self_size = self_size;
 
         let s = &snapshot;
-        let ((mut class_index, base_names, new_interface_names, partial_statistics), distance) = rayon::join(
+        let ((mut class_index, base_names, new_interface_names), distance) = rayon::join(
             || {
-                let statistics = timed("statistics", || statistics::statistics(s, &nk, &ek, &s.nodes.self_size));
                 let (mut class_index, base_names) = timed("class names", || classes::base_class_indexes(s, &nk));
                 let new_names = timed("interfaces", || {
                     let none = HashMap::new();
                     classes::match_interfaces(s, &nk, &ek, &interfaces, &none, &mut class_index, base_names.end())
                 });
-                (class_index, base_names, new_names, statistics)
+                (class_index, base_names, new_names)
             },
             || {
                 timed("distances", || {
@@ -169,11 +169,14 @@ impl HeapGraph {
 
         let locations = sorted_locations(std::mem::take(&mut snapshot.locations));
         let s = &snapshot;
-        let (retained_size, class_ids) = rayon::join(
-            || timed("retained sizes", || retained::RetainedSizes::of(s, &d)),
-            || timed("class ids", || ClassIds::build(s, &nk, &locations, &class_index)),
-        );
         let dominator = d.idom;
+        let ((retained_size, dominated), class_ids) = rayon::join(
+            || {
+                let retained = timed("retained sizes", || retained::RetainedSizes::of(s, &dominator, d.preorder));
+                (retained, timed("dominated lists", || DominatedLists::of(&dominator, s.root)))
+            },
+            || timed("class ids", || ClassIds::build(s, &nk, &locations, class_index)),
+        );
         let total = retained_size.get(snapshot.root) + snapshot.extra_native_bytes;
         let statistics = partial_statistics.with_total(total);
         HeapGraph {
@@ -188,7 +191,7 @@ impl HeapGraph {
             interfaces,
             statistics,
             interface_names,
-            dominated: OnceLock::new(),
+            dominated,
             locations,
             retainers: OnceLock::new(),
         }
@@ -234,13 +237,10 @@ impl HeapGraph {
         }
     }
 
-    /// Nodes whose immediate dominator is `node` (the lists of all nodes are built on first call).
+    /// Nodes whose immediate dominator is `node`.
     pub fn dominated(&self, node: u32) -> &[u32] {
-        let lists = self
-            .dominated
-            .get_or_init(|| timed("dominated lists", || DominatedLists::of(&self.dominator, self.snapshot.root)));
-        let (first, v) = (&lists.first, node as usize);
-        &lists.nodes[first[v] as usize..first[v + 1] as usize]
+        let (first, v) = (&self.dominated.first, node as usize);
+        &self.dominated.nodes[first[v] as usize..first[v + 1] as usize]
     }
 
     /// The class name (a string index) of node `node`.
@@ -359,7 +359,7 @@ impl DominatedLists {
         // Count children into `first[d]`, sum so that `first[d]` ends d's list, then fill each
         // list from its end: `first[d]` moves down to where the list starts. One offsets
         // array, no copy of it.
-        let mut first = vec![0u32; n + 1];
+        let mut first = zeros::written_zeros(n + 1);
         for (v, &d) in idom.iter().enumerate() {
             if v as u32 != root {
                 first[d as usize] += 1;

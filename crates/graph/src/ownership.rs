@@ -48,32 +48,37 @@ pub(crate) fn page_owned(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> BitSet
 
 /// The edges the dominator tree is built from (DevTools' "essential" edges): not weak, not a
 /// self loop, not the WeakMap table's half of an ephemeron pair, and — except from the root —
-/// not a shortcut and not from a non-page-owned node into a page-owned one.
-pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephemerons: &mut EphemeronNames) -> BitSet {
-    let mut essential = BitSet::new(s.edge_count());
-    for node in 0..s.node_count() as u32 {
-        let node_owned = owned.contains(node as usize);
-        let is_root = node == s.root;
-        for e in s.edge_range(node) {
+/// not a shortcut and not from a non-page-owned node into a page-owned one. Sorted on every
+/// core, each chunk of edges with its own cache of ephemeron names.
+pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephemerons: &EphemeronNames) -> BitSet {
+    let first_edge = &s.nodes.first_edge;
+    // The node whose edges hold edge `e`: the last with `first_edge <= e` (nodes without edges
+    // share their `first_edge` with the next node).
+    let source_of = |e: usize| first_edge.partition_point(|&f| f as usize <= e) - 1;
+    BitSet::par_from_fn(
+        s.edge_count(),
+        |e| (source_of(e), ephemerons.clone()),
+        |(node, ephemerons), e| {
+            while first_edge[*node + 1] as usize <= e {
+                *node += 1;
+            }
+            let node = *node as u32;
             let kind = u16::from(s.edges.kind[e]);
             if kind == ek.internal {
                 if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index[e]) {
                     if eph.table_id == u64::from(s.nodes.id[node as usize]) {
-                        continue;
+                        return false;
                     }
                 }
             }
             let child = s.edges.to_node[e];
             if kind == ek.weak || child == node {
-                continue;
+                return false;
             }
-            if !is_root && (kind == ek.shortcut || (owned.contains(child as usize) && !node_owned)) {
-                continue;
-            }
-            essential.insert(e);
-        }
-    }
-    essential
+            let is_root = node == s.root;
+            is_root || !(kind == ek.shortcut || (owned.contains(child as usize) && !owned.contains(node as usize)))
+        },
+    )
 }
 
 /// Moves the self size of hidden and array nodes (and `system / ExternalStringData`) that have

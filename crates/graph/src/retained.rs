@@ -3,7 +3,7 @@
 
 use heaplens_snapshot::Snapshot;
 
-use crate::Dominators;
+use crate::zeros::written_zeros;
 
 /// Retained size per node ordinal.
 pub(crate) struct RetainedSizes {
@@ -12,11 +12,12 @@ pub(crate) struct RetainedSizes {
 }
 
 impl RetainedSizes {
-    /// Each node's transferred self size plus its dominator subtree's, summed children first.
-    pub(crate) fn of(s: &Snapshot, d: &Dominators) -> RetainedSizes {
-        let mut sizes = RetainedSizes { low: s.nodes.self_size.clone(), high: vec![0; s.node_count()] };
-        for &v in d.preorder.iter().skip(1).rev() {
-            let dom = d.idom[v as usize];
+    /// Each node's transferred self size plus its dominator subtree's, summed children first
+    /// (`preorder` lists every node after its dominator `idom`; it is freed once read).
+    pub(crate) fn of(s: &Snapshot, idom: &[u32], preorder: Vec<u32>) -> RetainedSizes {
+        let mut sizes = RetainedSizes { low: s.nodes.self_size.clone(), high: written_zeros(s.node_count()) };
+        for &v in preorder.iter().skip(1).rev() {
+            let dom = idom[v as usize];
             sizes.set(dom, sizes.get(dom) + sizes.get(v));
         }
         sizes

@@ -4,6 +4,7 @@
 use heaplens_snapshot::Snapshot;
 
 use crate::kinds::{EdgeKinds, NodeKinds};
+use crate::zeros::written_zeros;
 
 /// Totals of the Statistics view, in bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -75,7 +76,7 @@ pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, self_size
 
 /// Number of retaining edges per node, saturating at 255.
 fn retainer_counts(s: &Snapshot) -> Vec<u8> {
-    let mut counts = vec![0u8; s.node_count()];
+    let mut counts: Vec<u8> = written_zeros(s.node_count());
     for &to in &s.edges.to_node {
         let c = &mut counts[to as usize];
         *c = c.saturating_add(1);

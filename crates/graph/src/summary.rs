@@ -61,18 +61,19 @@ pub struct ClassIds {
 }
 
 impl ClassIds {
-    /// Assigns ids from class indexes and object locations.
-    pub(crate) fn build(s: &Snapshot, nk: &NodeKinds, locations: &[Location], classes: &[u32]) -> ClassIds {
+    /// Assigns ids from class indexes (per node) and object locations; each node's class index
+    /// becomes its id in place.
+    pub(crate) fn build(s: &Snapshot, nk: &NodeKinds, locations: &[Location], classes: Vec<u32>) -> ClassIds {
         let n = s.node_count();
+        let mut of_node = classes;
         let mut by_index: Vec<u32> = vec![u32::MAX; s.strings.len()];
         let mut by_location: HashMap<(u32, u32, u32, String), u32> = HashMap::new();
         let mut keys = Vec::new();
         let mut names = Vec::new();
-        let mut of_node = Vec::with_capacity(n);
         let object = nk.object;
         let mut locations = locations.iter().peekable();
         for i in 0..n {
-            let class = classes[i];
+            let class = of_node[i];
             while locations.next_if(|l| (l.node as usize) < i).is_some() {}
             let located = match locations.peek() {
                 Some(l) if l.node as usize == i && u16::from(s.nodes.kind[i]) == object => Some(**l),
@@ -98,7 +99,7 @@ impl ClassIds {
                     })
                 }
             };
-            of_node.push(id);
+            of_node[i] = id;
         }
         ClassIds { of_node, keys, names }
     }
