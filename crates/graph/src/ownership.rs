@@ -91,32 +91,38 @@ pub(crate) fn transfer_shallow_sizes(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKind
     const UNVISITED: u32 = u32::MAX;
     const MULTIPLE: u32 = u32::MAX - 1;
     let n = s.node_count();
-    let mut owner = vec![UNVISITED; n];
-    let mut worklist: Vec<u32> = Vec::new();
-    for i in 0..n {
+    let is_owned_kind = |i: usize| {
         let kind = u16::from(s.nodes.kind[i]);
-        let owned = kind == nk.hidden
+        kind == nk.hidden
             || kind == nk.array
-            || (kind == nk.native && s.strings.eq(s.nodes.name[i], "system / ExternalStringData"));
-        if !owned {
-            owner[i] = i as u32;
-            worklist.push(i as u32);
+            || (kind == nk.native && s.strings.eq(s.nodes.name[i], "system / ExternalStringData"))
+    };
+    let mut owner: Vec<u32> = (0..n).map(|i| if is_owned_kind(i) { UNVISITED } else { i as u32 }).collect();
+    // Owners spread from every node that owns itself into the owned kinds it reaches; a node
+    // reached from two owners becomes MULTIPLE and spreads that. The outcome does not depend
+    // on the order, so each owner's spread runs to its end before the next one starts, and the
+    // stack only ever holds owned-kind nodes.
+    let mut stack: Vec<u32> = Vec::new();
+    for start in 0..n as u32 {
+        if owner[start as usize] != start {
+            continue;
         }
-    }
-    while let Some(node) = worklist.pop() {
-        let node_owner = owner[node as usize];
-        for e in s.edge_range(node) {
-            if u16::from(s.edges.kind[e]) == ek.weak {
-                continue;
-            }
-            let target = s.edges.to_node[e];
-            let current = owner[target as usize];
-            if current == UNVISITED {
-                owner[target as usize] = node_owner;
-                worklist.push(target);
-            } else if current != target && current != node_owner && current != MULTIPLE {
-                owner[target as usize] = MULTIPLE;
-                worklist.push(target);
+        stack.push(start);
+        while let Some(node) = stack.pop() {
+            let node_owner = owner[node as usize];
+            for e in s.edge_range(node) {
+                if u16::from(s.edges.kind[e]) == ek.weak {
+                    continue;
+                }
+                let target = s.edges.to_node[e];
+                let current = owner[target as usize];
+                if current == UNVISITED {
+                    owner[target as usize] = node_owner;
+                    stack.push(target);
+                } else if current != target && current != node_owner && current != MULTIPLE {
+                    owner[target as usize] = MULTIPLE;
+                    stack.push(target);
+                }
             }
         }
     }
