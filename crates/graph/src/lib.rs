@@ -312,7 +312,7 @@ impl HeapGraph {
     }
 
     /// The Summary rows of the nodes `filter` accepts (all nodes when `None`), in no order.
-    pub fn summary(&self, filter: Option<&dyn Fn(u32) -> bool>, members: Members) -> Vec<ClassSummary> {
+    pub fn summary(&self, filter: Option<&(dyn Fn(u32) -> bool + Sync)>, members: Members) -> Vec<ClassSummary> {
         summary::summarize(self, &self.class_ids, filter, members)
     }
 

@@ -119,42 +119,18 @@ pub enum Members {
 pub(crate) fn summarize(
     g: &HeapGraph,
     ids: &ClassIds,
-    filter: Option<&dyn Fn(u32) -> bool>,
+    filter: Option<&(dyn Fn(u32) -> bool + Sync)>,
     members: Members,
 ) -> Vec<ClassSummary> {
     let s = &g.snapshot;
-    let n = s.node_count();
     let accepts = |i: u32| filter.is_none_or(|f| f(i));
-    // Totals per class id first, in flat arrays; rows are made once per class at the end.
+    let (retained, totals) =
+        rayon::join(|| retained_by_class(g, ids, &accepts), || ClassTotals::of(g, ids, &accepts, members));
+    let ClassTotals { first_member, count, self_size, distance, mut listed } = totals;
     let class_count = ids.keys.len();
-    let mut first_member = vec![u32::MAX; class_count];
-    let mut count = vec![0u64; class_count];
-    let mut self_size = vec![0u64; class_count];
-    let mut distance = vec![i32::MAX; class_count];
-    let mut listed: Vec<Vec<u32>> = match members {
-        Members::Listed => vec![Vec::new(); class_count],
-        Members::Omitted => Vec::new(),
-    };
-    for i in 0..n as u32 {
-        let size = s.nodes.self_size[i as usize];
-        if size == 0 || !accepts(i) {
-            continue;
-        }
-        let class = ids.of_node[i as usize] as usize;
-        if first_member[class] == u32::MAX {
-            first_member[class] = i;
-        }
-        count[class] += 1;
-        self_size[class] += u64::from(size);
-        distance[class] = distance[class].min(g.distance[i as usize]);
-        if let Some(list) = listed.get_mut(class) {
-            list.push(i);
-        }
-    }
     // Rows in the order their classes first appear among the nodes.
     let mut order: Vec<u32> = (0..class_count as u32).filter(|&c| first_member[c as usize] != u32::MAX).collect();
     order.sort_unstable_by_key(|&c| first_member[c as usize]);
-    let mut slot_of_class: Vec<u32> = vec![u32::MAX; class_count];
     let mut rows: Vec<ClassSummary> = Vec::with_capacity(order.len());
     for class in order {
         let c = class as usize;
@@ -170,37 +146,16 @@ pub(crate) fn summarize(
                 Some(Location { node: first, script_id: *script_id, line: *line, column: *column }),
             ),
         };
-        slot_of_class[c] = rows.len() as u32;
         rows.push(ClassSummary {
             key,
             name,
             location,
             count: count[c],
             self_size: self_size[c],
-            retained_size: 0,
+            retained_size: retained[c],
             distance: distance[c],
             members: listed.get_mut(c).map(std::mem::take).unwrap_or_default(),
         });
-    }
-    // Retained size per class: instances with no dominating instance of the same class.
-    let mut active = vec![false; ids.keys.len()];
-    let mut stack: Vec<(u32, bool)> = vec![(s.root, false)];
-    while let Some((node, leaving)) = stack.pop() {
-        let class = ids.of_node[node as usize];
-        if leaving {
-            active[class as usize] = false;
-            continue;
-        }
-        let children = g.dominated(node);
-        if !active[class as usize] && s.nodes.self_size[node as usize] != 0 && accepts(node) {
-            let slot = slot_of_class[class as usize];
-            rows[slot as usize].retained_size += g.retained_size(node);
-            if !children.is_empty() {
-                active[class as usize] = true;
-                stack.push((node, true));
-            }
-        }
-        stack.extend(children.iter().map(|&c| (c, false)));
     }
     // Same printed key: the later class wins, as when DevTools fills its result object.
     let mut position: HashMap<String, usize> = HashMap::new();
@@ -215,4 +170,75 @@ pub(crate) fn summarize(
         }
     }
     result
+}
+
+/// Totals per class id over the nodes a Summary takes (accepted, self size above zero), in
+/// flat arrays.
+struct ClassTotals {
+    /// The first such node of each class (`u32::MAX` for none).
+    first_member: Vec<u32>,
+    count: Vec<u64>,
+    self_size: Vec<u64>,
+    distance: Vec<i32>,
+    /// The nodes of each class, when listed; empty otherwise.
+    listed: Vec<Vec<u32>>,
+}
+
+impl ClassTotals {
+    fn of(g: &HeapGraph, ids: &ClassIds, accepts: &impl Fn(u32) -> bool, members: Members) -> ClassTotals {
+        let class_count = ids.keys.len();
+        let mut t = ClassTotals {
+            first_member: vec![u32::MAX; class_count],
+            count: vec![0; class_count],
+            self_size: vec![0; class_count],
+            distance: vec![i32::MAX; class_count],
+            listed: match members {
+                Members::Listed => vec![Vec::new(); class_count],
+                Members::Omitted => Vec::new(),
+            },
+        };
+        for (i, &size) in g.snapshot.nodes.self_size.iter().enumerate() {
+            if size == 0 || !accepts(i as u32) {
+                continue;
+            }
+            let class = ids.of_node[i] as usize;
+            if t.first_member[class] == u32::MAX {
+                t.first_member[class] = i as u32;
+            }
+            t.count[class] += 1;
+            t.self_size[class] += u64::from(size);
+            t.distance[class] = t.distance[class].min(g.distance[i]);
+            if let Some(list) = t.listed.get_mut(class) {
+                list.push(i as u32);
+            }
+        }
+        t
+    }
+}
+
+/// Per class id, the sum of the retained sizes of the instances `accepts` takes (self size above
+/// zero) that no other such instance of the class dominates: a walk of the dominator tree that
+/// knows which classes have an instance on the path above.
+fn retained_by_class(g: &HeapGraph, ids: &ClassIds, accepts: &(impl Fn(u32) -> bool + Sync)) -> Vec<u64> {
+    let s = &g.snapshot;
+    let mut retained = vec![0u64; ids.keys.len()];
+    let mut active = vec![false; ids.keys.len()];
+    let mut stack: Vec<(u32, bool)> = vec![(s.root, false)];
+    while let Some((node, leaving)) = stack.pop() {
+        let class = ids.of_node[node as usize] as usize;
+        if leaving {
+            active[class] = false;
+            continue;
+        }
+        let children = g.dominated(node);
+        if !active[class] && s.nodes.self_size[node as usize] != 0 && accepts(node) {
+            retained[class] += g.retained_size(node);
+            if !children.is_empty() {
+                active[class] = true;
+                stack.push((node, true));
+            }
+        }
+        stack.extend(children.iter().map(|&c| (c, false)));
+    }
+    retained
 }
