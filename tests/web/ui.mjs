@@ -136,6 +136,10 @@ async function app(page) {
   const sides = await rowsAt(page, '#diff', 1);
   check(sides[0].includes('New objects (600)'), `the new objects: ${sides}`);
   await page.click('#diff .row.d1');
+  // The new objects arrive a page at a time: wait for them rather than for a first row.
+  await page.waitForFunction(() => [...document.querySelectorAll('#diff .row.d2')]
+    .filter(r => r.textContent.includes('QuoteResponse @')).length >= 10, null, { timeout: 30000 })
+    .catch(() => {});
   const added = await rowsAt(page, '#diff', 2);
   check(added.length >= 10 && added.every(r => r.includes('QuoteResponse @')), `new QuoteResponse objects: ${added.slice(0, 3)}`);
   await page.screenshot({ path: path.join(shots, 'comparison.png') });
