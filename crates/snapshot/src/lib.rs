@@ -15,6 +15,7 @@
 //! reported as a [`SnapshotError`] (never a panic), with the byte offset where it helps.
 #![deny(missing_docs)]
 
+mod blocks;
 mod error;
 mod header;
 mod input;

@@ -9,6 +9,7 @@
 use std::io::{ErrorKind as IoErrorKind, Read};
 use std::ops::Range;
 
+use crate::blocks::{eight_digits, leading_digits, parse_block, BLOCK_READ};
 use crate::error::{ErrorKind, Result, SnapshotError};
 
 const BUFFER_SIZE: usize = 16 << 20;
@@ -527,8 +528,19 @@ impl Part {
     /// the end of the record being read. Returns where it stopped.
     fn run(&mut self, bytes: &[u8], mut i: usize, writer: &mut impl RecordWriter, one_record: bool) -> usize {
         let n = bytes.len();
-        let width = self.record.len();
+        // Blocks are tried after each number; one the masks cannot vouch for is read byte by
+        // byte up to the end of its next number.
+        let mut blocks = !one_record;
         while i < n {
+            if blocks && self.expect == Expect::CommaOrClose && i + BLOCK_READ <= n {
+                let next = parse_block(bytes, i, |at, value| self.push(at, value, writer));
+                if self.fault.is_some() {
+                    return next;
+                }
+                blocks = next > i;
+                i = next;
+                continue;
+            }
             let c = bytes[i];
             if c.is_ascii_digit() {
                 if self.expect == Expect::CommaOrClose {
@@ -540,28 +552,15 @@ impl Part {
                     self.fail(i, Fault::Syntax(ArraySyntax::TooLarge));
                     return i;
                 }
-                if self.field == 0 {
-                    self.record_start = i as isize;
+                if !self.push(i, value, writer) {
+                    return i + digits;
                 }
-                self.record[self.field] = value;
-                self.field += 1;
                 i += digits;
                 self.expect = Expect::CommaOrClose;
-                if self.field == width {
-                    self.field = 0;
-                    if std::mem::take(&mut self.foreign) {
-                        continue;
-                    }
-                    if let Err(message) = writer.put(&self.record) {
-                        self.fault =
-                            Some((self.base.wrapping_add_signed(self.record_start as i64), Fault::Record(message)));
-                        return i;
-                    }
-                    self.records += 1;
-                    if one_record {
-                        return i;
-                    }
+                if one_record && self.field == 0 {
+                    return i;
                 }
+                blocks = !one_record;
                 if i < n && bytes[i] == b',' {
                     self.expect = Expect::Number;
                     i += 1;
@@ -589,6 +588,31 @@ impl Part {
         }
         i
     }
+
+    /// Adds `value`, the number at `at`, to the record being read, and hands the record to
+    /// `writer` once it is whole (unless it is the other part's). Returns false when the writer
+    /// refuses it.
+    #[inline(always)]
+    fn push(&mut self, at: usize, value: u64, writer: &mut impl RecordWriter) -> bool {
+        if self.field == 0 {
+            self.record_start = at as isize;
+        }
+        self.record[self.field] = value;
+        self.field += 1;
+        if self.field < self.record.len() {
+            return true;
+        }
+        self.field = 0;
+        if std::mem::take(&mut self.foreign) {
+            return true;
+        }
+        if let Err(message) = writer.put(&self.record) {
+            self.fault = Some((self.base.wrapping_add_signed(self.record_start as i64), Fault::Record(message)));
+            return false;
+        }
+        self.records += 1;
+        true
+    }
 }
 
 /// The value and length of the run of digits at `bytes[i]` (a digit). Eight bytes are looked at
@@ -614,31 +638,6 @@ fn number_at(bytes: &[u8], i: usize) -> (u64, usize) {
     (value, end - i)
 }
 
-const EVERY_BYTE: u64 = 0x0101_0101_0101_0101;
-
-/// How many of the eight bytes of `word` (first byte lowest) are ASCII digits before the first
-/// one that is not.
-#[inline(always)]
-fn leading_digits(word: u64) -> usize {
-    let high = 0xF0 * EVERY_BYTE;
-    let zeros = 0x30 * EVERY_BYTE;
-    // A byte is a digit when it and it plus 6 both have 3 as high nibble. A carry out of a byte
-    // of 0xFA or more only reaches bytes after that non-digit.
-    let not_digit = ((word & high) ^ zeros) | ((word.wrapping_add(6 * EVERY_BYTE) & high) ^ zeros);
-    let low7 = 0x7F * EVERY_BYTE;
-    let nonzero = (((not_digit & low7).wrapping_add(low7)) | not_digit) & (0x80 * EVERY_BYTE);
-    (nonzero.trailing_zeros() / 8) as usize
-}
-
-/// The value of the eight ASCII digits in `word`, the first digit in the lowest byte.
-#[inline(always)]
-fn eight_digits(word: u64) -> u64 {
-    let singles = word & (0x0F * EVERY_BYTE);
-    let pairs = (singles.wrapping_mul(10 << 8 | 1) >> 8) & 0x00FF_00FF_00FF_00FF;
-    let quads = (pairs.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_FFFF_0000_FFFF;
-    quads.wrapping_mul(10_000 << 32 | 1) >> 32
-}
-
 /// A byte as an error message shows it.
 pub(crate) fn describe(b: u8) -> String {
     if b.is_ascii_graphic() {
@@ -662,7 +661,11 @@ mod tests {
     }
 
     fn numbers(input: &str) -> Result<Vec<u64>> {
-        records(1, input.as_bytes()).map(|(n, _)| n)
+        numbers_of(input.as_bytes())
+    }
+
+    fn numbers_of(input: &[u8]) -> Result<Vec<u64>> {
+        records(1, input).map(|(n, _)| n)
     }
 
     /// Hands out at most 64 KiB per read, so that no window is big enough to be split.
@@ -723,6 +726,70 @@ mod tests {
                 let near = (at as u64).saturating_sub(MAX_DIGITS as u64)..=(at + fault.len() + 1) as u64;
                 assert!(expected.offset.is_some_and(|o| near.contains(&o)), "{fault:?} at {at}: {expected}");
             }
+        }
+    }
+
+    /// What a plain reading of a number array gives: its numbers, or the offset of its first fault
+    /// (the end, for an array cut short).
+    fn plain_reading(text: &[u8]) -> std::result::Result<Vec<u64>, Option<u64>> {
+        let (mut values, mut expect, mut i) = (Vec::new(), Expect::NumberOrClose, 1);
+        while i < text.len() {
+            let c = text[i];
+            if c.is_ascii_digit() {
+                let digits = text[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+                if expect == Expect::CommaOrClose || digits > MAX_DIGITS {
+                    return Err(Some(i as u64));
+                }
+                values.push(std::str::from_utf8(&text[i..i + digits]).unwrap().parse().unwrap());
+                (expect, i) = (Expect::CommaOrClose, i + digits);
+                continue;
+            }
+            match c {
+                b',' if expect == Expect::CommaOrClose => expect = Expect::Number,
+                b']' if expect != Expect::Number => return Ok(values),
+                b' ' | b'\n' | b'\r' | b'\t' => {}
+                _ => return Err(Some(i as u64)),
+            }
+            i += 1;
+        }
+        Err(Some(text.len() as u64))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+        /// Arrays long enough for the block parser, well formed or with a few bytes put in or
+        /// taken out: read exactly as the plain reading does, faults at the same byte.
+        #[test]
+        fn number_arrays_read_as_a_plain_reading_does(
+            numbers in proptest::collection::vec(
+                (proptest::prop_oneof![4 => 1usize..5, 1 => 1usize..21], 0u64..u64::MAX, 0usize..4, 0usize..4),
+                0..120,
+            ),
+            edits in proptest::collection::vec((0.0f64..1.0, proptest::option::of(proptest::sample::select(
+                b",7 \n]x-".to_vec()))), 0..6),
+        ) {
+            const SPACES: [&str; 4] = ["", " ", "\n", " \r\n\t"];
+            let mut text = b"[".to_vec();
+            for (k, &(digits, value, before, after)) in numbers.iter().enumerate() {
+                if k > 0 {
+                    text.extend_from_slice(format!("{},{}", SPACES[before], SPACES[after]).as_bytes());
+                }
+                let number = value.to_string();
+                let number = &number[number.len().saturating_sub(digits)..];
+                text.extend_from_slice(format!("{number:0>digits$}").as_bytes());
+            }
+            text.push(b']');
+            for (at, byte) in edits {
+                let at = 1 + (at * (text.len() - 1) as f64) as usize;
+                match byte {
+                    Some(byte) => text.insert(at, byte),
+                    None if at < text.len() => { text.remove(at); }
+                    None => {}
+                }
+            }
+            let read = numbers_of(&text).map_err(|e| e.offset);
+            proptest::prop_assert_eq!(read, plain_reading(&text), "{}", String::from_utf8_lossy(&text));
         }
     }
 

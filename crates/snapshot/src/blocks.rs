@@ -1,0 +1,229 @@
+//! The fast path of the number-array parser. A block of 64 bytes is sorted at once into digits,
+//! commas and white space, as one bit per byte; the masks then prove, without a branch per byte,
+//! that the block's numbers are separated by exactly one comma each, and give every number's
+//! start and length, so its value is read in one go.
+//!
+//! Whatever the masks cannot vouch for — a ']', a fault, a number of more than 16 digits, a
+//! number running past the block — is left to the byte-by-byte parser in `scanner`, which reads
+//! it and reports any fault exactly where it is.
+
+/// Bytes sorted at once.
+const BLOCK: usize = 64;
+
+/// Bytes a block at `at` reads: the block, and the 16 bytes a number starting at its end reads.
+pub(crate) const BLOCK_READ: usize = BLOCK + 16;
+
+/// One bit per byte of a block, byte `k` at bit `k`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Classes {
+    digit: u64,
+    comma: u64,
+    space: u64,
+}
+
+impl Classes {
+    #[cfg(target_arch = "x86_64")]
+    fn of(block: &[u8; BLOCK]) -> Classes {
+        use std::arch::x86_64::{
+            __m128i, _mm_add_epi8, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        };
+        let mut classes = Classes::default();
+        for (k, lane) in block.chunks_exact(16).enumerate() {
+            let v: __m128i = bytemuck::pod_read_unaligned(lane);
+            // SAFETY: these intrinsics only need SSE2, which every x86_64 processor has.
+            let (digit, comma, space) = unsafe {
+                let is = |byte: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(byte as i8));
+                // '0'..='9' move to -128..=-119: a digit is what lands below -118.
+                let digit = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(0x50)), _mm_set1_epi8(-118));
+                let space = _mm_or_si128(_mm_or_si128(is(b' '), is(b'\n')), _mm_or_si128(is(b'\r'), is(b'\t')));
+                let bits = |lanes: __m128i| u64::from(_mm_movemask_epi8(lanes) as u16) << (16 * k);
+                (bits(digit), bits(is(b',')), bits(space))
+            };
+            classes.digit |= digit;
+            classes.comma |= comma;
+            classes.space |= space;
+        }
+        classes
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn of(block: &[u8; BLOCK]) -> Classes {
+        Classes::one_by_one(block)
+    }
+
+    /// The same masks, byte by byte.
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "the tests check the SIMD masks against it"))]
+    fn one_by_one(block: &[u8; BLOCK]) -> Classes {
+        let mut classes = Classes::default();
+        for (k, &b) in block.iter().enumerate() {
+            let bit = 1u64 << k;
+            match b {
+                b'0'..=b'9' => classes.digit |= bit,
+                b',' => classes.comma |= bit,
+                b' ' | b'\n' | b'\r' | b'\t' => classes.space |= bit,
+                _ => {}
+            }
+        }
+        classes
+    }
+}
+
+/// The first set bit of each run of set bits of `marks` preceded only by bytes of `space`,
+/// moved to the first byte after the run of white space that follows it: where the next token
+/// after each mark starts. A token past the block gives no bit.
+fn next_token(marks: u64, space: u64) -> u64 {
+    marks.wrapping_add(space) & !space
+}
+
+/// The bits below bit `n` (all of them for 64).
+fn below(n: u32) -> u64 {
+    1u64.checked_shl(n).map_or(u64::MAX, |bit| bit - 1)
+}
+
+/// Parses the numbers of the block at `bytes[at..]`, which starts just after a number (its
+/// next token must be a comma), and hands each number the block proves well formed to `take`
+/// with its offset in `bytes`, until `take` returns false. `bytes` must hold [`BLOCK_READ`]
+/// bytes from `at`. Returns the offset just after the last number handed on (`at` if none was).
+#[inline(always)]
+pub(crate) fn parse_block(bytes: &[u8], at: usize, mut take: impl FnMut(usize, u64) -> bool) -> usize {
+    let block: &[u8; BLOCK] = bytes[at..at + BLOCK].try_into().expect("a whole block");
+    let Classes { digit, comma, space } = Classes::of(block);
+    let other = !(digit | comma | space);
+    let ends = digit & !(digit >> 1);
+    // The token after each number (and after the one just before the block) must be a comma,
+    // and the token after each comma a number. The first place where that fails, or where a
+    // byte is none of the three, ends what the block vouches for.
+    let after_number = next_token(ends << 1 | 1, space);
+    let after_comma = next_token(comma << 1, space);
+    let fault = other | (after_number & !comma) | (after_comma & !digit);
+    // A number touching the block's last byte may go on past it.
+    let mut ends = ends & below(fault.trailing_zeros()) & !(1 << (BLOCK - 1));
+    let mut starts = digit & !(digit << 1);
+    let mut done = at;
+    while ends != 0 {
+        let (start, end) = (starts.trailing_zeros() as usize, ends.trailing_zeros() as usize);
+        let len = end + 1 - start;
+        if len > 16 {
+            break;
+        }
+        let start = at + start;
+        if !take(start, digits_value(bytes, start, len)) {
+            break;
+        }
+        done = at + end + 1;
+        starts &= starts - 1;
+        ends &= ends - 1;
+    }
+    done
+}
+
+/// The value of the `len` (1 to 16) digits at `bytes[start..]`, which holds 16 bytes from there.
+#[inline(always)]
+fn digits_value(bytes: &[u8], start: usize, len: usize) -> u64 {
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+    // The digits move to the top bytes; the zero bytes below them read as '0's.
+    let last = |word: u64, len: usize| eight_digits(word << (64 - 8 * len));
+    if len <= 8 {
+        last(word(start), len)
+    } else {
+        eight_digits(word(start)) * 10u64.pow(len as u32 - 8) + last(word(start + 8), len - 8)
+    }
+}
+
+const EVERY_BYTE: u64 = 0x0101_0101_0101_0101;
+
+/// How many of the eight bytes of `word` (first byte lowest) are ASCII digits before the first
+/// one that is not.
+#[inline(always)]
+pub(crate) fn leading_digits(word: u64) -> usize {
+    let high = 0xF0 * EVERY_BYTE;
+    let zeros = 0x30 * EVERY_BYTE;
+    // A byte is a digit when it and it plus 6 both have 3 as high nibble. A carry out of a byte
+    // of 0xFA or more only reaches bytes after that non-digit.
+    let not_digit = ((word & high) ^ zeros) | ((word.wrapping_add(6 * EVERY_BYTE) & high) ^ zeros);
+    let low7 = 0x7F * EVERY_BYTE;
+    let nonzero = (((not_digit & low7).wrapping_add(low7)) | not_digit) & (0x80 * EVERY_BYTE);
+    (nonzero.trailing_zeros() / 8) as usize
+}
+
+/// The value of the eight ASCII digits in `word`, the first digit in the lowest byte.
+#[inline(always)]
+pub(crate) fn eight_digits(word: u64) -> u64 {
+    let singles = word & (0x0F * EVERY_BYTE);
+    let pairs = (singles.wrapping_mul(10 << 8 | 1) >> 8) & 0x00FF_00FF_00FF_00FF;
+    let quads = (pairs.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_FFFF_0000_FFFF;
+    quads.wrapping_mul(10_000 << 32 | 1) >> 32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte value at every place of a block, and blocks of snapshot-like text.
+    #[test]
+    fn the_masks_sort_bytes_as_a_byte_by_byte_reading_does() {
+        for byte in 0..=255u8 {
+            for k in [0, 15, 16, 31, 47, 63] {
+                let mut block = [b'7'; BLOCK];
+                block[k] = byte;
+                assert_eq!(Classes::of(&block), Classes::one_by_one(&block), "byte {byte} at {k}");
+            }
+        }
+        let text = b"0,1,2,3,4,5,6\n,9,10,22,0,44914,0,0\r\n,\t3 , 528665 ,10626119]x\n,1,0,10626098\n,1,1";
+        let block: &[u8; BLOCK] = text[..BLOCK].try_into().unwrap();
+        assert_eq!(Classes::of(block), Classes::one_by_one(block));
+    }
+
+    /// The numbers `parse_block` hands on from `text` (padded to a whole read), and where it stops.
+    fn parsed(text: &str) -> (Vec<(usize, u64)>, usize) {
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.resize(BLOCK_READ.max(bytes.len()), b' ');
+        let mut numbers = Vec::new();
+        let stop = parse_block(&bytes, 0, |at, value| {
+            numbers.push((at, value));
+            true
+        });
+        (numbers, stop)
+    }
+
+    #[test]
+    fn numbers_separated_by_one_comma_are_parsed() {
+        let (numbers, stop) = parsed(",1,22 , 333\n,4444,\t1234567890123456,0,");
+        let values: Vec<u64> = numbers.iter().map(|&(_, v)| v).collect();
+        assert_eq!(values, [1, 22, 333, 4444, 1234567890123456, 0]);
+        assert_eq!(numbers[1].0, 3);
+        assert_eq!(stop, 37);
+    }
+
+    #[test]
+    fn parsing_stops_before_anything_the_masks_cannot_vouch_for() {
+        // Each case: the text, and how many numbers come before the trouble.
+        for (text, good) in [
+            ("1", 0),                        // no comma before the first number
+            (",1,2 3,4", 2),                 // two numbers without a comma: 3 is not taken
+            (",1,,2", 1),                    // two commas
+            (",1,2]", 2),                    // the end of the array: left to the byte parser
+            (",1,2,x", 2),                   // a byte that is not part of a number array
+            (",1,12345678901234567,2", 1),   // 17 digits
+            (",1,-2", 1),
+        ] {
+            let (numbers, _) = parsed(text);
+            assert_eq!(numbers.len(), good, "{text:?}: {numbers:?}");
+        }
+        // A number that touches the block's end may continue after it.
+        let text = format!("{},{}", " ".repeat(BLOCK - 6), "12345678");
+        assert_eq!(parsed(&text).0, []);
+    }
+
+    #[test]
+    fn a_refused_number_ends_the_block() {
+        let mut bytes = b",1,2,3,4".to_vec();
+        bytes.resize(BLOCK_READ, b' ');
+        let mut seen = Vec::new();
+        let stop = parse_block(&bytes, 0, |_, value| {
+            seen.push(value);
+            value != 2
+        });
+        assert_eq!((seen, stop), (vec![1, 2], 2));
+    }
+}
