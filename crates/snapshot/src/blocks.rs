@@ -5,7 +5,8 @@
 //!
 //! Whatever the masks cannot vouch for — a ']', a fault, a number of more than 16 digits, a
 //! number running past the block — is left to the byte-by-byte parser in `scanner`, which reads
-//! it and reports any fault exactly where it is.
+//! it and reports any fault exactly where it is. The eight-bytes-at-once digit arithmetic both
+//! parsers use lives here too.
 
 /// Bytes sorted at once.
 const BLOCK: usize = 64;
@@ -51,8 +52,8 @@ impl Classes {
         Classes::one_by_one(block)
     }
 
-    /// The same masks, byte by byte.
-    #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "the tests check the SIMD masks against it"))]
+    /// The same masks, byte by byte (on x86_64, for the tests to check the SIMD masks against).
+    #[cfg(any(test, not(target_arch = "x86_64")))]
     fn one_by_one(block: &[u8; BLOCK]) -> Classes {
         let mut classes = Classes::default();
         for (k, &b) in block.iter().enumerate() {
@@ -68,9 +69,9 @@ impl Classes {
     }
 }
 
-/// The first set bit of each run of set bits of `marks` preceded only by bytes of `space`,
-/// moved to the first byte after the run of white space that follows it: where the next token
-/// after each mark starts. A token past the block gives no bit.
+/// For each bit of `marks` (isolated bits, each just after a token), the first byte at or after
+/// it that is not white space: where the next token starts. The carry of the addition runs
+/// through the white space. A token past the block gives no bit.
 fn next_token(marks: u64, space: u64) -> u64 {
     marks.wrapping_add(space) & !space
 }
@@ -121,13 +122,18 @@ pub(crate) fn parse_block(bytes: &[u8], at: usize, mut take: impl FnMut(usize, u
 #[inline(always)]
 fn digits_value(bytes: &[u8], start: usize, len: usize) -> u64 {
     let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
-    // The digits move to the top bytes; the zero bytes below them read as '0's.
-    let last = |word: u64, len: usize| eight_digits(word << (64 - 8 * len));
     if len <= 8 {
-        last(word(start), len)
+        first_digits(word(start), len)
     } else {
-        eight_digits(word(start)) * 10u64.pow(len as u32 - 8) + last(word(start + 8), len - 8)
+        eight_digits(word(start)) * 10u64.pow(len as u32 - 8) + first_digits(word(start + 8), len - 8)
     }
+}
+
+/// The value of the first `len` (1 to 8) bytes of `word` (first byte lowest), all digits.
+#[inline(always)]
+pub(crate) fn first_digits(word: u64, len: usize) -> u64 {
+    // The digits move to the top bytes; the zero bytes below them read as '0's.
+    eight_digits(word << (64 - 8 * len))
 }
 
 const EVERY_BYTE: u64 = 0x0101_0101_0101_0101;
@@ -148,7 +154,7 @@ pub(crate) fn leading_digits(word: u64) -> usize {
 
 /// The value of the eight ASCII digits in `word`, the first digit in the lowest byte.
 #[inline(always)]
-pub(crate) fn eight_digits(word: u64) -> u64 {
+fn eight_digits(word: u64) -> u64 {
     let singles = word & (0x0F * EVERY_BYTE);
     let pairs = (singles.wrapping_mul(10 << 8 | 1) >> 8) & 0x00FF_00FF_00FF_00FF;
     let quads = (pairs.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_FFFF_0000_FFFF;

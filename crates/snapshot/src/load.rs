@@ -4,7 +4,7 @@
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
 use crate::model::{Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
-use crate::records::{self, EdgeSink, NodeSink, Numbers};
+use crate::records::{self, EdgeSink, NodeIndexes, NodeSink, Numbers};
 use crate::scanner::{Scanner, Source};
 use crate::strings::StringTable;
 
@@ -386,13 +386,11 @@ impl Builder {
                 edges.name_or_index[e]
             )));
         }
-        let node_fields = self.node_layout.count as u64;
-        let node_limit = self.node_count as u64 * node_fields;
+        let node_indexes = NodeIndexes::new(self.node_layout.count, self.node_count);
         let to_ordinal = |index: u64, what: &str| -> Result<u32> {
-            if index >= node_limit || index % node_fields != 0 {
-                return Err(SnapshotError::inconsistent(format!("{what} {index} is not the index of a node")));
-            }
-            Ok((index / node_fields) as u32)
+            node_indexes
+                .ordinal(index)
+                .ok_or_else(|| SnapshotError::inconsistent(format!("{what} {index} is not the index of a node")))
         };
         let root = to_ordinal(self.header.root_index.unwrap_or(0), "root_index")?;
         let mut locations = Vec::new();

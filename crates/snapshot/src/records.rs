@@ -297,8 +297,7 @@ impl RecordWriter for NodeWriter<'_> {
 pub(crate) struct EdgeSink {
     layout: EdgeLayout,
     type_count: u64,
-    node_fields: u64,
-    node_count: u64,
+    nodes: NodeIndexes,
     count: Count,
     keep: bool,
     edges: Edges,
@@ -322,8 +321,7 @@ impl EdgeSink {
         Ok(EdgeSink {
             layout,
             type_count: type_count as u64,
-            node_fields: node_fields as u64,
-            node_count: node_count as u64,
+            nodes: NodeIndexes::new(node_fields, node_count),
             count: Count { expected, next: 0, array: "edges", count_field: "edge_count" },
             keep,
             edges,
@@ -352,8 +350,7 @@ impl RecordSink for EdgeSink {
         let writer = |run, kind, name, to| EdgeWriter {
             layout: self.layout,
             type_count: self.type_count,
-            node_index: ExactDivisor::new(self.node_fields),
-            node_limit: self.node_count * self.node_fields,
+            nodes: self.nodes,
             keep: self.keep,
             run,
             kind,
@@ -373,9 +370,7 @@ impl RecordSink for EdgeSink {
 pub(crate) struct EdgeWriter<'a> {
     layout: EdgeLayout,
     type_count: u64,
-    /// Turns a node index (a multiple of the node field count) into a node ordinal.
-    node_index: ExactDivisor,
-    node_limit: u64,
+    nodes: NodeIndexes,
     keep: bool,
     run: Run,
     kind: &'a mut [u8],
@@ -389,21 +384,49 @@ impl RecordWriter for EdgeWriter<'_> {
         let i = self.run.take()?;
         let kind = type_index(rec[l.kind], self.type_count, "edge", "edge_types")?;
         let to = rec[l.to_node];
-        let ordinal = self.node_index.quotient(to);
-        let Some(ordinal) = ordinal.filter(|_| to < self.node_limit) else {
+        let Some(ordinal) = self.nodes.ordinal(to) else {
             return Err(format!(
                 "edge {} points to node index {to}, which is {}",
                 self.run.start + i,
-                if to >= self.node_limit { "past the last node" } else { "not a multiple of the node field count" }
+                if self.nodes.past_end(to) { "past the last node" } else { "not a multiple of the node field count" }
             ));
         };
         let name = small("edge name", rec[l.name_or_index])?;
         if self.keep {
             self.kind[i] = kind;
             self.name[i] = name;
-            self.to[i] = ordinal as u32;
+            self.to[i] = ordinal;
         }
         Ok(())
+    }
+}
+
+/// Node indexes, as edges and locations give them (positions in the nodes array: a node's
+/// ordinal times the node field count), turned into node ordinals.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NodeIndexes {
+    by_fields: ExactDivisor,
+    /// The first index past the last node.
+    end: u64,
+}
+
+impl NodeIndexes {
+    /// For a nodes array of `node_count` (under 2^32) records of `node_fields` numbers.
+    pub(crate) fn new(node_fields: usize, node_count: usize) -> NodeIndexes {
+        NodeIndexes { by_fields: ExactDivisor::new(node_fields as u64), end: (node_count * node_fields) as u64 }
+    }
+
+    /// The ordinal of the node at `index`, unless `index` is past the last node or not where a
+    /// node starts.
+    #[inline(always)]
+    pub(crate) fn ordinal(self, index: u64) -> Option<u32> {
+        // Below `end`, the quotient is below the node count, which fits in 32 bits.
+        self.by_fields.quotient(index).filter(|_| index < self.end).map(|ordinal| ordinal as u32)
+    }
+
+    /// Whether `index` is past the last node.
+    pub(crate) fn past_end(self, index: u64) -> bool {
+        index >= self.end
     }
 }
 

@@ -9,7 +9,7 @@
 use std::io::{ErrorKind as IoErrorKind, Read};
 use std::ops::Range;
 
-use crate::blocks::{eight_digits, leading_digits, parse_block, BLOCK_READ};
+use crate::blocks::{first_digits, leading_digits, parse_block, BLOCK_READ};
 use crate::error::{ErrorKind, Result, SnapshotError};
 
 const BUFFER_SIZE: usize = 16 << 20;
@@ -623,11 +623,11 @@ fn number_at(bytes: &[u8], i: usize) -> (u64, usize) {
         Some(eight) => {
             let word = u64::from_le_bytes(eight.try_into().expect("eight bytes"));
             let digits = leading_digits(word);
+            let value = first_digits(word, digits);
             if digits < 8 {
-                // The digits move to the top bytes; the zero bytes below them read as '0's.
-                return (eight_digits(word << (64 - 8 * digits)), digits);
+                return (value, digits);
             }
-            (eight_digits(word), i + 8)
+            (value, i + 8)
         }
         None => (0, i),
     };

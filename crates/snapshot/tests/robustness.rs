@@ -56,6 +56,7 @@ fn inconsistencies_are_named() {
         ("[9,0,1", "[9,x,1", "expected a non-negative integer"),
         ("[9,0,1", "[9,-1,1", "expected a non-negative integer"),
         ("\"locations\":[14", "\"locations\":[15", "not the index of a node"),
+        ("\"locations\":[14", "\"locations\":[21", "a location's object_index 21 is not the index of a node"),
         ("\"strings\":[\"\"", "\"strings\":[7", "expected '\"'"),
     ];
     for (from, to, expected) in cases {
