@@ -381,10 +381,33 @@ impl DominatedLists {
 
 /// Locations sorted by node; when the file gives a node several, the last one counts.
 fn sorted_locations(mut locations: Vec<Location>) -> Vec<Location> {
+    // V8 writes them in node order, one per node: then they are already what is asked for.
+    if locations.windows(2).all(|pair| pair[0].node < pair[1].node) {
+        return locations;
+    }
     // Reversed, a stable sort puts each node's last location first, which dedup keeps.
     locations.reverse();
     locations.sort_by_key(|l| l.node);
     locations.dedup_by_key(|l| l.node);
     locations.shrink_to_fit();
     locations
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(node: u32, line: u32) -> Location {
+        Location { node, script_id: 1, line, column: 0 }
+    }
+
+    #[test]
+    fn locations_end_sorted_by_node_with_each_nodes_last_one() {
+        let in_order = vec![at(1, 10), at(4, 40), at(9, 90)];
+        assert_eq!(sorted_locations(in_order.clone()), in_order);
+        let shuffled = vec![at(9, 90), at(1, 10), at(4, 40), at(1, 11), at(9, 91)];
+        assert_eq!(sorted_locations(shuffled), vec![at(1, 11), at(4, 40), at(9, 91)]);
+        let repeated_in_order = vec![at(1, 10), at(1, 11), at(4, 40)];
+        assert_eq!(sorted_locations(repeated_in_order), vec![at(1, 11), at(4, 40)]);
+    }
 }
