@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use heaplens_snapshot::{Location, Snapshot};
 
 use crate::kinds::NodeKinds;
@@ -67,7 +69,10 @@ impl ClassIds {
         let n = s.node_count();
         let mut of_node = classes;
         let mut by_index: Vec<u32> = vec![u32::MAX; s.strings.len()];
+        // Located classes are keyed by name, which more than one string may spell: nodes look
+        // their class up by its string index first, so a name is decoded once per place.
         let mut by_location: HashMap<(u32, u32, u32, String), u32> = HashMap::new();
+        let mut by_location_index: FxHashMap<(u32, u32, u32, u32), u32> = FxHashMap::default();
         let mut keys = Vec::new();
         let mut names = Vec::new();
         let object = nk.object;
@@ -89,7 +94,7 @@ impl ClassIds {
                     }
                     *slot
                 }
-                Some(loc) => {
+                Some(loc) => *by_location_index.entry((loc.script_id, loc.line, loc.column, class)).or_insert_with(|| {
                     let name = s.strings.get(class).into_owned();
                     let key = (loc.script_id, loc.line, loc.column, name);
                     *by_location.entry(key.clone()).or_insert_with(|| {
@@ -97,7 +102,7 @@ impl ClassIds {
                         names.push(class);
                         keys.len() as u32 - 1
                     })
-                }
+                }),
             };
             of_node[i] = id;
         }
