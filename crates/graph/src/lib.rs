@@ -118,7 +118,7 @@ impl HeapGraph {
     /// Runs every analysis, using both cores where steps are independent. Memory decides the
     /// pairing: the dominators (the longest step, and the one with the most scratch memory)
     /// run beside the steps that keep nothing per node (shallow sizes, statistics, interface
-    /// inference); class names beside distances once the dominators' scratch memory is free;
+    /// inference, the locations' sort in place); class names beside distances once the dominators' scratch memory is free;
     /// then retained sizes and the dominator tree's child lists beside the class ids. Steps
     /// that would add strings or move sizes only read the snapshot while another step runs:
     /// their results go in between the pairs.
@@ -129,6 +129,7 @@ impl HeapGraph {
         let mut ephemerons = ephemeron::EphemeronNames::new(&snapshot.strings);
 
         let mut self_size = std::mem::take(&mut snapshot.nodes.self_size);
+        let mut locations = std::mem::take(&mut snapshot.locations);
         let s = &snapshot;
         let owned = timed("page-owned", || ownership::page_owned(s, &nk, &ek));
         let essential = timed("essential edges", || ownership::essential_edges(s, &ek, &owned, &ephemerons));
@@ -141,7 +142,9 @@ impl HeapGraph {
             || {
                 timed("shallow sizes", || ownership::transfer_shallow_sizes(s, &nk, &ek, &mut self_size));
                 let statistics = timed("statistics", || statistics::statistics(s, &nk, &ek, &self_size));
-                (statistics, timed("interface inference", || classes::infer_interfaces(s, &nk, &ek)))
+                let interfaces = timed("interface inference", || classes::infer_interfaces(s, &nk, &ek));
+                timed("locations", || sort_locations(&mut locations, s.node_count()));
+                (statistics, interfaces)
             },
         );
         drop(essential);
@@ -167,7 +170,6 @@ impl HeapGraph {
         let mut interface_names = HashMap::new();
         new_interface_names.intern(&mut snapshot, &mut interface_names, &mut class_index);
 
-        let locations = sorted_locations(std::mem::take(&mut snapshot.locations));
         let s = &snapshot;
         let dominator = d.idom;
         let ((retained_size, dominated), class_ids) = rayon::join(
@@ -379,18 +381,26 @@ impl DominatedLists {
     }
 }
 
-/// Locations sorted by node; when the file gives a node several, the last one counts.
-fn sorted_locations(mut locations: Vec<Location>) -> Vec<Location> {
-    // V8 writes them in node order, one per node: then they are already what is asked for.
-    if locations.windows(2).all(|pair| pair[0].node < pair[1].node) {
-        return locations;
+/// Sorts locations by node; when the file gives a node several, the last one counts. V8 gives
+/// each node one at most: then the sort is in place, with no scratch memory, so it can run
+/// beside the dominators, the step that holds the most.
+fn sort_locations(locations: &mut Vec<Location>, node_count: usize) {
+    let mut seen = BitSet::new(node_count);
+    let repeated = locations.iter().any(|l| {
+        let again = seen.contains(l.node as usize);
+        seen.insert(l.node as usize);
+        again
+    });
+    drop(seen);
+    if !repeated {
+        locations.sort_unstable_by_key(|l| l.node);
+        return;
     }
     // Reversed, a stable sort puts each node's last location first, which dedup keeps.
     locations.reverse();
     locations.sort_by_key(|l| l.node);
     locations.dedup_by_key(|l| l.node);
     locations.shrink_to_fit();
-    locations
 }
 
 #[cfg(test)]
@@ -401,13 +411,18 @@ mod tests {
         Location { node, script_id: 1, line, column: 0 }
     }
 
+    fn sorted(mut locations: Vec<Location>) -> Vec<Location> {
+        sort_locations(&mut locations, 10);
+        locations
+    }
+
     #[test]
     fn locations_end_sorted_by_node_with_each_nodes_last_one() {
-        let in_order = vec![at(1, 10), at(4, 40), at(9, 90)];
-        assert_eq!(sorted_locations(in_order.clone()), in_order);
+        let one_each = vec![at(9, 90), at(1, 10), at(4, 40)];
+        assert_eq!(sorted(one_each), vec![at(1, 10), at(4, 40), at(9, 90)]);
         let shuffled = vec![at(9, 90), at(1, 10), at(4, 40), at(1, 11), at(9, 91)];
-        assert_eq!(sorted_locations(shuffled), vec![at(1, 11), at(4, 40), at(9, 91)]);
+        assert_eq!(sorted(shuffled), vec![at(1, 11), at(4, 40), at(9, 91)]);
         let repeated_in_order = vec![at(1, 10), at(1, 11), at(4, 40)];
-        assert_eq!(sorted_locations(repeated_in_order), vec![at(1, 11), at(4, 40)]);
+        assert_eq!(sorted(repeated_in_order), vec![at(1, 11), at(4, 40)]);
     }
 }
