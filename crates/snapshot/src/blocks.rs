@@ -205,12 +205,12 @@ mod tests {
     fn parsing_stops_before_anything_the_masks_cannot_vouch_for() {
         // Each case: the text, and how many numbers come before the trouble.
         for (text, good) in [
-            ("1", 0),                        // no comma before the first number
-            (",1,2 3,4", 2),                 // two numbers without a comma: 3 is not taken
-            (",1,,2", 1),                    // two commas
-            (",1,2]", 2),                    // the end of the array: left to the byte parser
-            (",1,2,x", 2),                   // a byte that is not part of a number array
-            (",1,12345678901234567,2", 1),   // 17 digits
+            ("1", 0),                      // no comma before the first number
+            (",1,2 3,4", 2),               // two numbers without a comma: 3 is not taken
+            (",1,,2", 1),                  // two commas
+            (",1,2]", 2),                  // the end of the array: left to the byte parser
+            (",1,2,x", 2),                 // a byte that is not part of a number array
+            (",1,12345678901234567,2", 1), // 17 digits
             (",1,-2", 1),
         ] {
             let (numbers, _) = parsed(text);
