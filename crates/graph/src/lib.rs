@@ -118,8 +118,9 @@ impl HeapGraph {
     /// Runs every analysis, using both cores where steps are independent. Memory decides the
     /// pairing: the dominators (the longest step, and the one with the most scratch memory)
     /// run beside the steps that keep nothing per node (shallow sizes, statistics, interface
-    /// inference, the locations' sort in place); class names beside distances once the dominators' scratch memory is free;
-    /// then retained sizes and the dominator tree's child lists beside the class ids. Steps
+    /// inference, the locations' sort in place); class names beside distances once the
+    /// dominators' scratch memory is free; then retained sizes and the dominator tree's child
+    /// lists beside the class ids. Steps
     /// that would add strings or move sizes only read the snapshot while another step runs:
     /// their results go in between the pairs.
     pub fn analyze(mut snapshot: Snapshot) -> HeapGraph {

@@ -71,8 +71,8 @@ impl ClassIds {
         let mut by_index: Vec<u32> = vec![u32::MAX; s.strings.len()];
         // Located classes are keyed by name, which more than one string may spell: nodes look
         // their class up by its string index first, so a name is decoded once per place.
-        let mut by_location: HashMap<(u32, u32, u32, String), u32> = HashMap::new();
-        let mut by_location_index: FxHashMap<(u32, u32, u32, u32), u32> = FxHashMap::default();
+        let mut by_location: HashMap<((u32, u32, u32), String), u32> = HashMap::new();
+        let mut by_location_index: FxHashMap<((u32, u32, u32), u32), u32> = FxHashMap::default();
         let mut keys = Vec::new();
         let mut names = Vec::new();
         let object = nk.object;
@@ -94,15 +94,18 @@ impl ClassIds {
                     }
                     *slot
                 }
-                Some(loc) => *by_location_index.entry((loc.script_id, loc.line, loc.column, class)).or_insert_with(|| {
-                    let name = s.strings.get(class).into_owned();
-                    let key = (loc.script_id, loc.line, loc.column, name);
-                    *by_location.entry(key.clone()).or_insert_with(|| {
-                        keys.push(ClassKey::Located { script_id: key.0, line: key.1, column: key.2, name: key.3 });
-                        names.push(class);
-                        keys.len() as u32 - 1
+                Some(loc) => {
+                    let place = (loc.script_id, loc.line, loc.column);
+                    *by_location_index.entry((place, class)).or_insert_with(|| {
+                        let name = s.strings.get(class).into_owned();
+                        *by_location.entry((place, name)).or_insert_with_key(|(place, name)| {
+                            let (script_id, line, column) = *place;
+                            keys.push(ClassKey::Located { script_id, line, column, name: name.clone() });
+                            names.push(class);
+                            keys.len() as u32 - 1
+                        })
                     })
-                }),
+                }
             };
             of_node[i] = id;
         }
