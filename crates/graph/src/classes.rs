@@ -135,7 +135,7 @@ fn property_sequences(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> (Vec<(Vec
         total += 1;
         props.clear();
         for e in s.edge_range(i as u32) {
-            if u16::from(s.edges.kind[e]) == ek.property {
+            if u16::from(s.edges.kind(e)) == ek.property {
                 props.push(s.edges.name_or_index[e]);
             }
         }
@@ -296,7 +296,7 @@ pub(crate) fn match_interfaces(
         }
         props.clear();
         for e in s.edge_range(i as u32) {
-            if u16::from(s.edges.kind[e]) == ek.property {
+            if u16::from(s.edges.kind(e)) == ek.property {
                 props.push(s.edges.name_or_index[e]);
             }
         }
@@ -365,14 +365,14 @@ fn cons_string_text(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, i: u32) -> Str
             if first.is_some() && second.is_some() {
                 break;
             }
-            if u16::from(s.edges.kind[e]) != ek.internal {
+            if u16::from(s.edges.kind(e)) != ek.internal {
                 continue;
             }
             let name = s.edges.name_or_index[e];
             if s.strings.eq(name, "first") {
-                first = Some(s.edges.to_node[e]);
+                first = Some(s.edges.to_node(e));
             } else if s.strings.eq(name, "second") {
-                second = Some(s.edges.to_node[e]);
+                second = Some(s.edges.to_node(e));
             }
         }
         // DevTools reads a missing part as node index 0, the first node.
@@ -385,7 +385,7 @@ fn cons_string_text(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, i: u32) -> Str
 fn plain_object_name(s: &Snapshot, ek: &EdgeKinds, i: u32) -> String {
     let range = s.edge_range(i);
     let property = |e: usize| -> Option<Cow<'_, str>> {
-        if u16::from(s.edges.kind[e]) != ek.property {
+        if u16::from(s.edges.kind(e)) != ek.property {
             return None;
         }
         let name = s.strings.get(s.edges.name_or_index[e]);

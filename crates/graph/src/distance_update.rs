@@ -103,7 +103,7 @@ impl<'g, 'f> Update<'g, 'f> {
         }
         self.work += s.edge_range(node).len();
         for e in s.edge_range(node) {
-            let child = s.edges.to_node[e];
+            let child = s.edges.to_node(e);
             let child_distance = g.distance[child as usize];
             if child_distance > d && !self.blocked.contains(&child) && queued.insert(child) {
                 candidates.push(Reverse((child_distance, child)));
@@ -179,7 +179,7 @@ impl<'g, 'f> Update<'g, 'f> {
             }
             distance[node as usize] = d;
             for e in s.edge_range(node) {
-                let child = s.edges.to_node[e];
+                let child = s.edges.to_node(e);
                 if !self.is_affected.contains(&child) || distance[child as usize] != NO_DISTANCE {
                     continue;
                 }
@@ -242,7 +242,7 @@ mod tests {
             let s = &g.snapshot;
             let mut holders: Vec<u32> = (0..s.edge_count())
                 .filter(|&e| ephemerons.get(&s.strings, s.edges.name_or_index[e]).is_some())
-                .flat_map(|e| g.retainers().of(s.edges.to_node[e]).iter().map(|&r| edge_source(s, r)))
+                .flat_map(|e| g.retainers().of(s.edges.to_node(e)).iter().map(|&r| edge_source(s, r)))
                 .collect();
             holders.sort_unstable();
             holders.dedup();

@@ -76,7 +76,7 @@ impl<'a> DistanceFilter<'a> {
     }
 
     fn edge_name_string(&self, e: usize) -> std::borrow::Cow<'_, str> {
-        let kind = self.s.edges.kind[e];
+        let kind = self.s.edges.kind(e);
         let raw = self.s.edges.name_or_index[e];
         if self.ek.has_string_name(kind) {
             self.s.strings.get(raw)
@@ -88,7 +88,7 @@ impl<'a> DistanceFilter<'a> {
     /// How the search treats edge `e` of `node`, whatever the order it meets edges in.
     pub(crate) fn role(&mut self, node: u32, e: usize) -> EdgeRole {
         let s = self.s;
-        let edge_kind = s.edges.kind[e];
+        let edge_kind = s.edges.kind(e);
         if u16::from(edge_kind) == self.ek.weak {
             return EdgeRole::Refused;
         }
@@ -153,91 +153,121 @@ fn prefetch<T>(value: &T) {
     let _ = value;
 }
 
-/// Breadth-first search from the nodes already in `queue`, all at distance `level`, skipping
-/// weak edges, edges the filter refuses, and nodes already `seen` (a bit per node: far smaller
-/// than the distances, so the test of every edge's target stays in the cache).
-fn bfs(
-    s: &Snapshot,
-    ek: &EdgeKinds,
-    distances: &mut [i32],
-    seen: &mut BitSet,
-    queue: &mut Vec<u32>,
-    mut level: i32,
-    filter: &mut DistanceFilter<'_>,
-) {
-    let mut head = 0;
-    // The queue holds one level after another: `level_end` is where the current one ends.
-    let mut level_end = queue.len();
-    while head < queue.len() {
-        if head == level_end {
-            level += 1;
-            level_end = queue.len();
+/// What a distance search learns: the nodes it reached, in the order it reached them, and where
+/// each distance's run of them ends. One `u32` per reached node, half of what the search would
+/// hold with the distances beside its queue; [`Reached::distances`] spreads it out.
+pub(crate) struct Reached {
+    order: Vec<u32>,
+    /// (distance, end in `order`) per level, in order.
+    levels: Vec<(i32, u32)>,
+}
+
+impl Reached {
+    /// Every node's distance, [`NO_DISTANCE`] for those the search did not reach.
+    pub(crate) fn distances(self, node_count: usize) -> Vec<i32> {
+        let mut distances = vec![NO_DISTANCE; node_count];
+        let mut start = 0;
+        for (distance, end) in self.levels {
+            for &node in &self.order[start..end as usize] {
+                distances[node as usize] = distance;
+            }
+            start = end as usize;
         }
-        let node = queue[head];
-        // The queue is in discovery order, scattered over the arrays: ask for what the nodes a
-        // few steps ahead will read, so that their loads overlap this node's work.
-        if let Some(&later) = queue.get(head + 16) {
-            prefetch(&s.nodes.first_edge[later as usize]);
-        }
-        if let Some(&soon) = queue.get(head + 8) {
-            let first = s.nodes.first_edge[soon as usize] as usize;
-            if first < s.edges.to_node.len() {
-                prefetch(&s.edges.to_node[first]);
-                prefetch(&s.edges.kind[first]);
-                prefetch(&s.edges.name_or_index[first]);
+        distances
+    }
+
+    /// Breadth-first search from the nodes of `order` after `start`, all at distance `level`,
+    /// skipping weak edges, edges the filter refuses, and nodes already `seen` (a bit per node:
+    /// small enough that the test of every edge's target stays in the cache).
+    fn search(
+        &mut self,
+        s: &Snapshot,
+        ek: &EdgeKinds,
+        seen: &mut BitSet,
+        start: usize,
+        mut level: i32,
+        filter: &mut DistanceFilter<'_>,
+    ) {
+        let queue = &mut self.order;
+        let mut head = start;
+        // The queue holds one level after another: `level_end` is where the current one ends.
+        let mut level_end = queue.len();
+        while head < queue.len() {
+            if head == level_end {
+                self.levels.push((level, level_end as u32));
+                level += 1;
+                level_end = queue.len();
+            }
+            let node = queue[head];
+            // The queue is in discovery order, scattered over the arrays: ask for what the nodes
+            // a few steps ahead will read, so that their loads overlap this node's work.
+            if let Some(&later) = queue.get(head + 16) {
+                prefetch(&s.nodes.first_edge[later as usize]);
+            }
+            if let Some(&soon) = queue.get(head + 8) {
+                let first = s.nodes.first_edge[soon as usize] as usize;
+                if first < s.edges.len() {
+                    prefetch(&s.edges.packed_targets()[first]);
+                    prefetch(&s.edges.name_or_index[first]);
+                }
+            }
+            head += 1;
+            let guarded = filter.guarded.contains(node as usize);
+            for e in s.edge_range(node) {
+                let kind = u16::from(s.edges.kind(e));
+                if kind == ek.weak {
+                    continue;
+                }
+                let child = s.edges.to_node(e);
+                if seen.contains(child as usize) {
+                    continue;
+                }
+                let filtered = guarded || (kind == ek.internal && filter.ephemerons.may_be(s.edges.name_or_index[e]));
+                if filtered && !filter.allows(node, e) {
+                    continue;
+                }
+                seen.insert(child as usize);
+                queue.push(child);
             }
         }
-        head += 1;
-        let next = level + 1;
-        let guarded = filter.guarded.contains(node as usize);
-        for e in s.edge_range(node) {
-            let kind = u16::from(s.edges.kind[e]);
-            if kind == ek.weak {
-                continue;
-            }
-            let child = s.edges.to_node[e];
-            if seen.contains(child as usize) {
-                continue;
-            }
-            let filtered = guarded || (kind == ek.internal && filter.ephemerons.may_be(s.edges.name_or_index[e]));
-            if filtered && !filter.allows(node, e) {
-                continue;
-            }
-            seen.insert(child as usize);
-            distances[child as usize] = next;
-            queue.push(child);
+        if start < queue.len() {
+            self.levels.push((level, queue.len() as u32));
         }
     }
-    queue.clear();
 }
 
 /// Every node's distance, by a search with `filter` (new: no WeakMap half met yet); `blocked`
 /// nodes are never entered through an edge (DevTools' "ignore this retainer"; user roots keep
 /// distance 1).
 pub(crate) fn distances(filter: &mut DistanceFilter<'_>, blocked: &[u32]) -> Vec<i32> {
+    reach(filter, blocked).distances(filter.s.node_count())
+}
+
+/// The search behind [`distances`], with what it learns kept compact.
+pub(crate) fn reach(filter: &mut DistanceFilter<'_>, blocked: &[u32]) -> Reached {
     let (s, nk, ek) = (filter.s, filter.nk, filter.ek);
-    let mut distances = vec![NO_DISTANCE; s.node_count()];
     let mut seen = BitSet::new(s.node_count());
     for &node in blocked {
         seen.insert(node as usize);
     }
-    let mut queue: Vec<u32> = Vec::new();
+    // Room for every node up front: pages are only taken as the search reaches nodes, and no
+    // growth step ever copies the queue.
+    let mut reached = Reached { order: Vec::with_capacity(s.node_count()), levels: Vec::new() };
     for e in s.edge_range(s.root) {
-        let child = s.edges.to_node[e];
+        let child = s.edges.to_node(e);
         if is_user_root(s, &nk, child) {
             seen.insert(child as usize);
-            distances[child as usize] = 1;
-            queue.push(child);
+            reached.order.push(child);
         }
     }
-    let has_user_roots = !queue.is_empty();
-    bfs(s, &ek, &mut distances, &mut seen, &mut queue, 1, filter);
+    let has_user_roots = !reached.order.is_empty();
+    reached.search(s, &ek, &mut seen, 0, 1, filter);
     let root_distance = if has_user_roots { SYSTEM_DISTANCE } else { 0 };
-    distances[s.root as usize] = root_distance;
+    let start = reached.order.len();
     seen.insert(s.root as usize);
-    queue.push(s.root);
-    bfs(s, &ek, &mut distances, &mut seen, &mut queue, root_distance, filter);
-    distances
+    reached.order.push(s.root);
+    reached.search(s, &ek, &mut seen, start, root_distance, filter);
+    reached
 }
 
 #[cfg(test)]

@@ -86,10 +86,10 @@ fn states(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
     let skipped = [ek.hidden, ek.weak];
     while let Some(parent) = attached.pop() {
         for e in s.edge_range(parent) {
-            if skipped.contains(&u16::from(s.edges.kind[e])) {
+            if skipped.contains(&u16::from(s.edges.kind(e))) {
                 continue;
             }
-            let child = s.edges.to_node[e] as usize;
+            let child = s.edges.to_node(e) as usize;
             process(s, &mut state, child, ATTACHED, &mut attached, &mut detached);
         }
     }
@@ -98,10 +98,10 @@ fn states(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
             continue;
         }
         for e in s.edge_range(parent) {
-            if skipped.contains(&u16::from(s.edges.kind[e])) {
+            if skipped.contains(&u16::from(s.edges.kind(e))) {
                 continue;
             }
-            let child = s.edges.to_node[e] as usize;
+            let child = s.edges.to_node(e) as usize;
             process(s, &mut state, child, DETACHED, &mut attached, &mut detached);
         }
     }

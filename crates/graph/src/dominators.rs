@@ -9,21 +9,30 @@ use crate::kinds::BitSet;
 use crate::zeros::written_zeros;
 
 /// A graph in compressed-sparse-row form: node `v`'s edges are `first_edge[v]..first_edge[v+1]`,
-/// edge `e` goes to `to_node[e]`, and only edges in `usable` count.
+/// edge `e` goes to `targets[e] & target_mask` (the snapshot's edges keep their type in the
+/// other bits), and only edges in `usable` count.
 pub struct FlowGraph<'a> {
     /// Edge ranges per node (length: node count + 1).
     pub first_edge: &'a [u32],
-    /// Target node of each edge.
-    pub to_node: &'a [u32],
+    /// Target node of each edge, in the bits of `target_mask`.
+    pub targets: &'a [u32],
+    /// The bits of a `targets` entry that hold the target.
+    pub target_mask: u32,
     /// The edges that take part.
     pub usable: &'a BitSet,
 }
 
 impl FlowGraph<'_> {
+    /// The target of edge `e`.
+    #[inline]
+    fn target(&self, e: usize) -> u32 {
+        self.targets[e] & self.target_mask
+    }
+
     /// The targets of node `v`'s usable edges.
     fn usable_targets(&self, v: usize) -> impl Iterator<Item = u32> + '_ {
         let edges = self.first_edge[v] as usize..self.first_edge[v + 1] as usize;
-        edges.filter(|&e| self.usable.contains(e)).map(|e| self.to_node[e])
+        edges.filter(|&e| self.usable.contains(e)).map(|e| self.target(e))
     }
 }
 
@@ -88,7 +97,7 @@ impl Numbering {
             let mut next_child = None;
             while e < end {
                 let usable = g.usable.contains(e);
-                let w = g.to_node[e] + 1;
+                let w = g.target(e) + 1;
                 e += 1;
                 if !usable {
                     continue;
@@ -127,20 +136,45 @@ pub struct Dominators {
     pub preorder: Vec<u32>,
 }
 
-/// Computes immediate dominators from `root` over the usable edges of `g`.
+/// Computes immediate dominators from `root` over the usable edges of `g`: [`number`], then
+/// [`Numbered::dominators`].
+pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators {
+    number(g, node_count, root).dominators()
+}
+
+/// The first half of the dominators: the depth-first numbering, with every usable edge sorted
+/// into what the second half needs. It holds the most memory: five `u32` arrays over the nodes
+/// plus the later-numbered predecessors, which [`Numbered::dominators`] gives back to the system
+/// as it consumes them, so a step beside that second half has room that this half lacks.
+pub struct Numbered {
+    vertex: Vec<u32>,
+    ancestor: Vec<u32>,
+    dom: Vec<u32>,
+    /// `number`'s memory, the vertex itself per number.
+    label: Vec<u32>,
+    /// The counts' memory, each number itself.
+    semi: Vec<u32>,
+    numbered: u32,
+    /// Later predecessors, grouped by target number in ascending order.
+    later: Vec<u32>,
+    /// Numbers with later predecessors, and where each group starts in `later`: no offsets
+    /// array outlives the fill, the main loop walks the groups from the end, in its own
+    /// (descending) order.
+    has_later: BitSet,
+    group_start: BitSet,
+    /// Vertices with a usable retainer; `None` when the root reaches every node.
+    retained: Option<BitSet>,
+}
+
+/// Numbers the nodes `root` reaches over the usable edges of `g`, then the others as DevTools
+/// does, and lists every vertex's later-numbered predecessors.
 ///
 /// The depth-first search numbers the nodes; everything after it works on those numbers, so the
 /// main loop walks its arrays in order and path compression stays among nearby entries. The
 /// search also sorts each edge it scans: an edge from a node numbered earlier than its target
 /// only matters through that number, folded into the target's `dom` entry at once; the others
 /// (numbered later) are counted, then listed in `later`, grouped by target, by one more pass.
-///
-/// Memory: five `u32` arrays over the nodes plus the later-numbered predecessors (the counts'
-/// array becomes `semi` once the lists are filled). The bucket
-/// lists live in `label` (head, while a vertex is not yet linked) and `dom` (next link, until
-/// the vertex's dominator is known); a bit per vertex says whether it is linked, so `ancestor`
-/// holds the DFS parent until then.
-pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators {
+pub fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbered {
     let n = node_count;
     let len = n + 1;
     let mut numbering = Numbering::new(len);
@@ -149,8 +183,7 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
 
     // Nodes the root does not reach: those without a usable retainer (DevTools: the others only
     // have weak ones) start their own search under the root; whatever is still unnumbered then
-    // hangs off the root, its edges sorted here since no search scanned them. `retained` is
-    // `None` when the root reaches every node: then every other node has a usable retainer.
+    // hangs off the root, its edges sorted here since no search scanned them.
     let retained = ((numbering.numbered as usize) < n).then(|| {
         let mut retained = BitSet::new(len);
         for v in 0..n {
@@ -175,11 +208,8 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
         }
         retained
     });
-    let Numbering { number, mut vertex, mut ancestor, mut dom, mut first, numbered, .. } = numbering;
+    let Numbering { number, vertex, ancestor, dom, mut first, numbered, .. } = numbering;
 
-    // Later predecessors, grouped by target number in ascending order. Two bitsets mark the
-    // groups (which numbers have one, where each starts), so no offsets array outlives the fill:
-    // the main loop walks the groups from the end, in its own (descending) order.
     for i in 0..len {
         first[i + 1] += first[i];
     }
@@ -202,7 +232,6 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
             }
         }
     }
-    let mut group_end = later.len();
 
     // `number` is done with: its memory becomes `label`, the vertex itself until linked; while
     // unlinked it heads the vertex's bucket (itself = empty). `semi` starts as the number.
@@ -212,98 +241,131 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
     let mut semi = first;
     semi.truncate(len);
     semi.copy_from_slice(&label);
-    let mut linked = BitSet::new(len);
-    let mut path: Vec<u32> = Vec::new();
-    let mut eval = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], linked: &BitSet| -> u32 {
-        if !linked.contains(v as usize) {
-            return v;
-        }
-        let mut x = v;
-        while linked.contains(ancestor[x as usize] as usize) {
-            path.push(x);
-            x = ancestor[x as usize];
-        }
-        while let Some(w) = path.pop() {
-            let a = ancestor[w as usize] as usize;
-            if semi[label[a] as usize] < semi[label[w as usize] as usize] {
-                label[w as usize] = label[a];
-            }
-            ancestor[w as usize] = ancestor[a];
-        }
-        label[v as usize]
-    };
+    Numbered { vertex, ancestor, dom, label, semi, numbered, later, has_later, group_start, retained }
+}
 
-    for w in (2..=numbered).rev() {
-        // A bucket whose owner is processed before any child of it emptied the bucket (nodes
-        // DevTools numbers without a tree edge): its entries keep no dominator, as in DevTools.
-        let mut abandoned = label[w as usize];
-        while abandoned != w {
-            let next = dom[abandoned as usize];
-            dom[abandoned as usize] = 0;
-            abandoned = next;
-        }
-        label[w as usize] = w;
-        let preds = if has_later.contains(w as usize) {
-            let mut start = group_end - 1;
-            while !group_start.contains(start) {
-                start -= 1;
+/// Entries of `later` given back to the system at a time, once consumed.
+const LATER_RELEASE: usize = 1 << 20;
+
+impl Numbered {
+    /// The second half: semi-dominators from the later predecessors, then immediate dominators.
+    ///
+    /// The bucket lists live in `label` (head, while a vertex is not yet linked) and `dom`
+    /// (next link, until the vertex's dominator is known); a bit per vertex says whether it is
+    /// linked, so `ancestor` holds the DFS parent until then.
+    pub fn dominators(self) -> Dominators {
+        let Numbered {
+            mut vertex,
+            mut ancestor,
+            mut dom,
+            mut label,
+            mut semi,
+            numbered,
+            mut later,
+            has_later,
+            group_start,
+            retained,
+        } = self;
+        let len = label.len();
+        let n = len - 1;
+        let mut group_end = later.len();
+        let mut linked = BitSet::new(len);
+        let mut path: Vec<u32> = Vec::new();
+        let mut eval = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], linked: &BitSet| -> u32 {
+            if !linked.contains(v as usize) {
+                return v;
             }
-            let end = std::mem::replace(&mut group_end, start);
-            start..end
-        } else {
-            group_end..group_end
+            let mut x = v;
+            while linked.contains(ancestor[x as usize] as usize) {
+                path.push(x);
+                x = ancestor[x as usize];
+            }
+            while let Some(w) = path.pop() {
+                let a = ancestor[w as usize] as usize;
+                if semi[label[a] as usize] < semi[label[w as usize] as usize] {
+                    label[w as usize] = label[a];
+                }
+                ancestor[w as usize] = ancestor[a];
+            }
+            label[v as usize]
         };
-        let no_retainer = || retained.as_ref().is_some_and(|r| !r.contains(vertex[w as usize] as usize));
-        if preds.is_empty() && no_retainer() {
-            // A node without usable retainers has the root as its only predecessor.
-            semi[w as usize] = semi[1];
-        } else {
-            let mut best = dom[w as usize];
-            for &v in &later[preds] {
-                let u = eval(v, &mut ancestor, &mut label, &semi, &linked);
-                best = best.min(semi[u as usize]);
+
+        for w in (2..=numbered).rev() {
+            // A bucket whose owner is processed before any child of it emptied the bucket (nodes
+            // DevTools numbers without a tree edge): its entries keep no dominator, as in DevTools.
+            let mut abandoned = label[w as usize];
+            while abandoned != w {
+                let next = dom[abandoned as usize];
+                dom[abandoned as usize] = 0;
+                abandoned = next;
             }
-            semi[w as usize] = best;
+            label[w as usize] = w;
+            if later.len() - group_end >= LATER_RELEASE {
+                later.truncate(group_end);
+                later.shrink_to_fit();
+            }
+            let preds = if has_later.contains(w as usize) {
+                let mut start = group_end - 1;
+                while !group_start.contains(start) {
+                    start -= 1;
+                }
+                let end = std::mem::replace(&mut group_end, start);
+                start..end
+            } else {
+                group_end..group_end
+            };
+            let no_retainer = || retained.as_ref().is_some_and(|r| !r.contains(vertex[w as usize] as usize));
+            if preds.is_empty() && no_retainer() {
+                // A node without usable retainers has the root as its only predecessor.
+                semi[w as usize] = semi[1];
+            } else {
+                let mut best = dom[w as usize];
+                for &v in &later[preds] {
+                    let u = eval(v, &mut ancestor, &mut label, &semi, &linked);
+                    best = best.min(semi[u as usize]);
+                }
+                semi[w as usize] = best;
+            }
+            let b = semi[w as usize];
+            if b == w {
+                // Its own bucket is never processed again: no dominator yet, like DevTools.
+                dom[w as usize] = 0;
+            } else {
+                dom[w as usize] = label[b as usize];
+                label[b as usize] = w;
+            }
+            let p = ancestor[w as usize];
+            linked.insert(w as usize);
+            let mut v = std::mem::replace(&mut label[p as usize], p);
+            while v != p {
+                let next = dom[v as usize];
+                let u = eval(v, &mut ancestor, &mut label, &semi, &linked);
+                dom[v as usize] = if semi[u as usize] < semi[v as usize] { u } else { p };
+                v = next;
+            }
         }
-        let b = semi[w as usize];
-        if b == w {
-            // Its own bucket is never processed again: no dominator yet, like DevTools.
-            dom[w as usize] = 0;
-        } else {
-            dom[w as usize] = label[b as usize];
-            label[b as usize] = w;
+        drop((ancestor, later, has_later, group_start, linked, retained));
+        // "No dominator" (0) ends up at the root, number 1.
+        dom[0] = 1;
+        dom[1] = 1;
+        for w in 2..=numbered as usize {
+            if dom[w] != semi[w] {
+                dom[w] = dom[dom[w] as usize];
+            }
         }
-        let p = ancestor[w as usize];
-        linked.insert(w as usize);
-        let mut v = std::mem::replace(&mut label[p as usize], p);
-        while v != p {
-            let next = dom[v as usize];
-            let u = eval(v, &mut ancestor, &mut label, &semi, &linked);
-            dom[v as usize] = if semi[u as usize] < semi[v as usize] { u } else { p };
-            v = next;
+        drop(semi);
+        // Back to node ordinals: `label`'s memory becomes the dominator per ordinal.
+        let mut idom = label;
+        idom.truncate(n);
+        for i in 1..=numbered as usize {
+            idom[vertex[i] as usize - 1] = vertex[dom[i] as usize] - 1;
         }
+        drop(dom);
+        vertex.remove(0);
+        vertex.truncate(numbered as usize);
+        vertex.iter_mut().for_each(|v| *v -= 1);
+        Dominators { idom, preorder: vertex }
     }
-    drop((ancestor, later, has_later, group_start, linked, retained));
-    // "No dominator" (0) ends up at the root, number 1.
-    dom[0] = 1;
-    dom[1] = 1;
-    for w in 2..=numbered as usize {
-        if dom[w] != semi[w] {
-            dom[w] = dom[dom[w] as usize];
-        }
-    }
-    drop(semi);
-    // Back to node ordinals: `label`'s memory becomes the dominator per ordinal.
-    let mut idom = label;
-    idom.truncate(n);
-    for i in 1..=numbered as usize {
-        idom[vertex[i] as usize - 1] = vertex[dom[i] as usize] - 1;
-    }
-    drop(dom);
-    vertex.remove(0);
-    vertex.truncate(numbered as usize);
-    vertex.iter_mut().for_each(|v| *v -= 1);
-    Dominators { idom, preorder: vertex }
 }
 
 #[cfg(test)]
@@ -371,7 +433,7 @@ mod tests {
         for v in 0..n {
             for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
                 if g.usable.contains(e) {
-                    first[g.to_node[e] as usize + 1] += 1;
+                    first[g.target(e) as usize + 1] += 1;
                 }
             }
         }
@@ -383,7 +445,7 @@ mod tests {
         for v in 0..n {
             for e in g.first_edge[v] as usize..g.first_edge[v + 1] as usize {
                 if g.usable.contains(e) {
-                    let w = g.to_node[e] as usize;
+                    let w = g.target(e) as usize;
                     sources[fill[w] as usize] = v as u32;
                     fill[w] += 1;
                 }
@@ -424,7 +486,7 @@ mod tests {
                 let mut e = cursor as usize;
                 while e < end as usize {
                     if g.usable.contains(e) {
-                        let w = g.to_node[e] + 1;
+                        let w = g.target(e) + 1;
                         if semi[w as usize] == 0 {
                             next_child = Some(w);
                             e += 1;
@@ -557,7 +619,7 @@ mod tests {
                     usable.insert(i);
                 }
             }
-            let g = FlowGraph { first_edge: &first, to_node: &to, usable: &usable };
+            let g = FlowGraph { first_edge: &first, targets: &to, target_mask: u32::MAX, usable: &usable };
             let ours = dominators(&g, n, 0);
             let theirs = reference_dominators(&g, n, 0);
             prop_assert_eq!(ours.idom, theirs.idom);
@@ -575,7 +637,7 @@ mod tests {
             let mut edges: Vec<(u32, u32)> = raw.into_iter().map(|(a, b)| (a % n as u32, b % n as u32)).collect();
             edges.extend((1..n as u32).filter_map(|v| tree[v as usize].map(|p| (p % v, v))));
             let (first, to, usable) = csr(n, &edges);
-            let g = FlowGraph { first_edge: &first, to_node: &to, usable: &usable };
+            let g = FlowGraph { first_edge: &first, targets: &to, target_mask: u32::MAX, usable: &usable };
             let got = dominators(&g, n, 0);
             // Nodes without retainers count as held by the root (DevTools' orphans).
             let mut augmented = edges.clone();
@@ -596,7 +658,7 @@ mod tests {
         let mut edges: Vec<(u32, u32)> = (0..n as u32 - 1).map(|i| (i, i + 1)).collect();
         edges.push((n as u32 - 1, 0));
         let (first, to, usable) = csr(n, &edges);
-        let g = FlowGraph { first_edge: &first, to_node: &to, usable: &usable };
+        let g = FlowGraph { first_edge: &first, targets: &to, target_mask: u32::MAX, usable: &usable };
         let d = dominators(&g, n, 0);
         assert!((1..n).all(|v| d.idom[v] == v as u32 - 1));
         assert_eq!(d.preorder.len(), n);
@@ -606,7 +668,7 @@ mod tests {
     fn unreachable_nodes_hang_off_the_root() {
         // 0 -> 1; 2 <-> 3 form a clique nothing reaches; 4 has no retainers.
         let (first, to, usable) = csr(5, &[(0, 1), (2, 3), (3, 2)]);
-        let g = FlowGraph { first_edge: &first, to_node: &to, usable: &usable };
+        let g = FlowGraph { first_edge: &first, targets: &to, target_mask: u32::MAX, usable: &usable };
         let d = dominators(&g, 5, 0);
         assert_eq!(d.idom, vec![0, 0, 0, 0, 0]);
     }

@@ -116,13 +116,13 @@ pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
 
 impl HeapGraph {
     /// Runs every analysis, using both cores where steps are independent. Memory decides the
-    /// pairing: the dominators (the longest step, and the one with the most scratch memory)
-    /// run beside the steps that keep nothing per node (shallow sizes, statistics, interface
-    /// inference, the locations' sort in place); class names beside distances once the
-    /// dominators' scratch memory is free; then retained sizes and the dominator tree's child
-    /// lists beside the class ids. Steps
-    /// that would add strings or move sizes only read the snapshot while another step runs:
-    /// their results go in between the pairs.
+    /// pairing. The dominators' numbering (the step that holds the most) runs beside the steps
+    /// that keep nothing per node: shallow sizes, statistics, interface inference, the
+    /// locations' sort in place. Their second half gives memory back as it goes, so the
+    /// distance search runs beside it, keeping only the order it reaches nodes in. Then class
+    /// names beside the distances spread out, retained sizes and the dominator tree's child
+    /// lists; then the class ids. Steps that would add strings or move sizes only read the
+    /// snapshot while another step runs: their results go in between the pairs.
     pub fn analyze(mut snapshot: Snapshot) -> HeapGraph {
         let nk = NodeKinds::of(&snapshot);
         let ek = EdgeKinds::of(&snapshot);
@@ -135,10 +135,15 @@ impl HeapGraph {
         let owned = timed("page-owned", || ownership::page_owned(s, &nk, &ek));
         let essential = timed("essential edges", || ownership::essential_edges(s, &ek, &owned, &ephemerons));
         drop(owned);
-        let (d, (partial_statistics, interfaces)) = rayon::join(
+        let (numbered, (partial_statistics, interfaces)) = rayon::join(
             || {
-                let flow = FlowGraph { first_edge: &s.nodes.first_edge, to_node: &s.edges.to_node, usable: &essential };
-                timed("dominators", || dominators(&flow, s.node_count(), s.root))
+                let flow = FlowGraph {
+                    first_edge: &s.nodes.first_edge,
+                    targets: s.edges.packed_targets(),
+                    target_mask: s.edges.target_mask(),
+                    usable: &essential,
+                };
+                timed("dominator numbering", || dominators::number(&flow, s.node_count(), s.root))
             },
             || {
                 timed("shallow sizes", || ownership::transfer_shallow_sizes(s, &nk, &ek, &mut self_size));
@@ -149,10 +154,19 @@ impl HeapGraph {
             },
         );
         drop(essential);
+        let (d, reached) = rayon::join(
+            || timed("dominators", || numbered.dominators()),
+            || {
+                timed("distances", || {
+                    distances::reach(&mut distances::DistanceFilter::new(s, nk, ek, &mut ephemerons), &[])
+                })
+            },
+        );
         snapshot.nodes.self_size = self_size;
 
         let s = &snapshot;
-        let ((mut class_index, base_names, new_interface_names), distance) = rayon::join(
+        let dominator = d.idom;
+        let ((mut class_index, base_names, new_interface_names), (retained_size, dominated, distance)) = rayon::join(
             || {
                 let (mut class_index, base_names) = timed("class names", || classes::base_class_indexes(s, &nk));
                 let new_names = timed("interfaces", || {
@@ -162,24 +176,16 @@ impl HeapGraph {
                 (class_index, base_names, new_names)
             },
             || {
-                timed("distances", || {
-                    distances::distances(&mut distances::DistanceFilter::new(s, nk, ek, &mut ephemerons), &[])
-                })
+                let distance = timed("distances out", || reached.distances(s.node_count()));
+                let retained = timed("retained sizes", || retained::RetainedSizes::of(s, &dominator, d.preorder));
+                (retained, timed("dominated lists", || DominatedLists::of(&dominator, s.root)), distance)
             },
         );
         base_names.push_into(&mut snapshot);
         let mut interface_names = HashMap::new();
         new_interface_names.intern(&mut snapshot, &mut interface_names, &mut class_index);
-
         let s = &snapshot;
-        let dominator = d.idom;
-        let ((retained_size, dominated), class_ids) = rayon::join(
-            || {
-                let retained = timed("retained sizes", || retained::RetainedSizes::of(s, &dominator, d.preorder));
-                (retained, timed("dominated lists", || DominatedLists::of(&dominator, s.root)))
-            },
-            || timed("class ids", || ClassIds::build(s, &nk, &locations, class_index)),
-        );
+        let class_ids = timed("class ids", || ClassIds::build(s, &nk, &locations, class_index));
         let total = retained_size.get(snapshot.root) + snapshot.extra_native_bytes;
         let statistics = partial_statistics.with_total(total);
         HeapGraph {
@@ -236,7 +242,7 @@ impl HeapGraph {
     pub fn retainer_count(&self, node: u32) -> usize {
         match self.retainers.get() {
             Some(index) => index.of(node).len(),
-            None => self.snapshot.edges.to_node.iter().filter(|&&to| to == node).count(),
+            None => self.snapshot.edges.targets().filter(|&to| to == node).count(),
         }
     }
 
@@ -269,7 +275,7 @@ impl HeapGraph {
     /// An edge's name: the string, or the element/hidden index as text.
     pub fn edge_name(&self, edge: u32) -> String {
         let s = &self.snapshot;
-        let (kind, raw) = (s.edges.kind[edge as usize], s.edges.name_or_index[edge as usize]);
+        let (kind, raw) = (s.edges.kind(edge as usize), s.edges.name_or_index[edge as usize]);
         if self.edge_kinds.has_string_name(kind) {
             s.strings.get(raw).into_owned()
         } else {
@@ -279,7 +285,7 @@ impl HeapGraph {
 
     /// The edge type's name (`property`, `element`, `internal`, ...).
     pub fn edge_type_name(&self, edge: u32) -> &str {
-        &self.snapshot.edge_types[self.snapshot.edges.kind[edge as usize] as usize]
+        &self.snapshot.edge_types[self.snapshot.edges.kind(edge as usize) as usize]
     }
 
     /// The target of `node`'s first internal edge named one of `names` (DevTools'
@@ -288,10 +294,10 @@ impl HeapGraph {
         let s = &self.snapshot;
         s.edge_range(node)
             .find(|&e| {
-                u16::from(s.edges.kind[e]) == self.edge_kinds.internal
+                u16::from(s.edges.kind(e)) == self.edge_kinds.internal
                     && names.iter().any(|name| s.strings.eq(s.edges.name_or_index[e], name))
             })
-            .map(|e| s.edges.to_node[e])
+            .map(|e| s.edges.to_node(e))
     }
 
     /// An edge as DevTools writes it: `.name` or `["a b"]` for properties, `[3]` for elements,

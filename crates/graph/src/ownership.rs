@@ -25,8 +25,8 @@ pub(crate) fn page_owned(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> BitSet
     let mut owned = BitSet::new(s.node_count());
     let mut stack: Vec<u32> = Vec::new();
     for e in s.edge_range(s.root) {
-        let kind = u16::from(s.edges.kind[e]);
-        let target = s.edges.to_node[e];
+        let kind = u16::from(s.edges.kind(e));
+        let target = s.edges.to_node(e);
         let entry = if kind == ek.element { is_document_dom_trees_root(s, nk, target) } else { kind == ek.shortcut };
         if entry {
             owned.insert(target as usize);
@@ -35,8 +35,8 @@ pub(crate) fn page_owned(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> BitSet
     }
     while let Some(node) = stack.pop() {
         for e in s.edge_range(node) {
-            let child = s.edges.to_node[e];
-            if owned.contains(child as usize) || u16::from(s.edges.kind[e]) == ek.weak {
+            let child = s.edges.to_node(e);
+            if owned.contains(child as usize) || u16::from(s.edges.kind(e)) == ek.weak {
                 continue;
             }
             owned.insert(child as usize);
@@ -63,7 +63,7 @@ pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephe
                 *node += 1;
             }
             let node = *node as u32;
-            let kind = u16::from(s.edges.kind[e]);
+            let kind = u16::from(s.edges.kind(e));
             if kind == ek.internal {
                 if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index[e]) {
                     if eph.table_id == u64::from(s.nodes.id[node as usize]) {
@@ -71,7 +71,7 @@ pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephe
                     }
                 }
             }
-            let child = s.edges.to_node[e];
+            let child = s.edges.to_node(e);
             if kind == ek.weak || child == node {
                 return false;
             }
@@ -84,7 +84,7 @@ pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephe
 /// Moves the self size of hidden and array nodes (and `system / ExternalStringData`) that have
 /// exactly one owner to that owner, as DevTools does when the snapshot has user roots.
 pub(crate) fn transfer_shallow_sizes(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, self_size: &mut [u32]) {
-    let has_user_roots = s.edge_range(s.root).any(|e| is_user_root(s, nk, s.edges.to_node[e]));
+    let has_user_roots = s.edge_range(s.root).any(|e| is_user_root(s, nk, s.edges.to_node(e)));
     if !has_user_roots {
         return;
     }
@@ -111,10 +111,10 @@ pub(crate) fn transfer_shallow_sizes(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKind
         while let Some(node) = stack.pop() {
             let node_owner = owner[node as usize];
             for e in s.edge_range(node) {
-                if u16::from(s.edges.kind[e]) == ek.weak {
+                if u16::from(s.edges.kind(e)) == ek.weak {
                     continue;
                 }
-                let target = s.edges.to_node[e];
+                let target = s.edges.to_node(e);
                 let current = owner[target as usize];
                 if current == UNVISITED {
                     owner[target as usize] = node_owner;

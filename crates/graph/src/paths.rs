@@ -79,7 +79,7 @@ fn closer_retainers(g: &HeapGraph, node: u32) -> Vec<(Hop, u32)> {
         .of(node)
         .iter()
         .rev()
-        .filter(|&&e| u16::from(s.edges.kind[e as usize]) != g.edge_kinds.weak)
+        .filter(|&&e| u16::from(s.edges.kind(e as usize)) != g.edge_kinds.weak)
         .map(|&e| (e, edge_source(s, e)))
         .filter(|&(_, from)| g.distance[from as usize] == want)
         .map(|(edge, from)| (Hop { from, edge, to: node }, hop_cost(g, from, edge)))
@@ -152,7 +152,7 @@ fn collect_paths(
 fn hop_cost(g: &HeapGraph, from: u32, edge: u32) -> u32 {
     let s = &g.snapshot;
     let (nk, ek) = (&g.node_kinds, &g.edge_kinds);
-    let edge_kind = u16::from(s.edges.kind[edge as usize]);
+    let edge_kind = u16::from(s.edges.kind(edge as usize));
     let edge_cost = if edge_kind == ek.property || edge_kind == ek.element || edge_kind == ek.context {
         0
     } else if edge_kind == ek.internal {
@@ -257,7 +257,7 @@ pub fn code_expression(g: &HeapGraph, path: &RetainingPath) -> String {
     let mut accessors: Vec<String> = Vec::new();
     let mut base = node_label(g, path.start);
     for hop in path.hops.iter().rev() {
-        let kind = u16::from(s.edges.kind[hop.edge as usize]);
+        let kind = u16::from(s.edges.kind(hop.edge as usize));
         let name = g.edge_name(hop.edge);
         let holder_name = s.nodes.name[hop.from as usize];
         if kind == ek.internal && name == "table" {
@@ -301,7 +301,7 @@ fn holder_kind(g: &HeapGraph, node: u32, reached_by: Option<u32>) -> HolderKind 
     let Some(edge) = reached_by else {
         return HolderKind::Start;
     };
-    let edge_kind = u16::from(s.edges.kind[edge as usize]);
+    let edge_kind = u16::from(s.edges.kind(edge as usize));
     let (nk, ek) = (&g.node_kinds, &g.edge_kinds);
     let kind = u16::from(s.nodes.kind[node as usize]);
     let name = s.nodes.name[node as usize];
@@ -349,7 +349,7 @@ fn node_label(g: &HeapGraph, node: u32) -> String {
 /// An edge as code would write it after its holder.
 fn accessor(g: &HeapGraph, edge: u32, in_context: bool) -> String {
     let ek = &g.edge_kinds;
-    let kind = u16::from(g.snapshot.edges.kind[edge as usize]);
+    let kind = u16::from(g.snapshot.edges.kind(edge as usize));
     let name = g.edge_name(edge);
     if in_context && (kind == ek.context || (kind == ek.internal && name == "previous")) {
         // A closure variable is named by itself; an outer scope needs no words.

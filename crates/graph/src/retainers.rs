@@ -33,7 +33,7 @@ impl Retainers {
     pub fn build(s: &Snapshot, internal: u16) -> Retainers {
         let n = s.node_count();
         let mut first = crate::zeros::written_zeros(n + 1);
-        for &to in &s.edges.to_node {
+        for to in s.edges.targets() {
             first[to as usize + 1] += 1;
         }
         for i in 0..n {
@@ -46,10 +46,10 @@ impl Retainers {
         let mut weak_map_halves = Vec::new();
         for node in 0..n as u32 {
             for e in s.edge_range(node) {
-                let slot = &mut fill[s.edges.to_node[e] as usize];
+                let slot = &mut fill[s.edges.to_node(e) as usize];
                 *slot -= 1;
                 edges[*slot as usize] = e as u32;
-                if u16::from(s.edges.kind[e]) != internal {
+                if u16::from(s.edges.kind(e)) != internal {
                     continue;
                 }
                 if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index[e]) {
@@ -183,7 +183,7 @@ impl<'g> RetainerView<'g> {
             .of(node)
             .iter()
             .filter_map(|&edge| {
-                let kind = u16::from(s.edges.kind[edge as usize]);
+                let kind = u16::from(s.edges.kind(edge as usize));
                 let retainer = edge_source(s, edge);
                 if kind == g.edge_kinds.weak || kind == g.edge_kinds.invisible || retainer == s.root {
                     return None;

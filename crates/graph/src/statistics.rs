@@ -61,10 +61,10 @@ pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, self_size
         } else if array_names.contains(&name) {
             st.js_arrays += size;
             let elements = s.edge_range(i as u32).find(|&e| {
-                u16::from(s.edges.kind[e]) == ek.internal && elements_names.contains(&s.edges.name_or_index[e])
+                u16::from(s.edges.kind(e)) == ek.internal && elements_names.contains(&s.edges.name_or_index[e])
             });
             if let Some(e) = elements {
-                let target = s.edges.to_node[e] as usize;
+                let target = s.edges.to_node(e) as usize;
                 if retainer_counts[target] == 1 {
                     st.js_arrays += u64::from(self_size[target]);
                 }
@@ -77,7 +77,7 @@ pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, self_size
 /// Number of retaining edges per node, saturating at 255.
 fn retainer_counts(s: &Snapshot) -> Vec<u8> {
     let mut counts: Vec<u8> = written_zeros(s.node_count());
-    for &to in &s.edges.to_node {
+    for to in s.edges.targets() {
         let c = &mut counts[to as usize];
         *c = c.saturating_add(1);
     }

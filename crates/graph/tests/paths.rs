@@ -50,8 +50,8 @@ fn check_path(g: &HeapGraph, file: &str, target: u32, path: &heaplens_graph::Ret
     for hop in &path.hops {
         assert_eq!(hop.from, at, "{file} @{id}: broken chain");
         assert_eq!(edge_source(s, hop.edge), hop.from, "{file} @{id}: edge not from its holder");
-        assert_eq!(s.edges.to_node[hop.edge as usize], hop.to, "{file} @{id}: edge does not reach the next node");
-        assert_ne!(u16::from(s.edges.kind[hop.edge as usize]), g.edge_kinds.weak, "{file} @{id}: weak edge");
+        assert_eq!(s.edges.to_node(hop.edge as usize), hop.to, "{file} @{id}: edge does not reach the next node");
+        assert_ne!(u16::from(s.edges.kind(hop.edge as usize)), g.edge_kinds.weak, "{file} @{id}: weak edge");
         at = hop.to;
     }
     assert_eq!(at, target);

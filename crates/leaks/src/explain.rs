@@ -134,7 +134,7 @@ fn chained_through_scope(g: &HeapGraph, node: u32) -> Option<String> {
     let s = &g.snapshot;
     let class = g.class_index(node);
     let targets = |from: u32, kind: u16| {
-        s.edge_range(from).filter(move |&e| u16::from(s.edges.kind[e]) == kind).map(move |e| (e, s.edges.to_node[e]))
+        s.edge_range(from).filter(move |&e| u16::from(s.edges.kind(e)) == kind).map(move |e| (e, s.edges.to_node(e)))
     };
     targets(node, g.edge_kinds.property)
         .map(|(_, function)| function)
@@ -255,7 +255,7 @@ struct Structure {
 fn has_property(g: &HeapGraph, node: u32, name: &str) -> bool {
     let s = &g.snapshot;
     s.edge_range(node)
-        .any(|e| u16::from(s.edges.kind[e]) == g.edge_kinds.property && s.strings.eq(s.edges.name_or_index[e], name))
+        .any(|e| u16::from(s.edges.kind(e)) == g.edge_kinds.property && s.strings.eq(s.edges.name_or_index[e], name))
 }
 
 impl Structure {

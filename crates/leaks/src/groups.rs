@@ -162,7 +162,7 @@ fn path_shape(g: &HeapGraph, node: u32) -> Vec<ShapeLink> {
         return links;
     };
     for hop in &path.hops {
-        let kind = s.edges.kind[hop.edge as usize];
+        let kind = s.edges.kind(hop.edge as usize);
         let name = match g.edge_type_name(hop.edge) {
             "element" | "hidden" => "[]".to_owned(),
             "property" if s.edge_range(hop.from).len() > DICTIONARY_SIZE => "[*]".to_owned(),

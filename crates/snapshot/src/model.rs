@@ -3,7 +3,7 @@
 //! Node `i` (its *ordinal*; the file's node index is `i * node field count`) has
 //! `kind[i]`, `name[i]`, `id[i]`, `self_size[i]`, and its outgoing edges are the ordinals
 //! `first_edge[i]..first_edge[i + 1]` of the edge columns. Edge `e` goes to node
-//! `edges.to_node[e]` (an ordinal, converted from the file's node index while loading).
+//! `edges.to_node(e)` (an ordinal, converted from the file's node index while loading).
 
 use crate::strings::StringTable;
 
@@ -38,14 +38,113 @@ impl Nodes {
 }
 
 /// Edge columns (struct of arrays; one entry per edge ordinal, grouped by source node).
+///
+/// An edge's target and type share one `u32`: the target's ordinal in the low bits, the type's
+/// index in the few bits the file's edge types need above them (three for V8's seven), so an
+/// edge takes eight bytes, not nine.
 #[derive(Debug, Default, Clone)]
 pub struct Edges {
-    /// Index into [`Snapshot::edge_types`].
-    pub kind: Vec<u8>,
+    /// Target ordinal below `kind_shift`, type index from it up.
+    packed: Vec<u32>,
+    kind_shift: u32,
     /// A string index, or an element/hidden index for the types that have no string name.
     pub name_or_index: Vec<u32>,
-    /// Ordinal of the target node.
-    pub to_node: Vec<u32>,
+}
+
+impl Edges {
+    /// Edges of `type_count` types to nodes numbered below `node_count`, to be written into
+    /// `packed` and `name_or_index` (zeros, of one length), or why they do not fit: the target
+    /// ordinals and the type share 32 bits.
+    pub(crate) fn in_columns(
+        packed: Vec<u32>,
+        name_or_index: Vec<u32>,
+        type_count: usize,
+        node_count: usize,
+    ) -> Result<Edges, String> {
+        let kind_bits = (usize::BITS - type_count.saturating_sub(1).leading_zeros()).max(1);
+        let kind_shift = 32 - kind_bits;
+        if node_count > 1 << kind_shift {
+            return Err(format!(
+                "{node_count} nodes with {type_count} edge types do not fit in 32-bit edges (at most {} nodes)",
+                1u64 << kind_shift
+            ));
+        }
+        Ok(Edges { packed, kind_shift, name_or_index })
+    }
+
+    /// Number of edges.
+    pub fn len(&self) -> usize {
+        self.packed.len()
+    }
+
+    /// Whether there are no edges.
+    pub fn is_empty(&self) -> bool {
+        self.packed.is_empty()
+    }
+
+    /// Ordinal of edge `e`'s target node.
+    #[inline]
+    pub fn to_node(&self, e: usize) -> u32 {
+        self.packed[e] & self.target_mask()
+    }
+
+    /// Edge `e`'s type: an index into [`Snapshot::edge_types`].
+    #[inline]
+    pub fn kind(&self, e: usize) -> u8 {
+        (self.packed[e] >> self.kind_shift) as u8
+    }
+
+    /// Every edge's target ordinal, in edge order.
+    pub fn targets(&self) -> impl Iterator<Item = u32> + '_ {
+        let mask = self.target_mask();
+        self.packed.iter().map(move |&p| p & mask)
+    }
+
+    /// Every edge's type, in edge order.
+    pub fn kinds(&self) -> impl Iterator<Item = u8> + '_ {
+        self.packed.iter().map(|&p| (p >> self.kind_shift) as u8)
+    }
+
+    /// The packed column itself, for loops that take targets by the thousand: entry `e` & the
+    /// [`Edges::target_mask`] is edge `e`'s target.
+    pub fn packed_targets(&self) -> &[u32] {
+        &self.packed
+    }
+
+    /// The bits of a packed entry that hold the target.
+    #[inline]
+    pub fn target_mask(&self) -> u32 {
+        (1 << self.kind_shift) - 1
+    }
+
+    /// Writable runs of the edges `from..from + first` and of those after (empty when the
+    /// columns are: a read that only checks keeps no edges).
+    pub(crate) fn split_at_mut(&mut self, from: usize, first: usize) -> (EdgeRun<'_>, EdgeRun<'_>) {
+        let shift = self.kind_shift;
+        let packed = self.packed.get_mut(from..).unwrap_or_default();
+        let names = self.name_or_index.get_mut(from..).unwrap_or_default();
+        let at = first.min(packed.len());
+        let (packed_a, packed_b) = packed.split_at_mut(at);
+        let (names_a, names_b) = names.split_at_mut(at);
+        (EdgeRun { packed: packed_a, names: names_a, shift }, EdgeRun { packed: packed_b, names: names_b, shift })
+    }
+}
+
+/// A run of consecutive edges being written while the file is read.
+pub(crate) struct EdgeRun<'a> {
+    packed: &'a mut [u32],
+    names: &'a mut [u32],
+    shift: u32,
+}
+
+impl EdgeRun<'_> {
+    /// Writes the `i`th edge of the run (`to` fits below the type bits: [`Edges::zeroed`]
+    /// checked the node count).
+    #[inline]
+    pub(crate) fn put(&mut self, i: usize, kind: u8, name: u32, to: u32) {
+        self.packed[i] = to | u32::from(kind) << self.shift;
+        self.names[i] = name;
+    }
 }
 
 /// A source position attached to a node (`locations` in the file); 0-based line and column.
@@ -140,7 +239,7 @@ impl Snapshot {
 
     /// Number of edges.
     pub fn edge_count(&self) -> usize {
-        self.edges.to_node.len()
+        self.edges.len()
     }
 
     /// The type index named `name`, if the snapshot knows that type.
@@ -214,5 +313,19 @@ impl NodeIds {
     /// from addresses and do not).
     pub fn max_js_id(&self) -> u32 {
         self.ids.iter().rev().copied().find(|id| id % 2 == 1).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Edges;
+
+    #[test]
+    fn targets_get_the_bits_the_edge_types_leave() {
+        let fits = |types, nodes| Edges::in_columns(Vec::new(), Vec::new(), types, nodes).is_ok();
+        assert!(fits(7, 1 << 29) && !fits(7, (1 << 29) + 1));
+        assert!(fits(9, 1 << 28) && !fits(9, (1 << 28) + 1));
+        assert!(fits(1, 1 << 31) && !fits(1, (1 << 31) + 1));
+        assert!(fits(256, 1 << 24) && !fits(256, (1 << 24) + 1));
     }
 }

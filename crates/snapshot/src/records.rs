@@ -4,7 +4,7 @@
 
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{EdgeLayout, NodeLayout};
-use crate::model::{Edges, Nodes};
+use crate::model::{EdgeRun, Edges, Nodes};
 use crate::scanner::{ArrayEnd, RecordSink, RecordWriter};
 
 /// A column of `n` zeros. The zeros are not written: the pages stay untouched, and cost
@@ -313,11 +313,9 @@ impl EdgeSink {
         keep: bool,
     ) -> Result<EdgeSink> {
         let n = if keep { expected } else { 0 };
-        let edges = Edges {
-            kind: zeroed(n, "edge_count")?,
-            name_or_index: zeroed(n, "edge_count")?,
-            to_node: zeroed(n, "edge_count")?,
-        };
+        let (packed, names) = (zeroed(n, "edge_count")?, zeroed(n, "edge_count")?);
+        let edges = Edges::in_columns(packed, names, type_count, node_count)
+            .map_err(|message| SnapshotError::new(ErrorKind::Header(message)))?;
         Ok(EdgeSink {
             layout,
             type_count: type_count as u64,
@@ -345,19 +343,16 @@ impl RecordSink for EdgeSink {
     fn writers(&mut self, first: usize) -> (EdgeWriter<'_>, EdgeWriter<'_>) {
         let (run_a, run_b) = self.count.runs(first);
         let (from, first) = (run_a.start, run_a.room);
-        let Edges { kind, name_or_index, to_node } = &mut self.edges;
-        let (kind, name, to) = (runs(kind, from, first), runs(name_or_index, from, first), runs(to_node, from, first));
-        let writer = |run, kind, name, to| EdgeWriter {
+        let (edges_a, edges_b) = self.edges.split_at_mut(from, first);
+        let writer = |run, edges| EdgeWriter {
             layout: self.layout,
             type_count: self.type_count,
             nodes: self.nodes,
             keep: self.keep,
             run,
-            kind,
-            name,
-            to,
+            edges,
         };
-        (writer(run_a, kind.0, name.0, to.0), writer(run_b, kind.1, name.1, to.1))
+        (writer(run_a, edges_a), writer(run_b, edges_b))
     }
 
     fn advance(&mut self, records: usize) {
@@ -373,9 +368,7 @@ pub(crate) struct EdgeWriter<'a> {
     nodes: NodeIndexes,
     keep: bool,
     run: Run,
-    kind: &'a mut [u8],
-    name: &'a mut [u32],
-    to: &'a mut [u32],
+    edges: EdgeRun<'a>,
 }
 
 impl RecordWriter for EdgeWriter<'_> {
@@ -393,9 +386,7 @@ impl RecordWriter for EdgeWriter<'_> {
         };
         let name = small("edge name", rec[l.name_or_index])?;
         if self.keep {
-            self.kind[i] = kind;
-            self.name[i] = name;
-            self.to[i] = ordinal;
+            self.edges.put(i, kind, name, ordinal);
         }
         Ok(())
     }

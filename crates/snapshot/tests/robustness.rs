@@ -22,7 +22,7 @@ fn error_of(text: &str) -> heaplens_snapshot::SnapshotError {
 fn the_tiny_snapshot_reads() {
     let s = read_bytes(TINY.as_bytes()).unwrap();
     assert_eq!(s.node_count(), 3);
-    assert_eq!(s.edges.to_node, vec![1, 2]);
+    assert_eq!(s.edges.targets().collect::<Vec<_>>(), vec![1, 2]);
     assert_eq!(s.nodes.first_edge, vec![0, 2, 2, 2]);
     assert_eq!(s.strings.get(4), "a\u{FFFD}\n");
     assert_eq!(s.locations[0].node, 2);
@@ -160,7 +160,8 @@ fn a_file_read_in_blocks_gives_what_its_bytes_give() {
         let read = heaplens_snapshot::read_path(path).unwrap();
         assert_eq!(read.nodes.id, whole.nodes.id, "{}", path.display());
         assert_eq!(read.nodes.first_edge, whole.nodes.first_edge);
-        assert_eq!(read.edges.to_node, whole.edges.to_node);
+        assert!(read.edges.targets().eq(whole.edges.targets()));
+        assert!(read.edges.kinds().eq(whole.edges.kinds()));
         assert_eq!(read.edges.name_or_index, whole.edges.name_or_index);
         assert_eq!(read.strings.len(), whole.strings.len());
         for i in 0..whole.strings.len() as u32 {
@@ -214,4 +215,16 @@ fn a_read_error_does_not_hide_bad_syntax_read_before_it() {
     let good = heaplens_snapshot::Input::from_reader(Box::new(FailsAfter(Some(TINY.as_bytes()[..600].to_vec()))), None);
     let error = good.unwrap().read().unwrap_err();
     assert_eq!(error.kind, ErrorKind::Io("the disk went away".into()), "{error}");
+}
+
+#[test]
+fn edge_types_past_v8s_seven_keep_their_index_beside_the_target() {
+    let text = TINY
+        .replace("\"shortcut\",\"weak\"]", "\"shortcut\",\"weak\",\"new1\",\"new2\",\"new3\"]")
+        .replace("2,4,14]", "9,4,14]");
+    let s = read_bytes(text.as_bytes()).unwrap();
+    assert_eq!(s.edges.kinds().collect::<Vec<_>>(), vec![5, 9]);
+    assert_eq!(s.edges.targets().collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!((s.edges.kind(1), s.edges.to_node(1)), (9, 2));
+    assert_eq!(s.edge_types[9], "new3");
 }

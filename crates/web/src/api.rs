@@ -216,7 +216,7 @@ fn children(w: &Workspace, q: &Query) -> Answer {
     let (s, g) = shown(w, q)?;
     let node = node_param(&g, q)?;
     let edges = g.snapshot.edge_range(node);
-    let mut answer = page(q, edges.len(), edges, |e| edge_row(&g, e as u32, g.snapshot.edges.to_node[e]))?;
+    let mut answer = page(q, edges.len(), edges, |e| edge_row(&g, e as u32, g.snapshot.edges.to_node(e)))?;
     answer["node"] = node_row(&g, node);
     answer["source"] = source(w, s, &g, node);
     Ok(answer)

@@ -70,9 +70,9 @@ fn containment(graph: &HeapGraph, node: u32) -> Vec<u32> {
     let mut edges: Vec<u32> = s
         .edge_range(node)
         .map(|e| e as u32)
-        .filter(|&e| u16::from(s.edges.kind[e as usize]) != graph.edge_kinds.invisible)
+        .filter(|&e| u16::from(s.edges.kind(e as usize)) != graph.edge_kinds.invisible)
         .collect();
-    edges.sort_by_key(|&e| std::cmp::Reverse(graph.retained_size(s.edges.to_node[e as usize])));
+    edges.sort_by_key(|&e| std::cmp::Reverse(graph.retained_size(s.edges.to_node(e as usize))));
     edges
 }
 
@@ -105,7 +105,7 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write) -> Result<()> {
                 .map(|&e| JsonEdge {
                     edge_type: graph.edge_type_name(e).to_owned(),
                     edge_name: graph.edge_name(e),
-                    node: JsonNode::of(&graph, s.edges.to_node[e as usize]),
+                    node: JsonNode::of(&graph, s.edges.to_node(e as usize)),
                 })
                 .collect(),
         };
@@ -137,7 +137,7 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write) -> Result<()> {
     let mut t =
         Table::new(&[("Retained", Align::Right), ("Self", Align::Right), ("Edge", Align::Left), ("Node", Align::Left)]);
     for &e in &edges {
-        let to = s.edges.to_node[e as usize];
+        let to = s.edges.to_node(e as usize);
         t.row(vec![
             table::bytes(graph.retained_size(to)),
             table::bytes(u64::from(s.nodes.self_size[to as usize])),
