@@ -226,12 +226,73 @@ impl ClassTotals {
 
 /// Per class id, the sum of the retained sizes of the instances `accepts` takes (self size above
 /// zero) that no other such instance of the class dominates: a walk of the dominator tree that
-/// knows which classes have an instance on the path above.
+/// knows which classes have an instance on the path above. The top of the tree is walked first,
+/// level by level, until its subtrees are enough to share between the cores; each subtree's
+/// walk starts from the classes counted on its path.
 fn retained_by_class(g: &HeapGraph, ids: &ClassIds, accepts: &(impl Fn(u32) -> bool + Sync)) -> Vec<u64> {
+    use rayon::prelude::*;
+    const SUBTREES: usize = 1024;
+    const TOP_LEVELS: usize = 16;
     let s = &g.snapshot;
-    let mut retained = vec![0u64; ids.keys.len()];
-    let mut active = vec![false; ids.keys.len()];
-    let mut stack: Vec<(u32, bool)> = vec![(s.root, false)];
+    let class_count = ids.keys.len();
+    let counts = |node: u32| s.nodes.self_size[node as usize] != 0 && accepts(node);
+    let mut retained = vec![0u64; class_count];
+    // The classes counted on the path above each subtree; `(node, path)` per subtree.
+    let mut paths: Vec<Vec<u32>> = vec![Vec::new()];
+    let mut subtrees: Vec<(u32, usize)> = vec![(s.root, 0)];
+    for _ in 0..TOP_LEVELS {
+        if subtrees.len() >= SUBTREES {
+            break;
+        }
+        let mut below = Vec::new();
+        for (node, path) in subtrees {
+            let class = ids.of_node[node as usize];
+            let mut children_path = path;
+            if !paths[path].contains(&class) && counts(node) {
+                retained[class as usize] += g.retained_size(node);
+                let mut longer = paths[path].clone();
+                longer.push(class);
+                paths.push(longer);
+                children_path = paths.len() - 1;
+            }
+            below.extend(g.dominated(node).iter().map(|&child| (child, children_path)));
+        }
+        subtrees = below;
+    }
+    let walked = subtrees
+        .par_iter()
+        .fold(
+            || (vec![0u64; class_count], vec![false; class_count]),
+            |(mut retained, mut active), &(node, path)| {
+                paths[path].iter().for_each(|&c| active[c as usize] = true);
+                walk_subtree(g, ids, &counts, node, &mut active, &mut retained);
+                paths[path].iter().for_each(|&c| active[c as usize] = false);
+                (retained, active)
+            },
+        )
+        .map(|(retained, _)| retained)
+        .reduce(
+            || vec![0u64; class_count],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+                a
+            },
+        );
+    retained.iter_mut().zip(walked).for_each(|(r, w)| *r += w);
+    retained
+}
+
+/// Adds to `retained` the subtree of `top`'s share of [`retained_by_class`], with the classes
+/// counted above it `active`; leaves `active` as it found it.
+fn walk_subtree(
+    g: &HeapGraph,
+    ids: &ClassIds,
+    counts: &impl Fn(u32) -> bool,
+    top: u32,
+    active: &mut [bool],
+    retained: &mut [u64],
+) {
+    let mut stack: Vec<(u32, bool)> = vec![(top, false)];
     while let Some((node, leaving)) = stack.pop() {
         let class = ids.of_node[node as usize] as usize;
         if leaving {
@@ -239,7 +300,7 @@ fn retained_by_class(g: &HeapGraph, ids: &ClassIds, accepts: &(impl Fn(u32) -> b
             continue;
         }
         let children = g.dominated(node);
-        if !active[class] && s.nodes.self_size[node as usize] != 0 && accepts(node) {
+        if !active[class] && counts(node) {
             retained[class] += g.retained_size(node);
             if !children.is_empty() {
                 active[class] = true;
@@ -248,5 +309,4 @@ fn retained_by_class(g: &HeapGraph, ids: &ClassIds, accepts: &(impl Fn(u32) -> b
         }
         stack.extend(children.iter().map(|&c| (c, false)));
     }
-    retained
 }
