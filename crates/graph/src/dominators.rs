@@ -301,6 +301,7 @@ impl Numbered {
             }
             label[w as usize] = w;
             if later.len() - group_end >= LATER_RELEASE {
+                // The allocator shrinks a block this big in place, unmapping the tail.
                 later.truncate(group_end);
                 later.shrink_to_fit();
             }
@@ -662,6 +663,24 @@ mod tests {
         let d = dominators(&g, n, 0);
         assert!((1..n).all(|v| d.idom[v] == v as u32 - 1));
         assert_eq!(d.preorder.len(), n);
+    }
+
+    #[test]
+    fn later_predecessors_given_back_while_consumed_leave_the_result_alone() {
+        // A chain with edges from most nodes back to every third earlier one: more than
+        // LATER_RELEASE later predecessors, and skips that make some dominators two nodes up.
+        // Edge types fill the bits above the target mask.
+        let n = 2700u32;
+        let mut edges: Vec<(u32, u32)> = (0..n - 1).map(|i| (i, i + 1)).collect();
+        edges.extend((0..n - 64).flat_map(|i| (0..i).step_by(3).map(move |j| (i, j))));
+        edges.extend((0..n - 3).step_by(5).map(|i| (i, i + 3)));
+        let (first, mut to, usable) = csr(n as usize, &edges);
+        assert!(to.len() - (n as usize - 1) > LATER_RELEASE);
+        to.iter_mut().enumerate().for_each(|(e, t)| *t |= (e as u32 % 8) << 29);
+        let g = FlowGraph { first_edge: &first, targets: &to, target_mask: (1 << 29) - 1, usable: &usable };
+        let (ours, theirs) = (dominators(&g, n as usize, 0), reference_dominators(&g, n as usize, 0));
+        assert_eq!(ours.idom, theirs.idom);
+        assert_eq!(ours.preorder, theirs.preorder);
     }
 
     #[test]
