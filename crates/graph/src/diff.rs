@@ -75,7 +75,7 @@ impl Side<'_> {
 }
 
 /// `base`'s classes under `current`'s interface definitions, as the Comparison classifies the
-/// base (DevTools' own). Found while both graphs are shared; see [`ForeignClasses::name_in`].
+/// base (DevTools' own). Found while both graphs are shared; see [`PendingClasses::name_in`].
 pub struct PendingClasses {
     classes: Vec<u32>,
     new_names: ProvisionalNames,

@@ -136,8 +136,8 @@ pub struct Dominators {
     pub preorder: Vec<u32>,
 }
 
-/// Computes immediate dominators from `root` over the usable edges of `g`: [`number`], then
-/// [`Numbered::dominators`].
+/// Computes immediate dominators from `root` over the usable edges of `g`: the numbering, then
+/// the main loop (which the analysis runs as two steps, to pair each with other work).
 pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators {
     number(g, node_count, root).dominators()
 }
@@ -146,7 +146,7 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
 /// into what the second half needs. It holds the most memory: five `u32` arrays over the nodes
 /// plus the later-numbered predecessors, which [`Numbered::dominators`] gives back to the system
 /// as it consumes them, so a step beside that second half has room that this half lacks.
-pub struct Numbered {
+pub(crate) struct Numbered {
     vertex: Vec<u32>,
     ancestor: Vec<u32>,
     dom: Vec<u32>,
@@ -174,7 +174,7 @@ pub struct Numbered {
 /// search also sorts each edge it scans: an edge from a node numbered earlier than its target
 /// only matters through that number, folded into the target's `dom` entry at once; the others
 /// (numbered later) are counted, then listed in `later`, grouped by target, by one more pass.
-pub fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbered {
+pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbered {
     let n = node_count;
     let len = n + 1;
     let mut numbering = Numbering::new(len);
@@ -253,7 +253,7 @@ impl Numbered {
     /// The bucket lists live in `label` (head, while a vertex is not yet linked) and `dom`
     /// (next link, until the vertex's dominator is known); a bit per vertex says whether it is
     /// linked, so `ancestor` holds the DFS parent until then.
-    pub fn dominators(self) -> Dominators {
+    pub(crate) fn dominators(self) -> Dominators {
         let Numbered {
             mut vertex,
             mut ancestor,

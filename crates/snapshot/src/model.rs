@@ -138,7 +138,7 @@ pub(crate) struct EdgeRun<'a> {
 }
 
 impl EdgeRun<'_> {
-    /// Writes the `i`th edge of the run (`to` fits below the type bits: [`Edges::zeroed`]
+    /// Writes the `i`th edge of the run (`to` fits below the type bits: [`Edges::in_columns`]
     /// checked the node count).
     #[inline]
     pub(crate) fn put(&mut self, i: usize, kind: u8, name: u32, to: u32) {
@@ -202,7 +202,8 @@ pub struct Sample {
     pub last_assigned_id: u64,
 }
 
-/// A whole heap snapshot in columns. Built by [`crate::read`]; analyses live in `heaplens-graph`.
+/// A whole heap snapshot in columns. Built by [`crate::read_path`] or [`crate::read_bytes`];
+/// analyses live in `heaplens-graph`.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     /// Names of node types (`meta.node_types[type]`), unknown ones kept as written.
