@@ -49,7 +49,10 @@ pub use dom_state::{ATTACHED, DETACHED, UNKNOWN};
 pub use dominators::{dominators, Dominators, FlowGraph};
 pub use duplicates::{duplicate_strings, DuplicateString};
 pub use kinds::{BitSet, EdgeKinds, NodeKinds};
-pub use paths::{code_expression, describe, is_system_path, quick_path, shortest_paths, Hop, RetainingPath};
+pub use paths::{
+    code_expression, code_expression_of_any, describe, describe_from, is_system_path, map_entry_key, quick_path,
+    shortest_paths, Hop, RetainingPath,
+};
 pub use query::NodeQuery;
 pub use retainers::{
     edge_source, Ignoring, RetainerEdge, RetainerTree, RetainerTreeItem, RetainerView, Retainers, UNREACHABLE_DISTANCE,

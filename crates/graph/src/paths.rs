@@ -184,12 +184,24 @@ pub fn is_system_path(g: &HeapGraph, path: &RetainingPath) -> bool {
 /// The path in words: one step per holder that code would name, objects reached through
 /// properties folded into one expression, the target last as `Class @id`.
 pub fn describe(g: &HeapGraph, path: &RetainingPath) -> Vec<String> {
+    describe_from(g, path, None)
+}
+
+/// [`describe`], with the path's start written as `start_label` (`module /app/server.js`)
+/// when given: a scope that starts a path is then a step of its own, its variable the next.
+pub fn describe_from(g: &HeapGraph, path: &RetainingPath, start_label: Option<&str>) -> Vec<String> {
     let s = &g.snapshot;
     let mut steps: Vec<String> = Vec::new();
-    let mut current = node_label(g, path.start);
+    let mut current = start_label.map_or_else(|| node_label(g, path.start), str::to_owned);
     let mut previous_edge: Option<u32> = None;
     for hop in &path.hops {
-        let holder_kind = holder_kind(g, hop.from, previous_edge);
+        let mut holder_kind = holder_kind(g, hop.from, previous_edge);
+        if holder_kind == HolderKind::Start
+            && start_label.is_some()
+            && s.strings.eq(s.nodes.name[hop.from as usize], "system / Context")
+        {
+            holder_kind = HolderKind::Context;
+        }
         match holder_kind {
             HolderKind::Start | HolderKind::FoldedObject => {}
             HolderKind::Named => {
@@ -200,11 +212,15 @@ pub fn describe(g: &HeapGraph, path: &RetainingPath) -> Vec<String> {
                 steps.push(std::mem::take(&mut current));
             }
             HolderKind::CollectionTable => {
+                let collection = previous_edge.map_or(hop.from, |e| edge_source(s, e));
+                current.push_str(&table_accessor(g, collection, hop, false));
                 previous_edge = Some(hop.edge);
                 continue;
             }
         }
-        current.push_str(&accessor(g, hop.edge, holder_kind == HolderKind::Context));
+        if !is_table_link(g, hop) {
+            current.push_str(&accessor(g, hop.edge, holder_kind == HolderKind::Context));
+        }
         previous_edge = Some(hop.edge);
     }
     steps.push(current);
@@ -247,20 +263,40 @@ fn collapse_repeats(steps: Vec<String>) -> Vec<String> {
 }
 
 /// How code names the node a path leads to: the variable (a closure's context variable or a
-/// property of the global object) and the properties and elements after it, like
-/// `flagStore._events.update` or `timerListMap[45000]`. Collections' hash tables are left
-/// out; V8's internal links end the expression at their holder's class.
+/// property of the global object) and the properties, elements and collection entries after
+/// it, like `flagStore._events.update`, `timerListMap[45000]` or
+/// `registry.handlers.get('done')`. Runs of one link (a linked list's `.next`) are written
+/// once with `…`; V8's internal links end the expression at their holder's class.
 pub fn code_expression(g: &HeapGraph, path: &RetainingPath) -> String {
+    expression(g, path, false)
+}
+
+/// [`code_expression`] for one of many objects held alike: the last element index or
+/// collection key is written `[i]` or `.get(key)`, as code that reaches any of them would.
+pub fn code_expression_of_any(g: &HeapGraph, path: &RetainingPath) -> String {
+    expression(g, path, true)
+}
+
+fn expression(g: &HeapGraph, path: &RetainingPath, generalise_last: bool) -> String {
     const LONGEST: usize = 8;
     let s = &g.snapshot;
     let ek = &g.edge_kinds;
     let mut accessors: Vec<String> = Vec::new();
+    // Links counted toward the longest expression: a run of one link counts once.
+    let mut distinct = 0;
     let mut base = node_label(g, path.start);
-    for hop in path.hops.iter().rev() {
+    for (i, hop) in path.hops.iter().enumerate().rev() {
         let kind = u16::from(s.edges.kind(hop.edge as usize));
         let name = g.edge_name(hop.edge);
         let holder_name = s.nodes.name[hop.from as usize];
-        if kind == ek.internal && name == "table" {
+        let last = generalise_last && accessors.is_empty();
+        if is_table_link(g, hop) {
+            continue;
+        }
+        if let Some(into_table) = path.hops[..i].last().filter(|h| h.to == hop.from && is_table_link(g, h)) {
+            distinct += 1;
+            accessors.push(table_accessor(g, into_table.from, hop, last));
+            base = node_label(g, into_table.from);
             continue;
         }
         if s.strings.eq(holder_name, "system / Context") && kind == ek.context {
@@ -271,15 +307,104 @@ pub fn code_expression(g: &HeapGraph, path: &RetainingPath) -> String {
             base = format!("global{}", accessor(g, hop.edge, false));
             break;
         }
-        if (kind != ek.property && kind != ek.element && kind != ek.shortcut) || accessors.len() == LONGEST {
+        if kind == ek.property && name == "exports" && g.class_name(hop.from) == "Module" {
+            base = "module.exports".to_owned();
+            break;
+        }
+        let link = if last && kind == ek.element { "[i]".to_owned() } else { accessor(g, hop.edge, false) };
+        let repeats = accessors.last() == Some(&link);
+        if (kind != ek.property && kind != ek.element && kind != ek.shortcut) || (distinct == LONGEST && !repeats) {
             base = node_label(g, hop.to);
             break;
         }
-        accessors.push(accessor(g, hop.edge, false));
+        distinct += usize::from(!repeats);
+        accessors.push(link);
         base = node_label(g, hop.from);
     }
     accessors.reverse();
+    fold_runs(&mut accessors);
     base + &accessors.concat()
+}
+
+/// Writes runs of three or more equal links once, followed by `…`: `.next.next.next` -> `.next…`.
+fn fold_runs(accessors: &mut Vec<String>) {
+    let mut out: Vec<String> = Vec::with_capacity(accessors.len());
+    let mut i = 0;
+    while i < accessors.len() {
+        let run = accessors[i..].iter().take_while(|a| **a == accessors[i]).count();
+        if run >= 3 {
+            out.push(format!("{}…", accessors[i]));
+        } else {
+            out.extend(accessors[i..i + run].iter().cloned());
+        }
+        i += run;
+    }
+    *accessors = out;
+}
+
+/// Whether `hop` goes from a Map, Set, WeakMap or WeakSet to its hash table.
+fn is_table_link(g: &HeapGraph, hop: &Hop) -> bool {
+    let s = &g.snapshot;
+    u16::from(s.edges.kind(hop.edge as usize)) == g.edge_kinds.internal
+        && s.strings.eq(s.edges.name_or_index[hop.edge as usize], "table")
+        && COLLECTIONS.iter().any(|c| s.strings.eq(s.nodes.name[hop.from as usize], c))
+}
+
+const COLLECTIONS: [&str; 4] = ["Map", "Set", "WeakMap", "WeakSet"];
+
+/// A hop out of a collection's hash table as code reads the entry: `.get('done')` for a Map's
+/// value whose key the table holds (V8 keeps a Map entry as key, value, chain: a value's key
+/// is the slot before it), `.get(…)` when the key is not an object of the heap, `[…]` for a
+/// Set's member or a key. With `any`, the key is written `key`.
+fn table_accessor(g: &HeapGraph, collection: u32, hop: &Hop, any: bool) -> String {
+    let s = &g.snapshot;
+    let slot = |index: u32| {
+        s.edge_range(hop.from).find(|&e| {
+            u16::from(s.edges.kind(e)) == g.edge_kinds.internal
+                && s.strings.eq(s.edges.name_or_index[e], &index.to_string())
+        })
+    };
+    let is_map = ["Map", "WeakMap"].iter().any(|c| s.strings.eq(s.nodes.name[collection as usize], c));
+    if !is_map {
+        return "[…]".to_owned();
+    }
+    let index: Option<u32> = g.edge_name(hop.edge).parse().ok();
+    match map_entry_key(g, hop) {
+        _ if any => ".get(key)".to_owned(),
+        Some(key) => format!(".get({})", key_text(g, key)),
+        None if index.is_some_and(|i| slot(i + 1).is_some()) => "[key]".to_owned(),
+        None => ".get(…)".to_owned(),
+    }
+}
+
+/// The key of the Map entry whose value the hop out of a Map's hash table reaches, when the
+/// heap holds the key as an object (see [`table_accessor`]).
+pub fn map_entry_key(g: &HeapGraph, value_hop: &Hop) -> Option<u32> {
+    let s = &g.snapshot;
+    let index: u32 = g.edge_name(value_hop.edge).parse().ok().filter(|&i| i > 0)?;
+    let key_slot = (index - 1).to_string();
+    s.edge_range(value_hop.from)
+        .find(|&e| {
+            u16::from(s.edges.kind(e)) == g.edge_kinds.internal && s.strings.eq(s.edges.name_or_index[e], &key_slot)
+        })
+        .map(|e| s.edges.to_node(e))
+}
+
+/// A Map key as code writes it: a string quoted, a number as itself, an object by class and id.
+fn key_text(g: &HeapGraph, key: u32) -> String {
+    let s = &g.snapshot;
+    let kind = u16::from(s.nodes.kind[key as usize]);
+    let nk = &g.node_kinds;
+    if kind == nk.string || kind == nk.cons_string || kind == nk.sliced_string {
+        let text = g.display_name(key);
+        let short: String = text.chars().take(40).collect();
+        let escaped = short.replace('\\', "\\\\").replace('\'', "\\'").replace('\n', "\\n");
+        return if short.len() < text.len() { format!("'{escaped}…'") } else { format!("'{escaped}'") };
+    }
+    if kind == nk.number {
+        return g.display_name(key);
+    }
+    format!("{} @{}", g.class_name(key), s.nodes.id[key as usize])
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,10 +481,19 @@ fn accessor(g: &HeapGraph, edge: u32, in_context: bool) -> String {
         return if kind == ek.context { name } else { String::new() };
     }
     if kind == ek.property || kind == ek.shortcut || kind == ek.context {
-        let identifier = !name.is_empty()
-            && !name.starts_with(|c: char| c.is_ascii_digit())
-            && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$');
-        return if identifier { format!(".{name}") } else { format!("[{name:?}]") };
+        let is_identifier = |name: &str| {
+            !name.is_empty()
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        };
+        // V8 names symbol-keyed properties `<symbol kEvents>` and private fields `#name`.
+        if let Some(symbol) = name.strip_prefix("<symbol ").and_then(|n| n.strip_suffix('>')) {
+            return format!("[{symbol}]");
+        }
+        if name.strip_prefix('#').is_some_and(is_identifier) {
+            return format!(".{name}");
+        }
+        return if is_identifier(&name) { format!(".{name}") } else { format!("[{name:?}]") };
     }
     if kind == ek.element {
         return format!("[{name}]");

@@ -89,10 +89,16 @@ impl Scripts {
             g.internal_edge_target(node, &["name"])
                 .map_or_else(|| s.strings.get(s.nodes.name[node as usize]).into_owned(), |n| g.display_name(n))
         });
-        let source_line = script.and_then(|node| g.internal_edge_target(node, &["source"])).and_then(|source| {
-            g.display_name(source).split('\n').nth(location.line as usize).map(|l| l.trim_end_matches('\r').to_owned())
+        let source_line = self.source(g, location.script_id).and_then(|source| {
+            source.split('\n').nth(location.line as usize).map(|l| l.trim_end_matches('\r').to_owned())
         });
         SourcePosition { location, script: name.filter(|n| !n.is_empty()), source_line }
+    }
+
+    /// The source text of script `script_id`, when the heap holds it.
+    pub fn source(&self, g: &HeapGraph, script_id: u32) -> Option<String> {
+        let script = self.by_id.get(&script_id).copied()?;
+        g.internal_edge_target(script, &["source"]).map(|source| g.display_name(source))
     }
 }
 

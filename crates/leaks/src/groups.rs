@@ -6,7 +6,8 @@
 use heaplens_graph::{quick_path, BitSet, HeapGraph};
 use rustc_hash::FxHashMap;
 
-use crate::roots::{is_storage, LeakRoot};
+use crate::engine::is_storage;
+use crate::roots::LeakRoot;
 
 /// Objects added in one interval that are still alive in the last snapshot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -18,7 +19,7 @@ pub struct Added {
 }
 
 impl Added {
-    fn add(&mut self, bytes: u64) {
+    pub(crate) fn add(&mut self, bytes: u64) {
         self.count += 1;
         self.bytes += bytes;
     }
@@ -45,8 +46,9 @@ pub struct Group {
     pub by_class: FxHashMap<u32, Vec<Added>>,
     /// Retained size of the roots plus the new storage they grew.
     pub retained_size: u64,
-    /// Class index -> (shallowest depth below a root, an instance at that depth).
-    pub shallowest: FxHashMap<u32, (u32, u32)>,
+    /// What an object is (see [`kind_key`]) -> (shallowest depth below a root, an instance at
+    /// that depth).
+    pub shallowest: FxHashMap<u64, (u32, u32)>,
 }
 
 /// What grouping needs to know about the series.
@@ -105,11 +107,11 @@ impl Group {
         self.added[birth - 1].add(bytes);
         let class = ctx.graph.class_index(node);
         self.by_class.entry(class).or_insert_with(|| vec![Added::default(); ctx.intervals])[birth - 1].add(bytes);
-        self.note_shallowest(ctx.graph, class, depth, node);
+        self.note_shallowest(ctx.graph, kind_key(ctx.graph, node), depth, node);
     }
 
     /// Keeps, per class, the instance closest below a root (then closest to a GC root).
-    fn note_shallowest(&mut self, g: &HeapGraph, class: u32, depth: u32, node: u32) {
+    fn note_shallowest(&mut self, g: &HeapGraph, class: u64, depth: u32, node: u32) {
         let entry = self.shallowest.entry(class).or_insert((depth, node));
         if depth < entry.0 || (depth == entry.0 && g.distance[node as usize] < g.distance[entry.1 as usize]) {
             *entry = (depth, node);
@@ -128,6 +130,18 @@ impl Group {
             self.note_shallowest(g, class, depth, node);
         }
     }
+}
+
+/// What an object is, for choosing the one to name a group after: DevTools' class key (a name,
+/// or a name at a source location), and for a function the source function it was made from.
+fn kind_key(g: &HeapGraph, node: u32) -> u64 {
+    let class = u64::from(g.class_ids.of_node[node as usize]);
+    if u16::from(g.snapshot.nodes.kind[node as usize]) == g.node_kinds.closure {
+        if let Some(shared) = g.internal_edge_target(node, &["shared"]) {
+            return 1 << 32 | u64::from(shared);
+        }
+    }
+    class
 }
 
 /// One link of a path's shape: edge type, the edge's name (generalised), the class reached.

@@ -6,17 +6,19 @@
 //! live object of the last snapshot was allocated ([`birth`]). From there:
 //!
 //! 1. [`roots`]: new objects that head a dominator subtree of new objects, and the old object
-//!    holding each (looking through backing stores like a Map's table);
+//!    holding each (looking through backing stores like a Map's table); what only V8's own
+//!    structures hold is told apart by reachability, not by type ([`engine`]);
 //! 2. [`groups`]: roots gathered by holder, holders by the shape of their retaining paths,
 //!    each group's live objects counted by interval and class;
-//! 3. [`verdict`]: growth in every interval is a leak, a jump is not;
-//! 4. [`explain`]: the class to name, the container as code names it, the pattern and its
+//! 3. [`verdict`]: growth in every interval is a leak, a jump is not, and growth no group
+//!    explains is never "no leak";
+//! 4. [`accounting`]: every byte the intervals added, in exactly one part;
+//! 5. [`explain`]: the class to name, the container as code names it, the pattern and its
 //!    fix, the source lines.
-//!
-//! V8's own structures (compiled code, feedback, shapes, engine-held strings) are kept out of
-//! the groups and summed on one line.
 
+pub mod accounting;
 pub mod birth;
+pub mod engine;
 pub mod explain;
 pub mod groups;
 pub mod roots;
@@ -26,8 +28,9 @@ pub mod verdict;
 use heaplens_graph::{HeapGraph, Scripts};
 use heaplens_snapshot::NodeIds;
 
+pub use accounting::IntervalAccount;
 pub use birth::id_agreement;
-pub use explain::{Container, Pattern, SourceRef};
+pub use explain::{Captured, Container, Package, Pattern, SourceRef};
 pub use groups::Added;
 pub use verdict::Confidence;
 
@@ -52,7 +55,8 @@ impl Default for Options {
 /// The whole answer for a series.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LeakReport {
-    /// `leak` or `no leak`.
+    /// `leak`, `no leak`, or `unexplained growth` (the heap grew in every interval and no
+    /// group accounts for it).
     pub verdict: &'static str,
     /// How sure the verdict is.
     pub confidence: Confidence,
@@ -66,6 +70,23 @@ pub struct LeakReport {
     pub groups: Vec<LeakGroup>,
     /// Growth inside V8's own structures, per interval: shown collapsed, never a leak.
     pub engine_internals: Vec<Added>,
+    /// Per interval, where the objects it added and that are still alive went.
+    pub accounting: Vec<IntervalAccount>,
+    /// The largest holders of the objects no group explains, most bytes first.
+    pub unattributed: Vec<Unattributed>,
+}
+
+/// A holder of new objects that no judged group explains.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Unattributed {
+    /// How code names it (or `(weakly held)` for objects no root reaches strongly).
+    pub name: String,
+    /// Its class.
+    pub class: String,
+    /// V8 id (0 for the weakly held).
+    pub id: u32,
+    /// Objects added per interval that it holds.
+    pub added: Vec<Added>,
 }
 
 /// Size figures of one snapshot.
@@ -86,8 +107,11 @@ pub struct LeakGroup {
     pub confidence: Confidence,
     /// Why.
     pub reason: String,
-    /// The class to name first: the program's own class closest to the container.
+    /// The class to name first, as DevTools' Summary names it: the program's own class closest
+    /// to the container, or the class of its own function (`Function`).
     pub primary_class: String,
+    /// How the program names it: the class, or for a function its name (`onJobDone`).
+    pub primary_name: String,
     /// Bytes per interval still alive at the end (intervals before the last).
     pub growth_per_interval: u64,
     /// Retained size of the group in the last snapshot, nothing counted twice.
@@ -104,6 +128,10 @@ pub struct LeakGroup {
     pub sources: Vec<SourceRef>,
     /// One instance of the primary class and its shortest path from a root.
     pub example: Example,
+    /// One line, as the code names the example: `registry.handlers.get('done')[i]`.
+    pub code: String,
+    /// The closure variable that holds most of the group's bytes, when one does.
+    pub captured: Option<Captured>,
     /// Number of objects that head the group's subtrees.
     pub root_count: usize,
 }
@@ -135,26 +163,29 @@ pub fn find_leaks(earlier: &[NodeIds], last: &HeapGraph, options: &Options) -> L
     let (leak_roots, storage) = heaplens_graph::timed("leaks: roots", || roots::leak_roots(g, &birth));
     let ctx = Grouping { graph: g, birth: &birth, intervals: earlier.len() };
     let per_holder = heaplens_graph::timed("leaks: members", || groups::by_holder(&ctx, &leak_roots, &storage));
-    let mut engine_internals = vec![Added::default(); ctx.intervals];
+    let mut accounts = accounting::Accounts::new(ctx.intervals);
     let mut candidates: Vec<(u32, Group)> = Vec::new();
     for (holder, group) in per_holder {
-        if is_engine_holder(g, holder) || group.roots.iter().all(|&r| is_engine_node(g, r)) {
-            groups::add_all(&mut engine_internals, &group.added);
-        } else if verdict::settled_bytes(&group.added) > 0 {
+        if holder == g.snapshot.root {
+            groups::add_all(&mut accounts.engine, &group.added);
+        } else {
             candidates.push((holder, group));
         }
     }
     let groups = heaplens_graph::timed("leaks: shapes", || groups::by_path_shape(g, candidates));
     let scripts = Scripts::build(g);
     let mut judged: Vec<(verdict::Judgement, Group, explain::Explanation)> = Vec::new();
+    let mut small: Vec<Group> = Vec::new();
     for group in groups {
         if verdict::growth_per_interval(&group.added) < options.min_growth {
+            groups::add_all(&mut accounts.not_attributed, &group.added);
+            small.push(group);
             continue;
         }
         let explanation = explain::explain(g, &scripts, &group);
-        let primary = &group.by_class[&explanation.primary_class];
-        let name = g.snapshot.strings.get(explanation.primary_class);
-        let judgement = verdict::judge(&group.added, primary, &name, options.min_growth);
+        let primary = &group.by_class[&g.class_index(explanation.example)];
+        let judgement = verdict::judge(&group.added, primary, &explanation.primary_name, options.min_growth);
+        accounts.judged(judgement.leak, &group.added);
         judged.push((judgement, group, explanation));
     }
     judged.sort_by_key(|(j, group, _)| (!j.leak, std::cmp::Reverse(group.retained_size)));
@@ -163,7 +194,7 @@ pub fn find_leaks(earlier: &[NodeIds], last: &HeapGraph, options: &Options) -> L
     for (judgement, group, explanation) in judged.into_iter().take(leak_count + options.suspects) {
         report_groups.push(leak_group(g, judgement, &group, explanation));
     }
-    let snapshots = earlier
+    let snapshots: Vec<SnapshotFigures> = earlier
         .iter()
         .map(|ids| SnapshotFigures { node_count: ids.node_count, total_size: ids.total_self_size })
         .chain(std::iter::once(SnapshotFigures {
@@ -171,7 +202,13 @@ pub fn find_leaks(earlier: &[NodeIds], last: &HeapGraph, options: &Options) -> L
             total_size: g.snapshot.nodes.self_size.iter().map(|&s| u64::from(s)).sum(),
         }))
         .collect();
-    let (verdict, confidence, reason) = overall(&report_groups, options.min_growth);
+    let engine_internals = accounts.engine.clone();
+    let totals: Vec<u64> = snapshots.iter().map(|s| s.total_size).collect();
+    let accounting = accounts.finish(g, &birth, &totals);
+    debug_assert!(accounting::balances(&accounting), "the parts of every interval add up: {accounting:?}");
+    let unattributed = unattributed(g, small, &accounting);
+    let (verdict, confidence, reason) =
+        verdict::overall(&report_groups, &accounting, &unattributed, options.min_growth);
     LeakReport {
         verdict,
         confidence,
@@ -180,7 +217,48 @@ pub fn find_leaks(earlier: &[NodeIds], last: &HeapGraph, options: &Options) -> L
         min_growth: options.min_growth,
         groups: report_groups,
         engine_internals,
+        accounting,
+        unattributed,
     }
+}
+
+/// How many holders of unattributed objects the report names.
+const UNATTRIBUTED_SHOWN: usize = 5;
+
+/// The largest holders among the groups too small to judge, and the objects no root reaches
+/// strongly, most settled bytes first.
+fn unattributed(g: &HeapGraph, mut small: Vec<Group>, accounting: &[IntervalAccount]) -> Vec<Unattributed> {
+    let total = |added: &[Added]| added.iter().map(|a| a.bytes).sum::<u64>();
+    small.sort_by_key(|group| std::cmp::Reverse(total(&group.added)));
+    let mut out: Vec<Unattributed> = small
+        .iter()
+        .take(UNATTRIBUTED_SHOWN)
+        .map(|group| {
+            let holder = group.holders[0];
+            Unattributed {
+                name: explain::holder_name(g, holder),
+                class: g.class_name(holder).into_owned(),
+                id: g.snapshot.nodes.id[holder as usize],
+                added: group.added.clone(),
+            }
+        })
+        .collect();
+    let small_total: Vec<Added> = {
+        let mut sum = vec![Added::default(); accounting.len()];
+        small.iter().for_each(|group| groups::add_all(&mut sum, &group.added));
+        sum
+    };
+    let weakly_held: Vec<Added> = accounting
+        .iter()
+        .zip(&small_total)
+        .map(|(a, s)| Added { count: a.not_attributed.count - s.count, bytes: a.not_attributed.bytes - s.bytes })
+        .collect();
+    if total(&weakly_held) > 0 {
+        out.push(Unattributed { name: "(weakly held)".to_owned(), class: String::new(), id: 0, added: weakly_held });
+        out.sort_by_key(|u| std::cmp::Reverse(total(&u.added)));
+        out.truncate(UNATTRIBUTED_SHOWN);
+    }
+    out
 }
 
 fn leak_group(
@@ -201,7 +279,8 @@ fn leak_group(
         leak: judgement.leak,
         confidence: judgement.confidence,
         reason: judgement.reason,
-        primary_class: g.snapshot.strings.get(explanation.primary_class).into_owned(),
+        primary_class: g.class_name(explanation.example).into_owned(),
+        primary_name: explanation.primary_name,
         growth_per_interval: verdict::growth_per_interval(&group.added),
         retained_size: group.retained_size,
         added: group.added.clone(),
@@ -210,50 +289,8 @@ fn leak_group(
         pattern: explanation.pattern,
         sources: explanation.sources,
         example: Example { id: g.snapshot.nodes.id[explanation.example as usize], path: explanation.example_path },
+        code: explanation.code,
+        captured: explanation.captured,
         root_count: group.roots.len(),
     }
-}
-
-fn overall(groups: &[LeakGroup], min_growth: u64) -> (&'static str, Confidence, String) {
-    let leaks: Vec<&LeakGroup> = groups.iter().filter(|g| g.leak).collect();
-    if let Some(first) = leaks.first() {
-        let confidence = leaks.iter().map(|g| g.confidence).max().unwrap_or(Confidence::Medium);
-        let reason = format!(
-            "{} group{} of objects grew in every interval; the largest: {}",
-            leaks.len(),
-            if leaks.len() == 1 { "" } else { "s" },
-            first.pattern.title
-        );
-        return ("leak", confidence, reason);
-    }
-    match groups.first() {
-        Some(jump) => (
-            "no leak",
-            Confidence::Medium,
-            format!("nothing grew in every interval; the largest growth was not steady: {}", jump.reason),
-        ),
-        None => (
-            "no leak",
-            Confidence::High,
-            format!("no group of objects kept more than {min_growth} B per interval alive"),
-        ),
-    }
-}
-
-/// V8's own objects: code, shapes, synthetic roots, `system / ...` structures (but not
-/// closure contexts, which hold the program's variables).
-fn is_engine_node(g: &HeapGraph, node: u32) -> bool {
-    let s = &g.snapshot;
-    let kind = u16::from(s.nodes.kind[node as usize]);
-    let nk = &g.node_kinds;
-    let name = s.nodes.name[node as usize];
-    kind == nk.code
-        || kind == nk.synthetic
-        || s.node_types[kind as usize] == "object shape"
-        || (s.strings.starts_with(name, "system / ") && !s.strings.eq(name, "system / Context"))
-}
-
-/// Holders that are V8's: the roots themselves, code, shapes, internal structures.
-fn is_engine_holder(g: &HeapGraph, holder: u32) -> bool {
-    holder == g.snapshot.root || is_engine_node(g, holder)
 }

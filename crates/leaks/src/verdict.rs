@@ -1,9 +1,14 @@
 //! Verdicts: whether a group is a leak and how sure that is, from how its growth spreads over
 //! the intervals. Growth in every interval is the strong signal; objects from the last
 //! interval alone may simply not have been freed yet, and growth in one interval only is a
-//! jump (a cache warming up, a pool filling), not a leak.
+//! jump (a cache warming up, a pool filling), not a leak. The verdict on the whole series
+//! also weighs what the groups leave unexplained: a heap that grows in every interval by more
+//! than the threshold, with that growth in no group, is never "no leak".
 
+use crate::accounting::IntervalAccount;
 use crate::groups::Added;
+use crate::{LeakGroup, Unattributed};
+use heaplens_graph::format_bytes;
 
 /// How sure a verdict is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -91,4 +96,84 @@ pub fn judge(added: &[Added], primary: &[Added], primary_name: &str, min_growth:
             if even { " by similar amounts" } else { ", unevenly" }
         ),
     }
+}
+
+/// The verdict on the series: `leak`, `no leak`, or `unexplained growth` when the heap grew in
+/// every interval by more than `min_growth` and no group accounts for that growth. With its
+/// confidence and the reason.
+pub fn overall(
+    groups: &[LeakGroup],
+    accounts: &[IntervalAccount],
+    unattributed: &[Unattributed],
+    min_growth: u64,
+) -> (&'static str, Confidence, String) {
+    let leaks: Vec<&LeakGroup> = groups.iter().filter(|g| g.leak).collect();
+    if let Some(first) = leaks.first() {
+        let confidence = leaks.iter().map(|g| g.confidence).max().unwrap_or(Confidence::Medium);
+        let reason = format!(
+            "{} group{} of objects grew in every interval; the largest: {}",
+            leaks.len(),
+            if leaks.len() == 1 { "" } else { "s" },
+            first.pattern.title
+        );
+        return ("leak", confidence, reason);
+    }
+    let growth: Vec<String> = accounts.iter().map(|a| signed_bytes(a.heap_growth)).collect();
+    let grows_every = accounts.iter().all(|a| a.heap_growth > min_growth as i64);
+    let unexplained: Vec<u64> =
+        accounts.iter().map(|a| a.not_attributed.bytes.min(a.heap_growth.max(0) as u64)).collect();
+    if grows_every && unexplained.iter().all(|&u| u > min_growth) {
+        let holders: Vec<String> = unattributed
+            .iter()
+            .take(3)
+            .map(|u| {
+                format!("{} ({} per interval)", u.name, format_bytes(crate::verdict::growth_per_interval(&u.added)))
+            })
+            .collect();
+        let unexplained: Vec<String> = unexplained.iter().map(|&u| format_bytes(u)).collect();
+        return (
+            "unexplained growth",
+            Confidence::Low,
+            format!(
+                "the heap grew in every interval ({}) and no group accounts for {} of it: memory grows that heaplens \
+                 could not attribute; the largest holders of the new objects: {}",
+                growth.join(", "),
+                unexplained.join(", "),
+                if holders.is_empty() { "none reached strongly".to_owned() } else { holders.join(", ") }
+            ),
+        );
+    }
+    if grows_every {
+        let engine: Vec<String> = accounts.iter().map(|a| format_bytes(a.engine.bytes)).collect();
+        let judged: Vec<String> = accounts.iter().map(|a| format_bytes(a.not_leaks.bytes)).collect();
+        return (
+            "no leak",
+            Confidence::Medium,
+            format!(
+                "nothing grew in every interval, but the heap did ({}): V8's own structures added {} and groups \
+                 that are not leaks {}; a longer series would tell whether it plateaus",
+                growth.join(", "),
+                engine.join(", "),
+                judged.join(", ")
+            ),
+        );
+    }
+    match groups.first() {
+        Some(jump) => (
+            "no leak",
+            Confidence::Medium,
+            format!("nothing grew in every interval; the largest growth was not steady: {}", jump.reason),
+        ),
+        None => (
+            "no leak",
+            Confidence::High,
+            format!("no group of objects kept more than {min_growth} B per interval alive, and the heap did not grow in every interval"),
+        ),
+    }
+}
+
+/// A size change with its sign: `+1.2 MB`, `-300 B`.
+fn signed_bytes(delta: i64) -> String {
+    let sign = if delta < 0 { "-" } else { "+" };
+    format!("{sign}{}", format_bytes(delta.unsigned_abs()))
 }

@@ -56,7 +56,7 @@ pub fn report(files: &[PathBuf], finder: &LeakFinderArgs, json: bool, out: &mut 
     } else {
         print_report(&report, files, out)?;
     }
-    Ok(if finder.fail_on_leak && report.verdict == "leak" { Outcome::Finding } else { Outcome::Done })
+    Ok(if finder.fail_on_leak && report.verdict != "no leak" { Outcome::Finding } else { Outcome::Done })
 }
 
 /// Writes `report` on `files` as a self-contained HTML page at `path`.
@@ -81,8 +81,7 @@ pub fn find(files: &[PathBuf], options: heaplens_leaks::Options) -> Result<LeakR
 }
 
 fn print_report(report: &LeakReport, files: &[PathBuf], out: &mut dyn Write) -> Result<()> {
-    let verdict = if report.verdict == "leak" { "LEAK" } else { "NO LEAK" };
-    writeln!(out, "{verdict} ({:?} confidence): {}", report.confidence, report.reason)?;
+    writeln!(out, "{} ({:?} confidence): {}", report.verdict.to_uppercase(), report.confidence, report.reason)?;
     let sizes: Vec<String> = report.snapshots.iter().map(|s| table::bytes(s.total_size)).collect();
     writeln!(
         out,
@@ -95,14 +94,42 @@ fn print_report(report: &LeakReport, files: &[PathBuf], out: &mut dyn Write) -> 
         writeln!(out)?;
         print_group(i + 1, group, out)?;
     }
-    let engine: Vec<String> = report.engine_internals.iter().map(|a| table::bytes(a.bytes)).collect();
     writeln!(out)?;
-    writeln!(
-        out,
-        "V8 internals (compiled code, feedback, shapes, engine strings), added per interval and alive: {} (not \
-         counted as leaks)",
-        engine.join(", ")
-    )?;
+    print_accounting(report, out)
+}
+
+/// The table of where each interval's growth went, and the largest holders of what no group
+/// explains when that is more than the threshold.
+fn print_accounting(report: &LeakReport, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "Where the growth went (bytes of the objects each interval added, still alive at the end):")?;
+    let headers: Vec<String> = (1..=report.accounting.len()).map(|i| format!("interval {i}")).collect();
+    let mut columns: Vec<(&str, Align)> = vec![("", Align::Left)];
+    columns.extend(headers.iter().map(|h| (h.as_str(), Align::Right)));
+    let mut t = Table::new(&columns);
+    let signed = |d: i64| format!("{}{}", if d < 0 { "-" } else { "+" }, table::bytes(d.unsigned_abs()));
+    let rows: [(&str, &dyn Fn(&heaplens_leaks::IntervalAccount) -> String); 6] = [
+        ("   heap growth", &|a| signed(a.heap_growth)),
+        ("   new and still alive", &|a| table::bytes(a.added.bytes)),
+        ("     in leaks", &|a| table::bytes(a.leaks.bytes)),
+        ("     in groups that are not leaks", &|a| table::bytes(a.not_leaks.bytes)),
+        ("     in V8's own structures", &|a| table::bytes(a.engine.bytes)),
+        ("     not attributed", &|a| table::bytes(a.not_attributed.bytes)),
+    ];
+    for (label, cell) in rows {
+        let mut row = vec![label.to_owned()];
+        row.extend(report.accounting.iter().map(cell));
+        t.row(row);
+    }
+    t.print(out)?;
+    let unattributed: u64 = report.accounting.iter().map(|a| a.not_attributed.bytes).sum();
+    if unattributed > report.min_growth && !report.unattributed.is_empty() {
+        writeln!(out, "   largest holders of what is not attributed:")?;
+        for holder in &report.unattributed {
+            let added: Vec<String> = holder.added.iter().map(|a| format!("+{}", table::bytes(a.bytes))).collect();
+            let id = if holder.id == 0 { String::new() } else { format!(" @{}", holder.id) };
+            writeln!(out, "     {}{id}: {}", table::clip(&holder.name, 80), added.join(", "))?;
+        }
+    }
     Ok(())
 }
 
@@ -111,7 +138,7 @@ fn print_group(rank: usize, group: &LeakGroup, out: &mut dyn Write) -> Result<()
     writeln!(
         out,
         "{rank}. {} in {} [{status}, {:?} confidence]",
-        group.primary_class, group.container.name, group.confidence
+        group.primary_name, group.container.name, group.confidence
     )?;
     writeln!(out, "   pattern    {}", group.pattern.title)?;
     writeln!(
@@ -122,10 +149,27 @@ fn print_group(rank: usize, group: &LeakGroup, out: &mut dyn Write) -> Result<()
     )?;
     writeln!(out, "   why        {}", group.reason)?;
     writeln!(out, "   container  {} ({}, @{})", group.container.name, group.container.kind, group.container.id)?;
+    if !group.code.is_empty() {
+        writeln!(out, "   code       {}", group.code)?;
+    }
     if !group.container.path.is_empty() {
         writeln!(out, "   held by    {}", group.container.path.join(" → "))?;
     }
-    writeln!(out, "   example    {}", group.example.path.last().map_or("", String::as_str))?;
+    if let Some(captured) = &group.captured {
+        writeln!(
+            out,
+            "   holds      context variable `{}` of {}, {} each ({:.0}% of the group's bytes)",
+            captured.variable,
+            captured.function,
+            table::bytes(captured.bytes_each),
+            captured.share * 100.0
+        )?;
+    }
+    if let Some(package) = &group.container.package {
+        let version = package.version.as_deref().map_or_else(String::new, |v| format!(" {v}"));
+        writeln!(out, "   library    {}{version}: {}", package.name, package.object)?;
+    }
+    writeln!(out, "   example    {} ({})", group.example.path.last().map_or("", String::as_str), group.primary_class)?;
     for source in &group.sources {
         writeln!(out, "   {:<10} {} {}", source_role(source.role), source.name, source.location)?;
         if let Some(line) = &source.line {
@@ -152,6 +196,7 @@ fn source_role(role: &str) -> &str {
         "callback" => "callback",
         "async function" => "awaiting",
         "scope" => "scope",
+        "feeds" => "fed by",
         _ => "allocated",
     }
 }

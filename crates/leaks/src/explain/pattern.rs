@@ -1,29 +1,16 @@
-//! Words for a leak group: the class a developer recognises as theirs, the container as code
-//! names it, the leak pattern read from the heap's structure (which Node.js internals and V8
-//! links the objects hang from) with its fix, and the source lines involved.
+//! The leak pattern, read from the structures the objects hang from (which Node.js internals
+//! and V8 links the path passes through), not from names in the program, and its fix.
 
-use heaplens_graph::{allocation_stack, code_expression, describe, shortest_paths, HeapGraph, Hop, Scripts};
+use heaplens_graph::{HeapGraph, Hop};
 
-use crate::groups::Group;
-
-/// The container the group accumulates in.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Container {
-    /// How code names it: `responseCache`, `flagStore._events.update`, `timerListMap[45000]`.
-    pub name: String,
-    /// What it is, in words: `Map`, `the timers list of 45000 ms timers`, ...
-    pub kind: String,
-    /// V8 id of the container object.
-    pub id: u32,
-    /// A shortest path from a root to it, one step per line (as `heaplens path` writes it).
-    pub path: Vec<String>,
-}
+use super::{Captured, Container};
 
 /// What kind of leak the structure shows, and what to do about it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Pattern {
     /// Stable identifier: `unbounded-collection`, `event-listener`, `timer`, `unsettled-promise`,
-    /// `closure-capture`, `domain`, `async-context`, `global`, `accumulation`.
+    /// `event-iterator`, `closure-capture`, `closure-context`, `domain`, `async-context`, `global`,
+    /// `accumulation`.
     pub id: &'static str,
     /// One line for people.
     pub title: String,
@@ -31,96 +18,29 @@ pub struct Pattern {
     pub fix: String,
 }
 
-/// A place in the source code involved in the leak.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct SourceRef {
-    /// `constructor`, `callback`, `async function`, `scope`, or `allocation` (a frame of the
-    /// allocation stack).
-    pub role: &'static str,
-    /// The function or class name.
-    pub name: String,
-    /// `file:line:column`, 1-based.
-    pub location: String,
-    /// The line's text, when the heap holds the script's source.
-    pub line: Option<String>,
-}
-
-/// Everything said about one group.
-#[derive(Debug, Clone)]
-pub struct Explanation {
-    /// The class to name first (a string index).
-    pub primary_class: u32,
-    /// An instance of it, closest to a root.
-    pub example: u32,
-    /// The container.
-    pub container: Container,
-    /// The pattern.
-    pub pattern: Pattern,
-    /// Source locations: constructor, registered callback, scope, allocation stack.
-    pub sources: Vec<SourceRef>,
-    /// A shortest path to the example, one step per line.
-    pub example_path: Vec<String>,
-}
-
-/// Explains `group`.
-pub fn explain(g: &HeapGraph, scripts: &Scripts, group: &Group) -> Explanation {
-    let (primary_class, example) = primary(g, scripts, group);
-    let holder = group.holders[0];
-    let holder_path = shortest_paths(g, holder, 1).into_iter().next();
-    let example_path = shortest_paths(g, example, 1).into_iter().next();
-    let hops: &[Hop] = example_path.as_ref().map_or(&[], |p| &p.hops);
-    let name = match scope_hop(g, hops, holder) {
-        Some(hop) => g.edge_name(hop.edge),
-        None => holder_path.as_ref().map_or_else(|| g.class_name(holder).into_owned(), |p| code_expression(g, p)),
-    };
-    let mut structure = Structure::read(g, from_container(g, hops, holder), holder);
-    structure.chained_variable = chained_through_scope(g, example);
-    // The closure whose scope holds the container: the last one before it on the path.
-    let scope = hops
-        .iter()
-        .take_while(|h| h.to != holder)
-        .filter(|h| u16::from(g.snapshot.nodes.kind[h.from as usize]) == g.node_kinds.closure)
-        .map(|h| h.from)
-        .last();
-    let container = Container {
-        kind: structure.container_kind(g, holder, hops),
-        name,
-        id: g.snapshot.nodes.id[holder as usize],
-        path: holder_path.as_ref().map(|p| describe(g, p)).unwrap_or_default(),
-    };
-    let primary_name = g.snapshot.strings.get(primary_class).into_owned();
-    let pattern = structure.pattern(&container, &primary_name);
-    let sources = sources(g, scripts, &structure, scope, example, primary_class);
-    Explanation {
-        primary_class,
-        example,
-        container,
-        pattern,
-        sources,
-        example_path: example_path.as_ref().map(|p| describe(g, p)).unwrap_or_default(),
-    }
-}
-
 /// The part of a path that names the container and goes on from it: from the variable the
 /// container's expression starts with (see [`code_expression`]) to the end. What comes before
 /// is how the program reaches that variable, not how the objects accumulate.
-fn from_container<'p>(g: &HeapGraph, hops: &'p [Hop], holder: u32) -> &'p [Hop] {
+pub(super) fn from_container<'p>(g: &HeapGraph, hops: &'p [Hop], holder: u32) -> &'p [Hop] {
     let Some(at) = hops.iter().position(|h| h.to == holder) else {
         return hops;
     };
-    // Back through the properties, elements and collection tables code writes after a variable.
-    let accessor = |h: &Hop| {
-        matches!(g.edge_type_name(h.edge), "property" | "element" | "shortcut") || g.edge_name(h.edge) == "table"
+    // Back through the properties, elements and collection entries code writes after a variable.
+    let accessor = |i: usize| {
+        let h = &hops[i];
+        matches!(g.edge_type_name(h.edge), "property" | "element" | "shortcut")
+            || g.edge_name(h.edge) == "table"
+            || (i > 0 && g.edge_name(hops[i - 1].edge) == "table")
     };
     let mut start = at;
-    while start > 0 && accessor(&hops[start]) {
+    while start > 0 && accessor(start) {
         start -= 1;
     }
     &hops[start..]
 }
 
 /// The hop out of `holder` through one of its closure variables, when the holder is a scope.
-fn scope_hop<'p>(g: &HeapGraph, hops: &'p [Hop], holder: u32) -> Option<&'p Hop> {
+pub(super) fn scope_hop<'p>(g: &HeapGraph, hops: &'p [Hop], holder: u32) -> Option<&'p Hop> {
     if g.class_name(holder) != "system / Context" {
         return None;
     }
@@ -130,7 +50,7 @@ fn scope_hop<'p>(g: &HeapGraph, hops: &'p [Hop], holder: u32) -> Option<&'p Hop>
 /// The closure variable through which `node` holds another object of its own class: `node`
 /// has a function whose scope (closure context) has that variable. A chain of such links is
 /// the classic leak of closures sharing one scope.
-fn chained_through_scope(g: &HeapGraph, node: u32) -> Option<String> {
+pub(super) fn chained_through_scope(g: &HeapGraph, node: u32) -> Option<String> {
     let s = &g.snapshot;
     let class = g.class_index(node);
     let targets = |from: u32, kind: u16| {
@@ -147,89 +67,9 @@ fn chained_through_scope(g: &HeapGraph, node: u32) -> Option<String> {
         })
 }
 
-/// Classes the engine or the language provides: never the class a developer wrote.
-const BUILT_IN: &[&str] = &[
-    "Object",
-    "Array",
-    "Function",
-    "Map",
-    "Set",
-    "WeakMap",
-    "WeakSet",
-    "WeakRef",
-    "Promise",
-    "Generator",
-    "Date",
-    "RegExp",
-    "Error",
-    "ArrayBuffer",
-    "SharedArrayBuffer",
-    "DataView",
-    "Buffer",
-    "Uint8Array",
-    "Int8Array",
-    "Uint16Array",
-    "Int16Array",
-    "Uint32Array",
-    "Int32Array",
-    "Float32Array",
-    "Float64Array",
-    "BigInt64Array",
-    "BigUint64Array",
-    "Uint8ClampedArray",
-    "global",
-];
-
-/// Whether `node` is an instance of a class written in the program's own scripts.
-fn is_user_class(g: &HeapGraph, scripts: &Scripts, node: u32) -> bool {
-    let kind = u16::from(g.snapshot.nodes.kind[node as usize]);
-    let class = g.class_name(node);
-    if kind != g.node_kinds.object || class.starts_with(['(', '{']) || class.starts_with("system / ") {
-        return false;
-    }
-    if BUILT_IN.contains(&class.as_ref()) {
-        return false;
-    }
-    g.location_of(node)
-        .map(|l| scripts.resolve(g, l))
-        .and_then(|p| p.script)
-        .is_some_and(|script| !script.starts_with("node:"))
-}
-
-/// Classes that only carry other objects or values: named only when nothing else grew.
-const CARRIERS: &[&str] = &[
-    "Array",
-    "Map",
-    "Set",
-    "Function",
-    "system / Context",
-    "(array)",
-    "(object elements)",
-    "(string)",
-    "(number)",
-    "(concatenated string)",
-    "(sliced string)",
-    "(closure)",
-    "(system)",
-];
-
-/// The class to name: the program's own class closest below the roots; without one, the
-/// shallowest class that is not a mere carrier (arrays, closures, scopes, strings), the one
-/// that grew most among equals.
-fn primary(g: &HeapGraph, scripts: &Scripts, group: &Group) -> (u32, u32) {
-    let total = |class: &u32| group.by_class.get(class).map_or(0, |a| a.iter().map(|x| x.bytes).sum::<u64>());
-    let mut classes: Vec<(&u32, &(u32, u32))> = group.shallowest.iter().collect();
-    classes.sort_by_key(|(class, (depth, _))| (*depth, std::cmp::Reverse(total(class)), **class));
-    let user = classes.iter().find(|(_, (_, node))| is_user_class(g, scripts, *node));
-    let carrier = |class: &u32| CARRIERS.contains(&g.snapshot.strings.get(*class).as_ref());
-    user.or_else(|| classes.iter().find(|(class, _)| !carrier(class)))
-        .or(classes.first())
-        .map_or((g.class_index(group.roots[0]), group.roots[0]), |(class, (_, node))| (**class, *node))
-}
-
 /// What the path to the example passes through, read from Node.js' and V8's own structures.
 #[derive(Debug, Default)]
-struct Structure {
+pub(super) struct Structure {
     /// A Node.js timer (`Timeout`) on the path, and whether it repeats.
     timer: Option<(u32, bool)>,
     /// The `TimersList` and its duration key.
@@ -237,19 +77,44 @@ struct Structure {
     /// Whether a promise's reactions hold the objects.
     promise: bool,
     /// The async function suspended on it.
-    async_function: Option<u32>,
-    /// The event name of an EventEmitter's `_events` entry on the path.
+    pub(super) async_function: Option<u32>,
+    /// The event name of an EventEmitter's `_events` entry (or an EventTarget's listener list)
+    /// on the path.
     event: Option<String>,
+    /// Whether that event belongs to an EventTarget (an AbortSignal, say) rather than an
+    /// EventEmitter.
+    event_target: bool,
+    /// The event an `events.on()` iterator queues, when the objects wait in its queue.
+    iterator_event: Option<String>,
     /// A listener or timer callback on the path.
-    callback: Option<u32>,
+    pub(super) callback: Option<u32>,
     /// A `Domain` whose `members` hold the objects.
     domain: bool,
     /// An AsyncLocalStorage store or async context frame on the path.
     async_context: bool,
     /// The closure variable through which each instance holds the previous one.
-    chained_variable: Option<String>,
+    pub(super) chained_variable: Option<String>,
     /// Whether the container is a property of the global object.
     global: bool,
+}
+
+/// The event an `events.on()` iterator listens to, found from its scope `context`: the name
+/// under which its emitter's `_events` holds a function of that scope.
+fn iterated_event(g: &HeapGraph, context: u32) -> Option<String> {
+    let s = &g.snapshot;
+    let ek = &g.edge_kinds;
+    let named = |node: u32, kind: u16, name: &str| {
+        s.edge_range(node)
+            .find(|&e| u16::from(s.edges.kind(e)) == kind && s.strings.eq(s.edges.name_or_index[e], name))
+            .map(|e| s.edges.to_node(e))
+    };
+    let events = named(named(context, ek.context, "emitter")?, ek.property, "_events")?;
+    let of_scope = |f: u32| g.internal_edge_target(f, &["context"]) == Some(context);
+    s.edge_range(events).filter(|&e| u16::from(s.edges.kind(e)) == ek.property).find_map(|e| {
+        let listeners = s.edges.to_node(e);
+        let mut functions = std::iter::once(listeners).chain(s.edge_range(listeners).map(|l| s.edges.to_node(l)));
+        functions.any(of_scope).then(|| g.edge_name(e as u32))
+    })
 }
 
 fn has_property(g: &HeapGraph, node: u32, name: &str) -> bool {
@@ -259,7 +124,7 @@ fn has_property(g: &HeapGraph, node: u32, name: &str) -> bool {
 }
 
 impl Structure {
-    fn read(g: &HeapGraph, hops: &[Hop], holder: u32) -> Structure {
+    pub(super) fn read(g: &HeapGraph, hops: &[Hop], holder: u32) -> Structure {
         let s = &g.snapshot;
         let mut found = Structure::default();
         let mut past_holder = false;
@@ -288,6 +153,23 @@ impl Structure {
                     found.event.get_or_insert(g.edge_name(next.edge));
                 }
             }
+            if edge_name == "<symbol kEvents>" && found.event.is_none() {
+                // EventTarget keeps a Map from event name to a linked list of listener records.
+                if let Some(value) = hops.get(i + 2).filter(|_| g.class_name(to) == "Map") {
+                    found.event = heaplens_graph::map_entry_key(g, value).map(|key| g.display_name(key));
+                    found.event_target = found.event.is_some();
+                }
+            }
+            if kind == "context" && edge_name == "unconsumedEvents" && found.iterator_event.is_none() {
+                let event = s.edge_range(from).find(|&e| {
+                    u16::from(s.edges.kind(e)) == g.edge_kinds.context
+                        && s.strings.eq(s.edges.name_or_index[e], "event")
+                });
+                found.iterator_event = Some(match event {
+                    Some(e) => g.display_name(s.edges.to_node(e)),
+                    None => iterated_event(g, from).unwrap_or_default(),
+                });
+            }
             if found.event.is_some()
                 && found.callback.is_none()
                 && past_holder
@@ -312,15 +194,19 @@ impl Structure {
         found
     }
 
-    fn container_kind(&self, g: &HeapGraph, holder: u32, hops: &[Hop]) -> String {
+    pub(super) fn container_kind(&self, g: &HeapGraph, holder: u32, hops: &[Hop]) -> String {
         if let Some(duration) = &self.timer_list {
             return format!("the timers list of {duration} ms timers (Node.js keeps one list per duration)");
         }
         if self.promise {
             return "the reaction list of a pending Promise".to_owned();
         }
+        if let Some(event) = &self.iterator_event {
+            return format!("the queue of an events.on() iterator ({})", quoted_event(event));
+        }
         if let Some(event) = &self.event {
-            return format!("the listeners of the '{event}' event of an EventEmitter");
+            let owner = if self.event_target { "EventTarget" } else { "EventEmitter" };
+            return format!("the listeners of the '{event}' event of an {owner}");
         }
         match g.class_name(holder).as_ref() {
             "Map" => "Map".to_owned(),
@@ -343,7 +229,7 @@ impl Structure {
         }
     }
 
-    fn pattern(&self, container: &Container, primary: &str) -> Pattern {
+    pub(super) fn pattern(&self, container: &Container, primary: &str, captured: Option<&Captured>) -> Pattern {
         let name = &container.name;
         let (id, title, fix) = if let Some((_, repeats)) = self.timer {
             let (call, clear) = if repeats { ("setInterval", "clearInterval") } else { ("setTimeout", "clearTimeout") };
@@ -362,6 +248,29 @@ impl Structure {
                 format!(
                     "Make {name} settle: resolve it, or reject it on failure and on a timeout. Until then every \
                      caller that awaits it stays in memory with everything it references."
+                ),
+            )
+        } else if let Some(event) = &self.iterator_event {
+            (
+                "event-iterator",
+                format!(
+                    "events.on() iterator that nobody reads: every {} since it was made waits in {name}",
+                    quoted_event(event)
+                ),
+                format!(
+                    "An events.on(emitter, '{event}') iterator queues every event until a for await loop reads it. \
+                     Read it, or end it with iterator.return() (or create it with {{ signal }} and abort) when its \
+                     consumer stops; do not create one per request or connection."
+                ),
+            )
+        } else if let (Some(event), true) = (&self.event, self.event_target) {
+            (
+                "event-listener",
+                format!("event listener added and never removed: each {primary} is a listener of '{event}' on an EventTarget"),
+                format!(
+                    "Remove it with removeEventListener('{event}', listener) when its owner is done, or add it with \
+                     {{ once: true }} or {{ signal }}: a long-lived EventTarget (an AbortSignal that never aborts) \
+                     keeps every listener added to it."
                 ),
             )
         } else if let Some(event) = &self.event {
@@ -403,6 +312,23 @@ impl Structure {
                      the long-lived function outside that scope."
                 ),
             )
+        } else if let Some(captured) = captured.filter(|c| c.read_by_function != Some(true)) {
+            let variable = &captured.variable;
+            let each = heaplens_graph::format_bytes(captured.bytes_each);
+            let reads = if captured.read_by_function == Some(false) { "never reads" } else { "may never read" };
+            (
+                "closure-context",
+                format!(
+                    "closure keeps a variable it does not use: each {primary} held in {name} keeps context variable \
+                     `{variable}` ({each} each), which it {reads}"
+                ),
+                format!(
+                    "{primary} was made in a scope whose other closures use `{variable}`: V8 gives all closures of a \
+                     scope one context, so {primary} keeps `{variable}` alive for as long as {name} keeps {primary}. \
+                     Make {primary} where `{variable}` is not in scope (in a function of its own), or set \
+                     `{variable}` = null after its last use; and remove {primary} from {name} once its work is done."
+                ),
+            )
         } else if self.global {
             (
                 "global",
@@ -429,67 +355,26 @@ impl Structure {
                 format!("Find where {name} gains references to {primary} and release them when done."),
             )
         };
-        Pattern { id, title, fix }
+        match container.package.as_ref().filter(|p| p.advice.is_some()) {
+            Some(package) => Pattern {
+                id,
+                title: format!("{title} (a known misuse of {})", package.name),
+                fix: package.advice.clone().unwrap_or(fix),
+            },
+            None => Pattern { id, title, fix },
+        }
+    }
+}
+
+/// `'tick' event`, or `event` when the name is unknown.
+fn quoted_event(event: &str) -> String {
+    if event.is_empty() {
+        "event".to_owned()
+    } else {
+        format!("'{event}' event")
     }
 }
 
 fn short_kind(kind: &str) -> &str {
     kind.split_whitespace().next().unwrap_or(kind)
-}
-
-/// The source lines behind a group: the primary class's constructor, the callback or async
-/// function involved, the scope holding the container, and the allocation stack when tracked.
-fn sources(
-    g: &HeapGraph,
-    scripts: &Scripts,
-    structure: &Structure,
-    scope: Option<u32>,
-    example: u32,
-    class: u32,
-) -> Vec<SourceRef> {
-    let mut out = Vec::new();
-    let mut add = |role: &'static str, node: u32, name: String| {
-        if let Some(location) = g.location_of(node) {
-            let position = scripts.resolve(g, location);
-            if position.script.as_deref().is_some_and(|s| s.starts_with("node:")) {
-                return;
-            }
-            out.push(SourceRef {
-                role,
-                name,
-                location: position.display(),
-                line: position.source_line.map(|l| l.trim().to_owned()),
-            });
-        }
-    };
-    let function_name =
-        |node: u32| or_anonymous(g.snapshot.strings.get(g.snapshot.nodes.name[node as usize]).into_owned());
-    add("constructor", example, g.snapshot.strings.get(class).into_owned());
-    if let Some(callback) = structure.callback {
-        add("callback", callback, function_name(callback));
-    }
-    if let Some(function) = structure.async_function {
-        add("async function", function, function_name(function));
-    }
-    if let Some(scope) = scope {
-        add("scope", scope, function_name(scope));
-    }
-    for frame in allocation_stack(g, example).into_iter().take(4) {
-        out.push(SourceRef {
-            role: "allocation",
-            location: frame.location(),
-            name: or_anonymous(frame.function),
-            line: None,
-        });
-    }
-    out
-}
-
-/// A function's name, or `(anonymous function)`.
-fn or_anonymous(name: String) -> String {
-    if name.is_empty() {
-        "(anonymous function)".to_owned()
-    } else {
-        name
-    }
 }
