@@ -232,3 +232,94 @@ fn bad_series_are_one_line_errors() {
         assert!(result.stdout.is_empty(), "{refs:?}");
     }
 }
+
+#[test]
+fn a_callback_sharing_its_scope_with_a_large_string_is_found_under_every_node() {
+    let program = repo().join("examples/leaks/job-callbacks.js");
+    for node in nodes() {
+        let out = run_program(&node, &program, &["--ops", "300", "--warmup", "100"]);
+        let (report, code) = leaks(&[out], &[]);
+        let context = format!("job-callbacks on Node {}: {report:#}", version(&node));
+        assert_eq!((code, report["verdict"].as_str()), (1, Some("leak")), "{context}");
+        assert_eq!(report["confidence"], "high", "{context}");
+        let first = &report["groups"][0];
+        assert_eq!(first["pattern"]["id"], "closure-context", "{context}");
+        assert_eq!(first["primary_name"], "onJobDone", "{context}");
+        assert_eq!(first["container"]["name"], "worker.callbacks.handlers.get('done')", "{context}");
+        assert_eq!(first["code"], "worker.callbacks.handlers.get('done')[i]", "{context}");
+        let captured = &first["captured"];
+        assert_eq!((captured["variable"].as_str(), captured["function"].as_str()), (Some("report"), Some("onJobDone")));
+        assert_eq!(captured["read_by_function"], false, "{context}");
+        let each = captured["bytes_each"].as_u64().unwrap();
+        assert!((16_384..17_000).contains(&each), "16 KiB reports: {context}");
+        let path = first["container"]["path"].as_array().unwrap();
+        assert!(path[0].as_str().unwrap().ends_with("examples/leaks/job-callbacks.js"), "{context}");
+        // The reports are the program's memory, not V8's: nearly all the growth is the leak's.
+        for interval in report["accounting"].as_array().unwrap() {
+            let (leaks, added) =
+                (interval["leaks"]["bytes"].as_u64().unwrap(), interval["added"]["bytes"].as_u64().unwrap());
+            assert!(leaks * 10 >= added * 9, "{context}");
+        }
+    }
+}
+
+/// Node ids and shallow sizes of every node of a snapshot, read with `heaplens nodes --jsonl`.
+fn ids_and_sizes(file: &Path) -> Vec<(u64, u64)> {
+    let out = heaplens(&["nodes", "--jsonl", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let node: Value = serde_json::from_str(line).unwrap();
+            (node["id"].as_u64().unwrap(), node["self_size"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn every_byte_each_interval_added_is_accounted_for_once() {
+    let node = nodes().remove(0);
+    let out = run_program(&node, &repo().join("examples/leaks/audit-array.js"), &["--ops", "300", "--warmup", "100"]);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let (report, _) = leaks(&files, &[]);
+    // The whole, worked out here from the three files: the last snapshot's nodes by the first
+    // snapshot that has their id.
+    let snapshots: Vec<Vec<(u64, u64)>> = files.iter().map(|f| ids_and_sizes(f)).collect();
+    let earlier: Vec<std::collections::HashSet<u64>> =
+        snapshots[..2].iter().map(|nodes| nodes.iter().map(|&(id, _)| id).collect()).collect();
+    let mut added = [0u64; 2];
+    for &(id, size) in &snapshots[2] {
+        if earlier[0].contains(&id) {
+            continue;
+        }
+        added[usize::from(!earlier[1].contains(&id))] += size;
+    }
+    let totals: Vec<i64> = snapshots.iter().map(|nodes| nodes.iter().map(|&(_, s)| s as i64).sum()).collect();
+    let accounting = report["accounting"].as_array().unwrap();
+    assert_eq!(accounting.len(), 2, "{report:#}");
+    for (k, interval) in accounting.iter().enumerate() {
+        let bytes = |part: &str| interval[part]["bytes"].as_u64().unwrap();
+        let parts = ["leaks", "not_leaks", "engine", "not_attributed"];
+        assert_eq!(bytes("added"), added[k], "interval {}: {report:#}", k + 1);
+        assert_eq!(parts.iter().map(|p| bytes(p)).sum::<u64>(), added[k], "interval {}: {report:#}", k + 1);
+        assert_eq!(interval["heap_growth"].as_i64().unwrap(), totals[k + 1] - totals[k], "{report:#}");
+    }
+    // The leak is most of it, and the text says the parts.
+    assert!(accounting.iter().all(|a| a["leaks"]["bytes"].as_u64() > a["engine"]["bytes"].as_u64()));
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let mut args = vec!["leaks"];
+    args.extend(names.iter().map(String::as_str));
+    let text = String::from_utf8(heaplens(&args).stdout).unwrap();
+    for row in [
+        "heap growth",
+        "new and still alive",
+        "in leaks",
+        "in groups that are not leaks",
+        "in V8's own structures",
+        "not attributed",
+    ] {
+        assert!(text.contains(row), "{row}: {text}");
+    }
+}

@@ -96,7 +96,7 @@ pub fn find(g: &HeapGraph, scripts: &Scripts, group: &Group, preferred: u32) -> 
         .or(closures.first().copied());
     let position = function.and_then(|f| g.location_of(f)).map(|l| (l, scripts.resolve(g, l)));
     let read_by_function = position.as_ref().and_then(|(l, _)| {
-        let source = scripts.source(g, l.script_id)?;
+        let source = super::source_text::script_text(g, scripts, l.script_id)?;
         let body = function_text(&source, l.line as usize, l.column as usize)?;
         Some(mentions(body, &name))
     });

@@ -9,6 +9,7 @@ mod holder_path;
 mod package;
 mod pattern;
 mod primary;
+mod source_text;
 
 use heaplens_graph::{allocation_stack, code_expression, code_expression_of_any, quick_path, HeapGraph, Hop, Scripts};
 
@@ -170,14 +171,12 @@ fn sources(
 
 /// `node`'s source location as a [`SourceRef`], unless it has none or lies in Node's own code.
 fn source_ref(g: &HeapGraph, scripts: &Scripts, role: &'static str, node: u32, name: String) -> Option<SourceRef> {
-    let position = scripts.resolve(g, g.location_of(node)?);
+    let location = g.location_of(node)?;
+    let position = scripts.resolve(g, location);
     if position.script.as_deref().is_some_and(|s| s.starts_with("node:")) {
         return None;
     }
-    Some(SourceRef {
-        role,
-        name,
-        location: position.display(),
-        line: position.source_line.map(|l| l.trim().to_owned()),
-    })
+    let display = position.display();
+    let line = position.source_line.map(|l| l.trim().to_owned()).or_else(|| source_text::line(g, scripts, location));
+    Some(SourceRef { role, name, location: display, line })
 }

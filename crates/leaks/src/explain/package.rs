@@ -101,7 +101,7 @@ fn fed_by(g: &HeapGraph, scripts: &Scripts, path: &ReadablePath, before: &[Hop])
         .filter(|&f| u16::from(s.nodes.kind[f as usize]) == closure)
         .find_map(|f| {
             let location = g.location_of(f)?;
-            let source = scripts.source(g, location.script_id)?;
+            let source = super::source_text::script_text(g, scripts, location.script_id)?;
             let text = super::captured::function_text(&source, location.line as usize, location.column as usize)?;
             let offset = super::captured::mention(text, &variable)?;
             let line = location.line as usize + text[..offset].matches('\n').count();
