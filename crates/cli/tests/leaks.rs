@@ -323,3 +323,28 @@ fn every_byte_each_interval_added_is_accounted_for_once() {
         assert!(text.contains(row), "{row}: {text}");
     }
 }
+
+#[test]
+fn growth_that_no_group_explains_is_never_no_leak() {
+    let node = nodes().remove(0);
+    let out = run_program(&node, &repo().join("examples/leaks/three-caches.js"), &["--ops", "300", "--warmup", "100"]);
+    let (report, code) = leaks(std::slice::from_ref(&out), &[]);
+    assert_eq!((code, report["verdict"].as_str()), (1, Some("leak")), "{report:#}");
+    let each: Vec<u64> =
+        report["groups"].as_array().unwrap().iter().map(|g| g["growth_per_interval"].as_u64().unwrap()).collect();
+    assert_eq!(each.len(), 3, "{report:#}");
+    // Above each cache's growth, below their sum.
+    let threshold = (each.iter().max().unwrap() + 1).max(each.iter().sum::<u64>() / 2);
+    let limit = threshold.to_string();
+    let (report, code) = leaks(&[out], &["--min-growth", &limit]);
+    assert_eq!((code, report["verdict"].as_str()), (1, Some("unexplained growth")), "{report:#}");
+    assert_eq!(report["confidence"], "low", "{report:#}");
+    let reason = report["reason"].as_str().unwrap();
+    assert!(["tokens", "fragments", "counters"].iter().all(|c| reason.contains(c)), "{reason}");
+    for interval in report["accounting"].as_array().unwrap() {
+        assert!(interval["not_attributed"]["bytes"].as_u64().unwrap() > threshold, "{report:#}");
+    }
+    let names: Vec<&str> =
+        report["unattributed"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+    assert!(["tokens", "fragments", "counters"].iter().all(|c| names.contains(c)), "{names:?}");
+}

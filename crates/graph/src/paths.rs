@@ -277,6 +277,9 @@ pub fn code_expression_of_any(g: &HeapGraph, path: &RetainingPath) -> String {
     expression(g, path, true)
 }
 
+/// An object with more properties than this is a dictionary: its keys are data, not names.
+const DICTIONARY_SIZE: usize = 64;
+
 fn expression(g: &HeapGraph, path: &RetainingPath, generalise_last: bool) -> String {
     const LONGEST: usize = 8;
     let s = &g.snapshot;
@@ -284,17 +287,20 @@ fn expression(g: &HeapGraph, path: &RetainingPath, generalise_last: bool) -> Str
     let mut accessors: Vec<String> = Vec::new();
     // Links counted toward the longest expression: a run of one link counts once.
     let mut distinct = 0;
+    // Whether the last index or key (the one that tells the objects apart) is written generally.
+    let mut generalised = false;
     let mut base = node_label(g, path.start);
     for (i, hop) in path.hops.iter().enumerate().rev() {
         let kind = u16::from(s.edges.kind(hop.edge as usize));
         let name = g.edge_name(hop.edge);
         let holder_name = s.nodes.name[hop.from as usize];
-        let last = generalise_last && accessors.is_empty();
+        let last = generalise_last && !generalised;
         if is_table_link(g, hop) {
             continue;
         }
         if let Some(into_table) = path.hops[..i].last().filter(|h| h.to == hop.from && is_table_link(g, h)) {
             distinct += 1;
+            generalised |= last;
             accessors.push(table_accessor(g, into_table.from, hop, last));
             base = node_label(g, into_table.from);
             continue;
@@ -311,19 +317,39 @@ fn expression(g: &HeapGraph, path: &RetainingPath, generalise_last: bool) -> Str
             base = "module.exports".to_owned();
             break;
         }
-        let link = if last && kind == ek.element { "[i]".to_owned() } else { accessor(g, hop.edge, false) };
+        let dictionary = kind == ek.property && s.edge_range(hop.from).len() > DICTIONARY_SIZE;
+        let link = match () {
+            _ if last && kind == ek.element => "[i]".to_owned(),
+            _ if last && dictionary => "[key]".to_owned(),
+            _ => accessor(g, hop.edge, false),
+        };
+        generalised |= last && (kind == ek.element || dictionary);
         let repeats = accessors.last() == Some(&link);
-        if (kind != ek.property && kind != ek.element && kind != ek.shortcut) || (distinct == LONGEST && !repeats) {
+        let result = kind == ek.internal && name == "reactions_or_result";
+        if (kind != ek.property && kind != ek.element && kind != ek.shortcut && !result)
+            || (distinct == LONGEST && !repeats)
+        {
             base = node_label(g, hop.to);
             break;
         }
         distinct += usize::from(!repeats);
         accessors.push(link);
-        base = node_label(g, hop.from);
+        base = expression_base(g, hop.from);
     }
     accessors.reverse();
     fold_runs(&mut accessors);
     base + &accessors.concat()
+}
+
+/// How an expression names the object it starts from: a named function by its name
+/// (`memoized.cache`), anything else by its label.
+fn expression_base(g: &HeapGraph, node: u32) -> String {
+    let s = &g.snapshot;
+    let name = s.strings.get(s.nodes.name[node as usize]);
+    if u16::from(s.nodes.kind[node as usize]) == g.node_kinds.closure && !name.is_empty() {
+        return name.into_owned();
+    }
+    node_label(g, node)
 }
 
 /// Writes runs of three or more equal links once, followed by `…`: `.next.next.next` -> `.next…`.
@@ -500,6 +526,11 @@ fn accessor(g: &HeapGraph, edge: u32, in_context: bool) -> String {
     }
     if kind == ek.internal && name == "context" {
         return " context".to_owned();
+    }
+    if kind == ek.internal && name == "reactions_or_result" && g.class_name(edge_source(&g.snapshot, edge)) == "Promise"
+    {
+        // As DevTools' console shows a promise's value.
+        return "[[PromiseResult]]".to_owned();
     }
     if kind == ek.internal && name == "table" {
         return ".table".to_owned();

@@ -134,7 +134,7 @@ impl Group {
 
 /// What an object is, for choosing the one to name a group after: DevTools' class key (a name,
 /// or a name at a source location), and for a function the source function it was made from.
-fn kind_key(g: &HeapGraph, node: u32) -> u64 {
+pub(crate) fn kind_key(g: &HeapGraph, node: u32) -> u64 {
     let class = u64::from(g.class_ids.of_node[node as usize]);
     if u16::from(g.snapshot.nodes.kind[node as usize]) == g.node_kinds.closure {
         if let Some(shared) = g.internal_edge_target(node, &["shared"]) {

@@ -52,6 +52,8 @@ enum Anchor {
     ProgramScope,
     /// The exports of one of the program's own modules.
     ProgramExports,
+    /// A server the program listens with (Node's `Server`): code names it `server`.
+    Server,
     /// A top-level variable of a library's module (under `node_modules/`).
     LibraryScope,
     /// A library module's exports.
@@ -150,6 +152,13 @@ fn anchor_at(g: &HeapGraph, scripts: &Scripts, from: u32, edge: u32, node: u32) 
     let kind = u16::from(s.edges.kind(edge as usize));
     let from_name = s.nodes.name[from as usize];
     if kind == ek.context && s.strings.eq(from_name, "system / Context") {
+        // A module's variable that only names one of Node's functions (`var defer =
+        // setImmediate`) leads into Node's internals, not to the program's objects.
+        if u16::from(s.nodes.kind[node as usize]) == g.node_kinds.closure
+            && g.location_of(node).and_then(|l| scripts.resolve(g, l).script).is_some_and(|s| s.starts_with("node:"))
+        {
+            return None;
+        }
         let script = module_script(g, scripts, from)?;
         return Some(Candidate {
             found: Found {
@@ -168,6 +177,12 @@ fn anchor_at(g: &HeapGraph, scripts: &Scripts, from: u32, edge: u32, node: u32) 
         }
         return Some(Candidate {
             found: Found { anchor: Anchor::ProgramScope, start: from, depth: 0, label: None },
+            extra: 1,
+        });
+    }
+    if kind == ek.property && g.edge_name(edge) == "_events" && is_node_server(g, scripts, from) {
+        return Some(Candidate {
+            found: Found { anchor: Anchor::Server, start: from, depth: 0, label: Some("server".to_owned()) },
             extra: 1,
         });
     }
@@ -191,9 +206,9 @@ fn scope_anchor(script: &str) -> Anchor {
 }
 
 /// The script whose top-level scope `context` is: a scope whose outer scope is the native
-/// context, made by a module's own functions (their script names the module): the functions
-/// it holds as variables, else those whose scope it is (a module's variables may hold
-/// functions of Node's own modules: those do not name it).
+/// context, whose own functions (those made in it) name the module by their script: the
+/// functions it holds as variables, else those whose scope it is. A module's variables may
+/// hold functions it imported: those were made elsewhere and do not name it.
 fn module_script(g: &HeapGraph, scripts: &Scripts, context: u32) -> Option<String> {
     let s = &g.snapshot;
     let outer = g.internal_edge_target(context, &["previous"])?;
@@ -202,9 +217,17 @@ fn module_script(g: &HeapGraph, scripts: &Scripts, context: u32) -> Option<Strin
     }
     let closure = g.node_kinds.closure;
     let held = s.edge_range(context).map(|e| s.edges.to_node(e));
-    let holding = g.retainers().of(context).iter().take(MODULE_RETAINERS_READ).map(|&e| edge_source(s, e));
+    let holding = g
+        .retainers()
+        .of(context)
+        .iter()
+        .filter(|&&e| s.strings.eq(s.edges.name_or_index[e as usize], "context"))
+        .take(MODULE_RETAINERS_READ)
+        .map(|&e| edge_source(s, e));
     held.chain(holding)
-        .filter(|&f| u16::from(s.nodes.kind[f as usize]) == closure)
+        .filter(|&f| {
+            u16::from(s.nodes.kind[f as usize]) == closure && g.internal_edge_target(f, &["context"]) == Some(context)
+        })
         .filter_map(|f| g.location_of(f).and_then(|l| scripts.resolve(g, l).script))
         .find(|script| !script.starts_with("node:"))
 }
@@ -212,6 +235,13 @@ fn module_script(g: &HeapGraph, scripts: &Scripts, context: u32) -> Option<Strin
 /// Most retainers of a scope read for a function of its module (a module's scope can be the
 /// outer scope of a great many others).
 const MODULE_RETAINERS_READ: usize = 4096;
+
+/// Whether `node` is one of Node's servers (`http`, `https`, `net`): a `Server` made by Node's
+/// own code.
+fn is_node_server(g: &HeapGraph, scripts: &Scripts, node: u32) -> bool {
+    g.class_name(node) == "Server"
+        && g.location_of(node).and_then(|l| scripts.resolve(g, l).script).is_some_and(|s| s.starts_with("node:"))
+}
 
 /// The text of `node`'s string property `name`.
 fn string_property(g: &HeapGraph, node: u32, name: &str) -> Option<String> {

@@ -105,6 +105,12 @@ pub fn explain(g: &HeapGraph, scripts: &Scripts, group: &Group) -> Explanation {
         path: holder_path.as_ref().map(|p| p.describe(g)).unwrap_or_default(),
         package,
     };
+    let mut chosen = chosen;
+    if let Some(entries) =
+        container.package.as_ref().and_then(|p| p.entries.clone()).filter(|_| primary::is_foreign(g, scripts, &chosen))
+    {
+        chosen.name = entries;
+    }
     let pattern = structure.pattern(&container, &chosen.name, captured.as_ref());
     let mut sources = sources(g, scripts, &structure, scope, &chosen);
     if let Some(feeds) = container.package.as_ref().and_then(|p| p.fed_by.clone()) {

@@ -23,6 +23,8 @@ pub struct Package {
     pub fed_by: Option<SourceRef>,
     /// The library's own advice, when this misuse is a known one.
     pub advice: Option<String>,
+    /// What the library calls the entries that pile up (`session`), for a known misuse.
+    pub entries: Option<String>,
 }
 
 /// Closures of a module looked at for the one that uses a variable.
@@ -38,19 +40,32 @@ pub fn find(g: &HeapGraph, scripts: &Scripts, path: &ReadablePath, holder: u32) 
         .filter_map(|(i, node)| Some((i, node, script_of(g, scripts, node)?)))
         .find(|(_, _, script)| script.contains("/node_modules/"))?;
     let (root, name) = package_root(&script)?;
+    let innermost_class = g.class_name(library).into_owned();
+    // The library names the container from the first of its own objects on the path.
+    let (at, library) = std::iter::once((hops.len(), holder))
+        .chain(hops.iter().enumerate().rev().map(|(i, h)| (i, h.from)))
+        .skip_while(|&(_, node)| node != library)
+        .take_while(|&(_, node)| {
+            script_of(g, scripts, node).is_none_or(|s| package_root(&s).is_some_and(|(r, _)| r == root))
+        })
+        .filter(|&(_, node)| script_of(g, scripts, node).is_some())
+        .last()
+        .unwrap_or((at, library));
     let inside = RetainingPath { start: library, hops: hops[at.min(hops.len())..].to_vec(), cost: 0 };
     let object = if inside.hops.is_empty() { g.class_name(library).into_owned() } else { code_expression(g, &inside) };
-    let object = if object.starts_with(&*g.class_name(library)) {
-        object
-    } else {
-        format!("{}: {object}", g.class_name(library))
-    };
     let version = std::fs::read_to_string(format!("{root}/package.json"))
         .ok()
         .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
         .and_then(|json| json["version"].as_str().map(str::to_owned));
-    let advice = advice(&name, &g.class_name(library), &object);
-    Some(Package { fed_by: fed_by(g, scripts, path, &hops[..at.min(hops.len())]), name, version, object, advice })
+    let (entries, advice) = advice(&name, &innermost_class, &object).unzip();
+    Some(Package {
+        fed_by: fed_by(g, scripts, path, &hops[..at.min(hops.len())]),
+        name,
+        version,
+        object,
+        advice: advice.map(str::to_owned),
+        entries: entries.map(str::to_owned),
+    })
 }
 
 fn script_of(g: &HeapGraph, scripts: &Scripts, node: u32) -> Option<String> {
@@ -96,6 +111,7 @@ fn fed_by(g: &HeapGraph, scripts: &Scripts, path: &ReadablePath, before: &[Hop])
         .retainers()
         .of(path.path.start)
         .iter()
+        .filter(|&&e| s.strings.eq(s.edges.name_or_index[e as usize], "context"))
         .take(CLOSURES_READ)
         .map(|&e| edge_source(s, e))
         .filter(|&f| u16::from(s.nodes.kind[f as usize]) == closure)
@@ -118,48 +134,57 @@ fn fed_by(g: &HeapGraph, scripts: &Scripts, path: &ReadablePath, before: &[Hop])
     user.or(Some(SourceRef { role: "feeds", name: format!("module scope ({variable})"), location: module, line: None }))
 }
 
-/// What the library's own documentation says about a misuse it is known for.
-fn advice(package: &str, class: &str, object: &str) -> Option<String> {
-    let text = match package {
-        "express-session" if class == "MemoryStore" => {
+/// What the library's own documentation says about a misuse it is known for: the library's
+/// word for the entries that pile up, and its advice.
+fn advice(package: &str, class: &str, object: &str) -> Option<(&'static str, &'static str)> {
+    Some(match package {
+        "express-session" if class == "MemoryStore" => (
+            "session (JSON string)",
             "express-session's default MemoryStore keeps every session in the process and never frees expired \
              ones; its README warns that it leaks memory and is not meant for production. Use a real session \
              store (connect-redis, connect-mongo, or memorystore, which prunes), and set saveUninitialized: false \
-             so that requests that never touch req.session create no session."
-        }
-        "dataloader" => {
+             so that requests that never touch req.session create no session.",
+        ),
+        "dataloader" => (
+            "cached load",
             "A DataLoader caches every key it has loaded for as long as it lives (loader._cacheMap); DataLoader's \
              README says to create a new DataLoader per request. Create one per request, or pass { cache: false } \
-             or a bounded cacheMap, or call loader.clear(key) / clearAll()."
-        }
+             or a bounded cacheMap, or call loader.clear(key) / clearAll().",
+        ),
         "lodash" | "lodash.memoize" | "lodash-es"
             if object.contains("cache") || class.ends_with("Cache") || class == "Hash" =>
         {
-            "_.memoize keeps every result forever, keyed by the first argument (fn.cache); lodash's docs say to \
+            (
+                "memoized result",
+                "_.memoize keeps every result forever, keyed by the first argument (fn.cache); lodash's docs say to \
              replace _.memoize.Cache to bound it. Memoize only over a bounded set of keys, set _.memoize.Cache to \
-             a bounded cache (an LRU), or clear fn.cache."
+             a bounded cache (an LRU), or clear fn.cache.",
+            )
         }
-        "ajv" => {
+        "ajv" => (
+            "compiled schema",
             "Ajv caches every schema it compiles, keyed by the schema object itself, for as long as the Ajv instance \
              lives; compiling a new schema object per call grows that cache forever (Ajv's docs: compile each \
              schema once and reuse the validate function). Compile schemas at start-up, or add them once with \
-             addSchema and look them up with getSchema."
-        }
-        "rxjs" => {
+             addSchema and look them up with getSchema.",
+        ),
+        "rxjs" => (
+            "subscriber",
             "Every subscribe() on a long-lived Subject adds a subscriber that stays until it unsubscribes or the \
              Subject completes. Keep the Subscription and call unsubscribe() when done, or end it with take(1), \
-             first() or takeUntil()."
-        }
-        "prom-client" => {
+             first() or takeUntil().",
+        ),
+        "prom-client" => (
+            "label series",
             "Every distinct set of label values creates a time series that the registry keeps forever: labels \
              with unbounded values (user ids, URLs, request ids) grow it without end. Keep label values to a \
-             small fixed set, or remove series with metric.remove(labels) / reset()."
-        }
-        "eventemitter3" => {
+             small fixed set, or remove series with metric.remove(labels) / reset().",
+        ),
+        "eventemitter3" => (
+            "listener",
             "Listeners stay on an EventEmitter until removed: remove them with off(event, fn) when their owner is \
-             done, or register them with once()."
-        }
+             done, or register them with once().",
+        ),
         _ => return None,
-    };
-    Some(text.to_owned())
+    })
 }

@@ -142,7 +142,13 @@ impl Structure {
             if kind == "property" && edge_name == "_onTimeout" && found.callback.is_none() {
                 found.callback = Some(to);
             }
-            if from_class == "Promise" && kind == "internal" && edge_name == "reactions_or_result" {
+            // A pending promise's reactions_or_result holds its reactions; a settled one's, its
+            // result (a resolved promise in a cache is an entry, not a parked await).
+            if from_class == "Promise"
+                && kind == "internal"
+                && edge_name == "reactions_or_result"
+                && s.strings.eq(s.nodes.name[to as usize], "system / PromiseReaction")
+            {
                 found.promise = true;
             }
             if found.promise && g.class_name(to) == "Generator" {

@@ -82,7 +82,13 @@ fn in_program(g: &HeapGraph, scripts: &Scripts, node: u32) -> bool {
     script_of(g, scripts, node).is_some_and(|script| !script.starts_with("node:"))
 }
 
-/// Whether `node` is an instance of a class written in the program's own scripts.
+/// Whether `node` was defined in the program's own scripts, not in a library's (under
+/// `node_modules/`) nor in Node's.
+pub fn in_own_code(g: &HeapGraph, scripts: &Scripts, node: u32) -> bool {
+    script_of(g, scripts, node).is_some_and(|script| !script.starts_with("node:") && !script.contains("/node_modules/"))
+}
+
+/// Whether `node` is an instance of a class written in the program's scripts.
 fn is_user_class(g: &HeapGraph, scripts: &Scripts, node: u32) -> bool {
     let kind = u16::from(g.snapshot.nodes.kind[node as usize]);
     let class = g.class_name(node);
@@ -127,6 +133,36 @@ pub fn looked_through(g: &HeapGraph, scripts: &Scripts, node: u32) -> u32 {
     at
 }
 
+/// Whether code can name `node` from what holds it: a property, an element or a closure
+/// variable leads to it (a dictionary's key strings, say, are reached only through V8's
+/// property storage).
+fn is_named_by_holder(g: &HeapGraph, node: u32) -> bool {
+    let s = &g.snapshot;
+    let ek = &g.edge_kinds;
+    g.retainers().of(node).iter().any(|&e| {
+        let kind = u16::from(s.edges.kind(e as usize));
+        kind == ek.property || kind == ek.element || kind == ek.context
+    })
+}
+
+/// Roots looked at for an instance that code can name.
+const NAMED_SEARCH: usize = 4096;
+
+/// `example`, or when code cannot name it, a root of the group of the same kind that code can.
+fn named_instance(g: &HeapGraph, group: &Group, example: u32) -> u32 {
+    if is_named_by_holder(g, example) {
+        return example;
+    }
+    let key = crate::groups::kind_key(g, example);
+    group
+        .roots
+        .iter()
+        .take(NAMED_SEARCH)
+        .copied()
+        .find(|&root| crate::groups::kind_key(g, root) == key && is_named_by_holder(g, root))
+        .unwrap_or(example)
+}
+
 /// A function's name, or `(anonymous function)`.
 pub fn function_name(g: &HeapGraph, node: u32) -> String {
     or_anonymous(g.snapshot.strings.get(g.snapshot.nodes.name[node as usize]).into_owned())
@@ -141,26 +177,34 @@ pub fn or_anonymous(name: String) -> String {
     }
 }
 
+/// Whether `primary` is not the program's own (a string, a plain object, a library's class):
+/// a library's own word for its entries says more.
+pub fn is_foreign(g: &HeapGraph, scripts: &Scripts, primary: &Primary) -> bool {
+    !in_own_code(g, scripts, primary.named)
+}
+
 /// Chooses what to name `group` after.
 pub fn choose(g: &HeapGraph, scripts: &Scripts, group: &Group) -> Primary {
     let total =
         |node: u32| group.by_class.get(&g.class_index(node)).map_or(0, |a| a.iter().map(|x| x.bytes).sum::<u64>());
     let mut candidates: Vec<(u32, u32)> = group.shallowest.values().copied().collect();
     candidates.sort_by_key(|&(depth, node)| (depth, std::cmp::Reverse(total(node)), node));
-    let class = |example: u32| Primary {
-        example,
-        named: example,
-        name: g.class_name(example).into_owned(),
-        is_function: false,
+    let class = |example: u32| {
+        let example = named_instance(g, group, example);
+        Primary { example, named: example, name: g.class_name(example).into_owned(), is_function: false }
     };
-    if let Some(&(_, node)) = candidates.iter().find(|(_, node)| is_user_class(g, scripts, *node)) {
-        return class(node);
-    }
-    let functions = candidates.iter().map(|&(_, node)| (node, looked_through(g, scripts, node)));
-    if let Some((example, named)) =
-        functions.clone().find(|&(_, named)| is_closure(g, named) && in_program(g, scripts, named))
-    {
-        return Primary { example, named, name: function_name(g, named), is_function: true };
+    // The program's own classes and functions first, then its libraries'.
+    for own in [true, false] {
+        let ours = |node: u32| !own || in_own_code(g, scripts, node);
+        if let Some(&(_, node)) = candidates.iter().find(|&&(_, node)| is_user_class(g, scripts, node) && ours(node)) {
+            return class(node);
+        }
+        let mut functions = candidates.iter().map(|&(_, node)| (node, looked_through(g, scripts, node)));
+        if let Some((example, named)) =
+            functions.find(|&(_, named)| is_closure(g, named) && in_program(g, scripts, named) && ours(named))
+        {
+            return Primary { example, named, name: function_name(g, named), is_function: true };
+        }
     }
     let carrier = |node: u32| CARRIERS.contains(&g.class_name(node).as_ref());
     let plumbing = |node: u32| {
@@ -170,6 +214,7 @@ pub fn choose(g: &HeapGraph, scripts: &Scripts, group: &Group) -> Primary {
         .iter()
         .find(|&&(_, node)| !carrier(node) && !plumbing(node))
         .or_else(|| candidates.iter().find(|&&(_, node)| !carrier(node)))
+        .or_else(|| candidates.iter().find(|&&(_, node)| is_named_by_holder(g, node)))
         .or(candidates.first())
         .map_or_else(|| class(group.roots[0]), |&(_, node)| class(node))
 }
