@@ -188,7 +188,9 @@ struct Stamp {
 
 /// Reads one piece that starts with `[pid:0xisolate]` (anything else is [`Piece::Other`]).
 fn parse_piece(text: &str) -> Piece<'_> {
-    let Some(prefix) = prefix_len(text, 0) else { return Piece::Other(text) };
+    let Some(prefix) = prefix_len(text, 0) else {
+        return if is_torn_gc_record(text) { Piece::Unparsed(text) } else { Piece::Other(text) };
+    };
     let mut c = Cursor { s: text, at: 1 };
     let (Some(pid), Some(())) = (c.number(), c.eat(":0x")) else { return Piece::Unparsed(text) };
     let Some(isolate) = c.hex() else { return Piece::Unparsed(text) };
@@ -207,6 +209,15 @@ fn parse_piece(text: &str) -> Piece<'_> {
         None if looks_like_gc(body) => Piece::Unparsed(text),
         None => Piece::Other(text),
     }
+}
+
+/// Whether a piece without its `[pid:0xisolate]` start is the rest of a collection's line: a
+/// line torn where two writers interleaved, or cut at its start. It carries a collector's name
+/// after ` ms: `, or a collection's `A (B) -> C (D) MB, ` sizes.
+fn is_torn_gc_record(text: &str) -> bool {
+    let after_time = text.split_once(" ms: ").is_some_and(|(_, body)| looks_like_gc(body));
+    let sizes = text.find(") -> ").is_some_and(|at| text[at..].contains(") MB, "));
+    after_time || (sizes && (text.contains("mu = ") || COLLECTORS.iter().any(|(name, _, _)| text.contains(name))))
 }
 
 fn looks_like_gc(body: &str) -> bool {
@@ -384,6 +395,16 @@ mod tests {
         // Other V8 tracing in the same prefix format is not a collection.
         let other = "[1:0xa]  5 ms: Memory reducer: started GC #1";
         assert_eq!(pieces(other).collect::<Vec<_>>(), [Piece::Other(other)]);
+        // A line torn where two writers interleaved: its `[pid:0x…]` start went elsewhere.
+        for torn in [
+            "  5 ms: Mark-Compact 15.9 (20.0) -> 14.2 (21.0) MB, 3.10 / 0.00 ms  (average mu = 0.9, current mu = 0.9) task;",
+            "a3f0]  5 ms: Scavenge 1.0 (2.0) -> 0.5 (2.0) MB, 0.1 / 0.0 ms",
+            "ark-Compact 15.9 (20.0) -> 14.2 (21.0) MB, 3.10 / 0.00 ms  (average mu = 0.9, current mu = 0.9) task;",
+        ] {
+            assert_eq!(pieces(torn).collect::<Vec<_>>(), [Piece::Unparsed(torn)], "{torn}");
+        }
+        let output = "price (20.0) -> 14.2 (21.0) MB, as the program says";
+        assert_eq!(pieces(output).collect::<Vec<_>>(), [Piece::Other(output)]);
     }
 
     #[test]

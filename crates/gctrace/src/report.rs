@@ -474,6 +474,10 @@ pub fn survivor_verdict(majors: &[(f64, f64)], gcs: &str, min_share: f64) -> Ver
     let start = first.0 + WARM_UP_SHARE * (last.0 - first.0);
     let after_warm_up: Vec<(f64, f64)> = majors.iter().copied().filter(|p| p.0 >= start).collect();
     let window = &after_warm_up;
+    let significant_trend = (window.len() >= 4).then(|| trend(window)).flatten().filter(|t| t.p_value < MAX_P_VALUE);
+    if let Some(rising) = rising(window, gcs, min_share).filter(|_| significant_trend.is_none()) {
+        return rising;
+    }
     let Some(Trend { slope, p_value, .. }) = (window.len() >= 4).then(|| trend(window)).flatten() else {
         return unknown(format!(
             "{} {gcs} after warm-up; at least 4 are needed to judge a trend (run longer)",
@@ -532,9 +536,62 @@ pub fn survivor_verdict(majors: &[(f64, f64)], gcs: &str, min_share: f64) -> Ver
     }
 }
 
+/// `growing`, with low confidence, when every collection of `window` (at least two) ends
+/// higher than the one before and the rise is big enough, though too few collections make a
+/// significant trend: the slope is Theil–Sen's (two points' own with two). The chance that a
+/// heap with no trend rises at every one of n collections is 1/n!: that is the confidence.
+fn rising(window: &[(f64, f64)], gcs: &str, min_share: f64) -> Option<Verdict> {
+    let (first, last) = (window.first()?, window.last()?);
+    if window.len() < 2 || !window.windows(2).all(|w| w[1].1 > w[0].1) || last.0 <= first.0 {
+        return None;
+    }
+    let growth = last.1 - first.1;
+    if growth < MIN_GROWTH_MB || growth / first.1.max(f64::MIN_POSITIVE) < min_share {
+        return None;
+    }
+    let slope = trend(window).map_or((last.1 - first.1) / (last.0 - first.0), |t| t.slope);
+    let slope_per_min = slope * 60_000.0;
+    let chance: f64 = (1..=window.len()).map(|k| k as f64).product::<f64>().recip();
+    Some(Verdict {
+        state: "growing",
+        slope_mb_per_min: Some(slope_per_min),
+        confidence: Some(1.0 - chance),
+        growth_mb: Some(growth),
+        majors_used: window.len(),
+        explanation: format!(
+            "the heap that survives {gcs} rose at every one of the {} {gcs} after warm-up ({:.1} -> {:.1} MB over \
+             {:.0} s, {slope_per_min:.2} MB/min): growing, with low confidence, as too few {gcs} make a \
+             significant trend (run longer)",
+            window.len(),
+            first.1,
+            last.1,
+            (last.0 - first.0) / 1e3
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_heap_that_rises_at_every_major_gc_is_growing_with_low_confidence() {
+        // Five majors, 15.9 -> 59.1 MB in 15 s.
+        let majors = [(0.0, 15.9), (3_750.0, 26.0), (7_500.0, 37.2), (11_250.0, 48.0), (15_000.0, 59.1)];
+        let v = survivor_verdict(&majors, "major GCs", LOG_MIN_GROWTH_SHARE);
+        assert_eq!(v.state, "growing", "{v:?}");
+        assert!(v.explanation.contains("low confidence"), "{v:?}");
+        assert!((v.slope_mb_per_min.unwrap() - 172.8).abs() < 5.0, "{v:?}");
+        // Two majors after warm-up are enough when both rise.
+        let few = [(0.0, 15.9), (1_000.0, 17.0), (2_000.0, 18.0), (12_000.0, 40.0), (15_000.0, 59.1)];
+        assert_eq!(survivor_verdict(&few, "major GCs", LOG_MIN_GROWTH_SHARE).state, "growing");
+        // One fall and it is not.
+        let dip = [(0.0, 15.9), (3_750.0, 26.0), (7_500.0, 37.2), (11_250.0, 30.0), (15_000.0, 59.1)];
+        assert_ne!(survivor_verdict(&dip, "major GCs", LOG_MIN_GROWTH_SHARE).explanation, v.explanation);
+        // A rise too small to matter stays unknown.
+        let tiny = [(0.0, 15.9), (5_000.0, 15.95), (10_000.0, 16.0), (15_000.0, 16.05)];
+        assert_ne!(survivor_verdict(&tiny, "major GCs", LOG_MIN_GROWTH_SHARE).state, "growing");
+    }
 
     #[test]
     fn thinned_series_stay_bounded_and_span_everything() {
