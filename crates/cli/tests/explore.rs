@@ -49,7 +49,7 @@ fn path_reads_like_the_code_that_holds_the_object() {
             "Server._events.request",
             "(closure handleRequest) context",
             "responseCache",
-            "Map.table",
+            "Map.get('key-0')",
             &format!("QuoteResponse {id}")
         ]
     );
@@ -65,7 +65,7 @@ fn path_reads_like_the_code_that_holds_the_object() {
     let paths = v["paths"].as_array().unwrap();
     assert_eq!(paths.len(), 2);
     assert!(paths[1]["steps"].as_array().unwrap().iter().any(|s| s == "seen"));
-    assert!(paths[1]["steps"].as_array().unwrap().iter().any(|s| s == "Set.table"));
+    assert!(paths[1]["steps"].as_array().unwrap().iter().any(|s| s == "Set[…]"));
 
     let text = String::from_utf8(heaplens(&["path", app(), &id]).stdout).unwrap();
     assert!(text.contains("global.server\n  → Server._events.request\n  → (closure handleRequest) context"), "{text}");

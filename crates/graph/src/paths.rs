@@ -1,7 +1,7 @@
 //! Shortest retaining paths: chains of real edges from a root to a node, as long as its
 //! distance, preferring links through user code over V8 internals, and their wording as a
 //! person reads code (`global.server` → `Server._events.request` → `(closure handleRequest)
-//! context` → `responseCache` → `Map.table` → `QuoteResponse @12345`).
+//! context` → `responseCache` → `Map.get('key-0')` → `QuoteResponse @12345`).
 
 use std::collections::{HashMap, HashSet};
 
