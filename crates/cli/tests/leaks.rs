@@ -77,6 +77,7 @@ fn scenario(name: &str, pattern: Option<&str>) {
             assert_eq!(code, 0, "{context}");
             assert_eq!(report["verdict"], "no leak", "{context}");
             assert!(report["groups"].as_array().unwrap().iter().all(|g| g["leak"] == false), "{context}");
+            assert!(!grows_unexplained(&report), "a control's growth is explained: {context}");
         }
     }
 }
@@ -162,6 +163,7 @@ fn an_array_replaced_on_every_write_is_named_by_its_variable() {
 fn a_fixed_pool_is_no_leak() {
     let (report, code) = own("bounded-pool", &["--ops", "300", "--warmup", "100"]);
     assert_eq!((code, report["verdict"].as_str().unwrap()), (0, "no leak"), "{report:#}");
+    assert!(!grows_unexplained(&report), "{report:#}");
     assert_eq!(report["confidence"], "high", "{report:#}");
 }
 
@@ -169,6 +171,7 @@ fn a_fixed_pool_is_no_leak() {
 fn a_cache_that_fills_once_is_a_jump_not_a_leak() {
     let (report, code) = own("route-memo", &["--ops", "300", "--warmup", "100"]);
     assert_eq!((code, report["verdict"].as_str().unwrap()), (0, "no leak"), "{report:#}");
+    assert!(!grows_unexplained(&report), "{report:#}");
     let jump = &report["groups"][0];
     assert_eq!((jump["leak"].as_bool(), jump["primary_class"].as_str()), (Some(false), Some("CompiledRoute")));
     assert!(jump["reason"].as_str().unwrap().contains("stopped growing"), "{report:#}");

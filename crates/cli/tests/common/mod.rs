@@ -62,3 +62,16 @@ pub fn added_counts(group: &Value, class: &str) -> Vec<u64> {
     let growth = classes.iter().find(|c| c["name"] == class).unwrap_or_else(|| panic!("no {class} in {group:#}"));
     growth["added"].as_array().unwrap().iter().map(|a| a["count"].as_u64().unwrap()).collect()
 }
+
+/// Whether the heap grew in every interval by more than the report's threshold beyond what V8's
+/// own structures and the groups judged not to be leaks explain (`leaks --json`): a program
+/// whose heap does must never get "no leak".
+pub fn grows_unexplained(report: &Value) -> bool {
+    let threshold = report["min_growth"].as_i64().expect("the threshold");
+    let accounting = report["accounting"].as_array().expect("the accounting");
+    let bytes = |a: &Value, part: &str| a[part]["bytes"].as_i64().unwrap();
+    !accounting.is_empty()
+        && accounting
+            .iter()
+            .all(|a| a["heap_growth"].as_i64().unwrap() - bytes(a, "engine") - bytes(a, "not_leaks") > threshold)
+}

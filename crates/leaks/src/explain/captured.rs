@@ -175,14 +175,37 @@ pub(super) fn function_text(source: &str, line: usize, column: usize) -> Option<
     body.map(|_| text)
 }
 
-/// Where `text` first uses the identifier `name` (not as a property after a dot).
+/// Where `text` first uses the identifier `name` in code (not in a comment or a string, nor as
+/// a property after a dot).
 pub(super) fn mention(text: &str, name: &str) -> Option<usize> {
-    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    text.match_indices(name).map(|(at, _)| at).find(|&at| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + name.len()..].chars().next();
-        !before.is_some_and(|c| is_ident(c) || c == '.') && !after.is_some_and(is_ident)
-    })
+    let is_ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
+    let (bytes, word) = (text.as_bytes(), name.as_bytes());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(bytes.len(), |n| i + n + 4);
+            }
+            quote @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            _ if bytes[i..].starts_with(word)
+                && (i == 0 || !(is_ident(bytes[i - 1]) || bytes[i - 1] == b'.'))
+                && !bytes.get(i + word.len()).is_some_and(|&c| is_ident(c)) =>
+            {
+                return Some(i);
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn mentions(text: &str, name: &str) -> bool {
