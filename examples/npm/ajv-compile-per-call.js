@@ -7,9 +7,8 @@
 // With --fixed, the schema is compiled once and the validator reused: the control.
 const Ajv = require('ajv');
 const { run } = require('../leaks/harness');
+const { fixed } = require('./fixed');
 
-const fixed = process.argv.includes('--fixed');
-process.argv = process.argv.filter((a) => a !== '--fixed');
 
 const ajv = new Ajv({ allErrors: true });
 

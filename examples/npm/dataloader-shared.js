@@ -7,9 +7,8 @@
 // With --fixed, each request makes its own loader: the control.
 const DataLoader = require('dataloader');
 const { run } = require('../leaks/harness');
+const { fixed } = require('./fixed');
 
-const fixed = process.argv.includes('--fixed');
-process.argv = process.argv.filter((a) => a !== '--fixed');
 
 class UserRecord {
   constructor(id) {

@@ -10,10 +10,9 @@
 const express = require('express');
 const session = require('express-session');
 const { run } = require('../leaks/harness');
+const { fixed } = require('./fixed');
 const { serve } = require('./serve');
 
-const fixed = process.argv.includes('--fixed');
-process.argv = process.argv.filter((a) => a !== '--fixed');
 
 const app = express();
 app.use(session({ secret: 'heaplens test secret', resave: false, saveUninitialized: !fixed }));

@@ -7,9 +7,8 @@
 // With --fixed, the key is the product alone, one of 40: the control.
 const _ = require('lodash');
 const { run } = require('../leaks/harness');
+const { fixed } = require('./fixed');
 
-const fixed = process.argv.includes('--fixed');
-process.argv = process.argv.filter((a) => a !== '--fixed');
 
 class PriceQuote {
   constructor(key) {

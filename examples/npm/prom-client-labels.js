@@ -6,9 +6,8 @@
 // With --fixed, the label is the route, one of 8: the control.
 const client = require('prom-client');
 const { run } = require('../leaks/harness');
+const { fixed } = require('./fixed');
 
-const fixed = process.argv.includes('--fixed');
-process.argv = process.argv.filter((a) => a !== '--fixed');
 
 const requests = new client.Counter({ name: 'http_requests_total', help: 'Requests served', labelNames: ['who'] });
 

@@ -7,9 +7,8 @@
 // With --fixed, each subscription takes one update and ends (take(1)): the control.
 const { Subject, take } = require('rxjs');
 const { run } = require('../leaks/harness');
+const { fixed } = require('./fixed');
 
-const fixed = process.argv.includes('--fixed');
-process.argv = process.argv.filter((a) => a !== '--fixed');
 
 const priceUpdates = new Subject();
 
