@@ -66,6 +66,14 @@ async function filterClasses(page, text, grid) {
 }
 
 async function app(page) {
+  // As DevTools does after a series, the last snapshot is shown first, and its Comparison is
+  // with the one before, with no base to pick.
+  await page.waitForFunction(() => document.querySelector('#snapshot').value === '2', null, { timeout: 30000 });
+  await page.click('button[data-view="comparison"]');
+  check(await page.inputValue('#base') === '1', 'the base defaults to the snapshot before');
+  const firstDiff = await rowsAt(page, '#diff', 0);
+  check(firstDiff.length > 0 && !firstDiff.some(r => r.includes('Pick a base')), `a diff without picking a base: ${firstDiff.slice(0, 2)}`);
+  await page.click('button[data-view="summary"]');
   await pickSnapshot(page, 2);
   // Summary: a class opens in place into its instances, an instance into its children.
   await filterClasses(page, 'QuoteResponse', '#summary-grid');
@@ -123,6 +131,13 @@ async function app(page) {
   check(group.includes('QuoteResponse') && group.includes('responseCache'), `first group: ${group}`);
   const groupText = await page.textContent('#leaks-body .leak-group');
   check(/server\.js:\d+/.test(groupText), `the group names its source line: ${groupText.slice(0, 400)}`);
+  // A group's row opens the Retainers of its example object.
+  const example = (groupText.match(/Example @(\d+)/) || [])[1];
+  check(example, `the group names its example: ${groupText.slice(0, 400)}`);
+  await page.click('#leaks-body .leak-group h3');
+  await page.waitForFunction(i => document.querySelector('#selected').textContent.includes(`@${i}`), example, { timeout: 30000 });
+  await rowsAt(page, '#retainers', 0);
+  check(groupText.includes('Where the growth went') || (await page.textContent('#leaks-body')).includes('Where the growth went'), 'the accounting is shown');
   await page.screenshot({ path: path.join(shots, 'leaks.png'), fullPage: true });
 
   // Comparison with the baseline: the class opens into its new objects.

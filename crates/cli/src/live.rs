@@ -13,10 +13,12 @@ use crate::args::TargetArgs;
 use crate::table;
 
 /// Makes Ctrl-C, SIGTERM and SIGHUP stop live operations cleanly (an inspector heaplens
-/// opened is then closed, a program it started is stopped); a second one exits at once.
+/// opened is then closed, a program it started is stopped, a snapshot being written is
+/// removed); a second one exits at once, removing the snapshot being written all the same.
 pub fn stop_on_ctrl_c() {
     let _ = ctrlc::set_handler(|| {
         if heaplens_live::interrupt() {
+            heaplens_live::capture::remove_unfinished();
             std::process::exit(130);
         }
     });

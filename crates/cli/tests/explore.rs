@@ -15,9 +15,7 @@ use serde_json::Value;
 fn app_snapshot() -> &'static Path {
     static SNAPSHOT: OnceLock<PathBuf> = OnceLock::new();
     SNAPSHOT.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("heaplens-explore-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let out = dir.join("app.heapsnapshot");
+        let out = shared_dir().join("app.heapsnapshot");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/gen/explore-app.js");
         let status = Command::new("node").arg(&script).arg(&out).status().expect("node on PATH");
         assert!(status.success(), "explore-app.js failed");

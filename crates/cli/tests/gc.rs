@@ -26,10 +26,9 @@ static LOGS: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs a program of fixtures/gen/gc with `flags` and returns the log (stdout and stderr).
 fn log(node: &str, program: &str, flags: &[&str]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("heaplens-gc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let n = LOGS.fetch_add(1, Ordering::Relaxed);
-    let path = dir.join(format!("{n}-{program}-{}-{}.log", version(node), flags.join("").replace(['-', '='], "")));
+    let path =
+        shared_dir().join(format!("{n}-{program}-{}-{}.log", version(node), flags.join("").replace(['-', '='], "")));
     let file = File::create(&path).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/gen/gc").join(format!("{program}.js"));
     Command::new(node)
@@ -114,7 +113,7 @@ fn running_out_of_heap_is_seen_and_the_last_gcs_are_not_counted_twice() {
 fn live_from_stdin_passes_the_program_output_through_and_draws_a_chart() {
     let node = nodes().remove(0);
     let path = log(&node, "leak", LEAK_FLAGS);
-    let chart = std::env::temp_dir().join(format!("heaplens-gc-{}.svg", std::process::id()));
+    let chart = shared_dir().join("live.svg");
     let out = Command::new(env!("CARGO_BIN_EXE_heaplens"))
         .args(["gc", "-", "--chart", chart.to_str().unwrap()])
         .stdin(File::open(&path).unwrap())

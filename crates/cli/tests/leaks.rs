@@ -7,29 +7,18 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
 use serde_json::Value;
 
-static RUNS: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh folder for one program run.
-fn out_dir(name: &str) -> PathBuf {
-    let n = RUNS.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("heaplens-leaks-{}", std::process::id())).join(format!("{n}-{name}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Runs `node --expose-gc program --out DIR args...` and returns DIR.
-fn run_program(node: &str, program: &Path, args: &[&str]) -> PathBuf {
-    let dir = out_dir(program.file_stem().unwrap().to_str().unwrap());
+/// Runs `node --expose-gc program --out DIR args...` and returns DIR, removed when dropped.
+fn run_program(node: &str, program: &Path, args: &[&str]) -> tempfile::TempDir {
+    let dir = temp_dir(program.file_stem().unwrap().to_str().unwrap());
     let out = Command::new(node)
         .arg("--expose-gc")
         .arg(program)
         .arg("--out")
-        .arg(&dir)
+        .arg(dir.path())
         .args(args)
         .output()
         .expect("node runs");
@@ -38,10 +27,10 @@ fn run_program(node: &str, program: &Path, args: &[&str]) -> PathBuf {
 }
 
 /// `heaplens leaks --json --fail-on-leak` on `files`: the report and the exit code.
-fn leaks(files: &[PathBuf], extra: &[&str]) -> (Value, i32) {
+fn leaks(files: &[impl AsRef<Path>], extra: &[&str]) -> (Value, i32) {
     let mut args: Vec<&str> = vec!["leaks", "--json", "--fail-on-leak"];
     args.extend(extra);
-    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let names: Vec<String> = files.iter().map(|f| f.as_ref().display().to_string()).collect();
     args.extend(names.iter().map(String::as_str));
     let out = heaplens(&args);
     let report = serde_json::from_slice(&out.stdout)
@@ -58,7 +47,7 @@ fn scenario(name: &str, pattern: Option<&str>) {
     for node in nodes() {
         let out = run_program(&node, &program, &["--ops", "300", "--warmup", "300"]);
         let files: Vec<PathBuf> =
-            ["baseline", "target", "final"].iter().map(|s| out.join(format!("{s}.heapsnapshot"))).collect();
+            ["baseline", "target", "final"].iter().map(|s| out.path().join(format!("{s}.heapsnapshot"))).collect();
         let (report, code) = leaks(&files, &[]);
         let context = format!("{name} on Node {}: {report:#}", version(&node));
         if truth["leaks"].as_bool().unwrap() {
@@ -203,17 +192,18 @@ fn the_threshold_decides_what_counts() {
 fn bad_series_are_one_line_errors() {
     let node = nodes().remove(0);
     let out = run_program(&node, &repo().join("examples/leaks/audit-array.js"), &["--ops", "50", "--warmup", "10"]);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     let other = run_program(&node, &repo().join("examples/leaks/bounded-pool.js"), &["--ops", "50", "--warmup", "10"]);
-    let mixed = out_dir("mixed");
-    let other_files: Vec<PathBuf> = std::fs::read_dir(&other).unwrap().map(|e| e.unwrap().path()).collect();
+    let mixed = temp_dir("mixed");
+    let other_files: Vec<PathBuf> = std::fs::read_dir(other.path()).unwrap().map(|e| e.unwrap().path()).collect();
     for file in files.iter().chain(&other_files) {
-        std::fs::copy(file, mixed.join(file.file_name().unwrap())).unwrap();
+        std::fs::copy(file, mixed.path().join(file.file_name().unwrap())).unwrap();
     }
-    let lonely = out_dir("lonely");
-    std::fs::copy(&files[0], lonely.join(files[0].file_name().unwrap())).unwrap();
-    let truncated = out_dir("truncated").join("truncated.heapsnapshot");
+    let lonely = temp_dir("lonely");
+    std::fs::copy(&files[0], lonely.path().join(files[0].file_name().unwrap())).unwrap();
+    let cut = temp_dir("truncated");
+    let truncated = cut.path().join("truncated.heapsnapshot");
     let bytes = std::fs::read(&files[0]).unwrap();
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
     let s = |p: &PathBuf| p.display().to_string();
@@ -221,8 +211,8 @@ fn bad_series_are_one_line_errors() {
         (vec![s(&files[0]), s(&files[1])], "at least 3 snapshots".to_owned()),
         (vec![s(&files[0]), s(&files[2]), s(&files[1])], "time order".to_owned()),
         (vec![s(&truncated), s(&files[1]), s(&files[2])], s(&truncated)),
-        (vec![s(&mixed)], "snapshots of 2 processes".to_owned()),
-        (vec![s(&lonely)], "holds 1 snapshot file".to_owned()),
+        (vec![s(&mixed.path().to_owned())], "snapshots of 2 processes".to_owned()),
+        (vec![s(&lonely.path().to_owned())], "holds 1 snapshot file".to_owned()),
     ];
     for (args, expected) in cases {
         let mut all = vec!["leaks".to_owned()];
@@ -284,7 +274,7 @@ fn ids_and_sizes(file: &Path) -> Vec<(u64, u64)> {
 fn every_byte_each_interval_added_is_accounted_for_once() {
     let node = nodes().remove(0);
     let out = run_program(&node, &repo().join("examples/leaks/audit-array.js"), &["--ops", "300", "--warmup", "100"]);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     let (report, _) = leaks(&files, &[]);
     // The whole, worked out here from the three files: the last snapshot's nodes by the first

@@ -8,7 +8,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
@@ -21,17 +21,12 @@ use serde_json::Value;
 static DEFAULT_PORT: Mutex<()> = Mutex::new(());
 static RUNS: AtomicUsize = AtomicUsize::new(0);
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let n = RUNS.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("heaplens-live-{}", std::process::id())).join(format!("{n}-{name}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// A Node program the test started; killed when dropped.
 struct Running {
     child: Child,
     inspector_port: Option<u16>,
+    /// The folder of the program's source, removed with it.
+    _source: tempfile::TempDir,
 }
 
 impl Running {
@@ -54,8 +49,8 @@ impl Drop for Running {
 /// Starts `node [--inspect=127.0.0.1:0] PROGRAM` with `source` as the program, and waits until
 /// it prints `ready` (and, with `inspect`, announces its inspector port).
 fn start(node: &str, source: &str, inspect: bool) -> Running {
-    let dir = scratch_dir("program");
-    let program = dir.join("program.js");
+    let source_dir = temp_dir("program");
+    let program = source_dir.path().join("program.js");
     std::fs::write(&program, source).unwrap();
     let mut command = Command::new(node);
     if inspect {
@@ -82,7 +77,7 @@ fn start(node: &str, source: &str, inspect: bool) -> Running {
             port = rest.split('/').next().and_then(|p| p.parse().ok());
         }
     }
-    Running { child, inspector_port: port }
+    Running { child, inspector_port: port, _source: source_dir }
 }
 
 /// A program holding 1000 `LiveMarker`s and nothing that grows.
@@ -180,7 +175,8 @@ fn snapshot_by_pid_on_every_node_version_closes_the_inspector_it_opened() {
     for node in nodes() {
         let version = version(&node);
         let mut program = start(&node, HOLDER, false);
-        let dir = scratch_dir("pid");
+        let dir_temp = temp_dir("pid");
+        let dir = dir_temp.path();
         let file = dir.join("holder.heapsnapshot");
         let pid = program.pid().to_string();
         let printed = run_ok(&["snapshot", "--pid", &pid, "-o", file.to_str().unwrap()]);
@@ -197,7 +193,8 @@ fn snapshot_by_pid_on_every_node_version_closes_the_inspector_it_opened() {
 fn a_series_in_one_session_feeds_the_leak_finder() {
     let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
     let program = start("node", GROWER, false);
-    let dir = scratch_dir("series").join("snapshots");
+    let dir_temp = temp_dir("series");
+    let dir = dir_temp.path().join("snapshots");
     let pid = program.pid().to_string();
     let printed = run_ok(&["snapshot", "--pid", &pid, "--count", "3", "--every", "1", "-o", dir.to_str().unwrap()]);
     assert_eq!(printed.lines().count(), 3, "{printed}");
@@ -211,7 +208,8 @@ fn a_series_in_one_session_feeds_the_leak_finder() {
 
     // Three separate sessions: V8 renumbers its objects as each ends, and the leak finder
     // must refuse the series rather than compare unrelated objects.
-    let separate = scratch_dir("separate");
+    let separate_temp = temp_dir("separate");
+    let separate = separate_temp.path();
     for _ in 0..3 {
         run_ok(&[
             "snapshot",
@@ -236,7 +234,8 @@ fn an_inspector_opened_by_the_user_stays_open() {
     let node = nodes().pop().unwrap();
     let program = start(&node, HOLDER, true);
     let port = program.inspector_port.unwrap();
-    let dir = scratch_dir("port");
+    let dir_temp = temp_dir("port");
+    let dir = dir_temp.path();
     let by_port = dir.join("by-port.heapsnapshot");
     run_ok(&["snapshot", "--port", &port.to_string(), "-o", by_port.to_str().unwrap(), "--no-gc"]);
     assert_eq!(class_count(&by_port, "LiveMarker"), 1000);
@@ -252,7 +251,8 @@ fn track_allocations_writes_a_timeline_with_allocation_stacks_on_every_node_vers
     for node in nodes() {
         let version = version(&node);
         let program = start(&node, ALLOCATOR, true);
-        let dir = scratch_dir("timeline");
+        let dir_temp = temp_dir("timeline");
+        let dir = dir_temp.path();
         let file = dir.join("allocations.heaptimeline");
         let port = program.inspector_port.unwrap().to_string();
         run_ok(&["snapshot", "--port", &port, "--track-allocations", "--duration", "1", "-o", file.to_str().unwrap()]);
@@ -288,7 +288,8 @@ fn watch(program: &Running, chart: &Path) -> (Vec<Value>, Value) {
 
 #[test]
 fn watch_tells_a_growing_heap_from_a_plateau() {
-    let dir = scratch_dir("watch");
+    let dir_temp = temp_dir("watch");
+    let dir = dir_temp.path();
     let growing = start("node", GROWER, true);
     let steady = start("node", PLATEAU, true);
     let (samples, verdict) = watch(&growing, &dir.join("growing.svg"));
@@ -308,7 +309,8 @@ fn profile_names_the_code_whose_allocations_stay_alive_on_every_node_version() {
     for node in nodes() {
         let version = version(&node);
         let program = start(&node, ALLOCATOR, true);
-        let dir = scratch_dir("profile");
+        let dir_temp = temp_dir("profile");
+        let dir = dir_temp.path();
         let flame = dir.join("flame.svg");
         let port = program.inspector_port.unwrap().to_string();
         let report = ok_json(&[
@@ -365,7 +367,8 @@ fn live_errors_are_one_line_and_exit_2() {
     assert!(message.contains("loopback"), "{message}");
     let message = run_err(&["hunt", "--url", "http://127.0.0.1:80@example.com/{i}", "--", "node", "-e", "0"]);
     assert!(message.contains("loopback"), "{message}");
-    let out = scratch_dir("ended").display().to_string();
+    let ended = temp_dir("ended");
+    let out = ended.path().display().to_string();
     let message = run_err(&["hunt", "--every", "1", "--out", &out, "--", "node", "-e", "console.log('bye')"]);
     // Node either exits before heaplens attaches or waits for the inspector to let go.
     assert!(
@@ -377,8 +380,9 @@ fn live_errors_are_one_line_and_exit_2() {
 }
 
 /// `heaplens hunt --json --fail-on-leak ARGS -- CMD...`: the report and the exit code.
-fn hunt(args: &[&str], command: &[&str]) -> (Value, i32, PathBuf) {
-    let out_dir = scratch_dir("hunt");
+fn hunt(args: &[&str], command: &[&str]) -> (Value, i32, tempfile::TempDir) {
+    let out_dir_temp = temp_dir("hunt");
+    let out_dir = out_dir_temp.path();
     let mut all: Vec<&str> = vec!["hunt", "--json", "--fail-on-leak", "--out", out_dir.to_str().unwrap()];
     all.extend(args);
     all.push("--");
@@ -386,7 +390,7 @@ fn hunt(args: &[&str], command: &[&str]) -> (Value, i32, PathBuf) {
     let out = heaplens(&all);
     let report = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("{all:?}: {}", String::from_utf8_lossy(&out.stderr)));
-    (report, out.status.code().unwrap(), out_dir)
+    (report, out.status.code().unwrap(), out_dir_temp)
 }
 
 #[test]
@@ -402,14 +406,14 @@ fn hunt_finds_the_example_services_leak_on_every_node_version() {
         assert_eq!(group["container"]["name"], "windows", "{version}");
         let added = added_counts(group, "ClientWindow");
         assert_eq!(added, [500, 500], "{version}: every request's window, counted exactly");
-        let snapshots: Vec<_> = std::fs::read_dir(&dir)
+        let snapshots: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "heapsnapshot"))
             .collect();
         assert_eq!(snapshots.len(), 3);
         assert!(snapshots.iter().all(|p| mode(p) == 0o600));
-        let log = std::fs::read_to_string(dir.join("program.log")).unwrap();
+        let log = std::fs::read_to_string(dir.path().join("program.log")).unwrap();
         assert!(log.contains("catalog-api listening"), "{version}: {log}");
     }
     // A launcher that is not node itself, and runs one Node process before the app (as npm
@@ -455,7 +459,8 @@ fn hunt_on_the_shared_scenario_services() {
     assert_eq!(report["verdict"], "no leak");
 
     // Two requests per operation, the second using the first's answer: a script drives it.
-    let driver = scratch_dir("driver").join("presence.js");
+    let driver_temp = temp_dir("driver");
+    let driver = driver_temp.path().join("presence.js");
     std::fs::write(
         &driver,
         r#"
@@ -484,7 +489,8 @@ const base = `http://127.0.0.1:${process.env.PORT}`;
 fn ctrl_c_ends_a_watch_with_its_verdict_and_closes_the_inspector() {
     let _port = DEFAULT_PORT.lock().unwrap_or_else(|e| e.into_inner());
     let mut program = start("node", HOLDER, false);
-    let chart = scratch_dir("ctrl-c").join("watch.svg");
+    let chart_temp = temp_dir("ctrl-c");
+    let chart = chart_temp.path().join("watch.svg");
     let pid = program.pid().to_string();
     let args = ["watch", "--pid", &pid, "--interval", "0.2", "--gc-every", "0.4", "--chart", chart.to_str().unwrap()];
     let out = run_until(&args, Duration::from_secs(3), ctrl_c);
@@ -532,7 +538,8 @@ fn a_watch_ends_with_its_samples_when_the_process_goes_away() {
         // The program exits: Node stops answering and waits for the session to close.
         let mut program = start(&node, SHORT_LIVED, true);
         let port = program.inspector_port.unwrap().to_string();
-        let chart = scratch_dir("gone").join("watch.svg");
+        let chart_temp = temp_dir("gone");
+        let chart = chart_temp.path().join("watch.svg");
         let printed =
             run_ok(&["watch", "--port", &port, "--interval", "0.2", "--json", "--chart", chart.to_str().unwrap()]);
         let last: Value = serde_json::from_str(printed.lines().last().unwrap()).unwrap();
@@ -545,7 +552,8 @@ fn a_watch_ends_with_its_samples_when_the_process_goes_away() {
     // The process is killed outright (as by the OOM killer).
     let mut program = start("node", HOLDER, true);
     let port = program.inspector_port.unwrap().to_string();
-    let chart = scratch_dir("killed").join("watch.svg");
+    let chart_temp = temp_dir("killed");
+    let chart = chart_temp.path().join("watch.svg");
     let args = ["watch", "--port", &port, "--interval", "0.2", "--json", "--chart", chart.to_str().unwrap()];
     let out = run_until(&args, Duration::from_secs(1), |_| program.child.kill().unwrap());
     let printed = String::from_utf8(out.stdout).unwrap();
@@ -557,7 +565,8 @@ fn a_watch_ends_with_its_samples_when_the_process_goes_away() {
 fn ctrl_c_ends_a_profile_early_and_still_reports_it() {
     let program = start("node", ALLOCATOR, true);
     let port = program.inspector_port.unwrap().to_string();
-    let flame = scratch_dir("profile-ctrl-c").join("flame.svg");
+    let flame_temp = temp_dir("profile-ctrl-c");
+    let flame = flame_temp.path().join("flame.svg");
     let args = ["profile", "--port", &port, "--duration", "60", "--json", "--flame-graph", flame.to_str().unwrap()];
     let out = run_until(&args, Duration::from_secs(2), ctrl_c);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -567,7 +576,8 @@ fn ctrl_c_ends_a_profile_early_and_still_reports_it() {
 
 #[test]
 fn hunt_drives_a_service_on_ipv6_loopback() {
-    let program = scratch_dir("ipv6").join("service.js");
+    let program_temp = temp_dir("ipv6");
+    let program = program_temp.path().join("service.js");
     std::fs::write(
         &program,
         r#"
@@ -583,4 +593,103 @@ http.createServer((req, res) => { kept.push(new Entry(req.url)); res.end('ok'); 
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(report["groups"][0]["primary_class"], "Entry");
     assert_eq!(report["groups"][0]["container"]["name"], "kept");
+}
+
+/// A program with a heap large enough (about 100 MB of snapshot) that writing its snapshot
+/// takes a few seconds.
+const BIG: &str = r#"
+const kept = [];
+for (let i = 0; i < 5e5; i++) kept.push({ i, name: 'item-' + i, tags: [i, i + 1] });
+setInterval(() => kept.push({ i: kept.length }), 100);
+console.log('ready');
+"#;
+
+/// Waits up to `limit` for `done`.
+fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < end {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// The names in `dir` that end with `.part`.
+fn part_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".part"))
+        .collect()
+}
+
+#[test]
+fn a_snapshot_interrupted_mid_capture_leaves_nothing_behind() {
+    let program = start("node", BIG, true);
+    let port = program.inspector_port.unwrap().to_string();
+    for (signal, times) in [("INT", 1), ("TERM", 1), ("INT", 2), ("TERM", 2)] {
+        let dir = temp_dir("interrupted");
+        let file = dir.path().join("big.heapsnapshot");
+        let mut capture = Command::new(env!("CARGO_BIN_EXE_heaplens"))
+            .args(["snapshot", "--port", &port, "--no-gc", "-o", file.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let part = dir.path().join("big.heapsnapshot.part");
+        let streaming = wait_for(Duration::from_secs(60), || part.metadata().is_ok_and(|m| m.len() > 0));
+        assert!(streaming, "SIG{signal}: the capture starts writing");
+        for _ in 0..times {
+            Command::new("kill").args([&format!("-{signal}"), &capture.id().to_string()]).status().unwrap();
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        let status = capture.wait().unwrap();
+        assert!(!status.success(), "SIG{signal} x{times}: an interrupted capture is not a success");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(left.is_empty(), "SIG{signal} x{times}: no .part file and no partial snapshot: {left:?}");
+    }
+    drop(program);
+}
+
+#[test]
+fn a_hunt_interrupted_mid_capture_keeps_only_its_finished_snapshots() {
+    let source = temp_dir("hunt-big");
+    let script = source.path().join("big.js");
+    std::fs::write(&script, BIG).unwrap();
+    for signal in ["INT", "TERM"] {
+        let out = temp_dir("hunt-interrupted");
+        let hunt = Command::new(env!("CARGO_BIN_EXE_heaplens"))
+            .args(["hunt", "--every", "0.2", "--settle", "0", "--rounds", "3", "--out", out.path().to_str().unwrap()])
+            .args(["--", "node", script.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Interrupt while the second snapshot is being written.
+        let snapshots = |dir: &Path| {
+            std::fs::read_dir(dir)
+                .unwrap()
+                .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".heapsnapshot"))
+                .count()
+        };
+        let second =
+            wait_for(Duration::from_secs(120), || snapshots(out.path()) == 1 && !part_files(out.path()).is_empty());
+        assert!(second, "SIG{signal}: the hunt writes its second snapshot");
+        Command::new("kill").args([&format!("-{signal}"), &hunt.id().to_string()]).status().unwrap();
+        let done = hunt.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert!(!done.status.success(), "SIG{signal}: {stderr}");
+        assert_eq!(part_files(out.path()), Vec::<String>::new(), "SIG{signal}: {stderr}");
+        assert_eq!(snapshots(out.path()), 1, "SIG{signal}: the finished snapshot stays: {stderr}");
+        let pid: u32 = stderr
+            .split("started pid ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("the hunt names its program: {stderr}"));
+        let stopped = wait_for(Duration::from_secs(10), || !Path::new(&format!("/proc/{pid}")).exists());
+        assert!(stopped, "SIG{signal}: the hunt stops the program it started");
+    }
 }

@@ -12,7 +12,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{heaplens, repo, scenarios};
+use common::{heaplens, repo, scenarios, temp_dir};
 
 /// A running `heaplens serve`, stopped when dropped.
 struct Serve {
@@ -51,12 +51,6 @@ impl Drop for Serve {
     }
 }
 
-fn out_dir(name: &str) -> PathBuf {
-    let dir = repo().join("target/web-test/runs").join(format!("{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Where the screenshots of each view go (kept for people to look at).
 fn shots() -> PathBuf {
     let dir = repo().join("target/web-screenshots");
@@ -70,9 +64,10 @@ fn node(args: &[&str]) {
 }
 
 /// The request-cache scenario's baseline, target and final snapshots, and a --trace-gc log with
-/// major collections in it.
-fn scenario_files() -> Vec<PathBuf> {
-    let dir = out_dir("scenario");
+/// major collections in it, in a folder removed when dropped.
+fn scenario_files() -> (tempfile::TempDir, Vec<PathBuf>) {
+    let temp = temp_dir("web-scenario");
+    let dir = temp.path();
     let program = scenarios().join("a-request-cache/server.js");
     node(&[
         "--expose-gc",
@@ -98,13 +93,16 @@ fn scenario_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> =
         ["baseline", "target", "final"].iter().map(|n| dir.join(format!("{n}.heapsnapshot"))).collect();
     files.push(log);
-    files
+    (temp, files)
 }
 
-fn hostile_files() -> Vec<PathBuf> {
-    let dir = out_dir("hostile");
+/// Snapshots of a process holding hostile strings, in a folder removed when dropped.
+fn hostile_files() -> (tempfile::TempDir, Vec<PathBuf>) {
+    let temp = temp_dir("web-hostile");
+    let dir = temp.path();
     node(&["--expose-gc", repo().join("tests/web/hostile.js").to_str().unwrap(), dir.to_str().unwrap()]);
-    ["1", "2", "3"].iter().map(|n| dir.join(format!("{n}.heapsnapshot"))).collect()
+    let files = ["1", "2", "3"].iter().map(|n| dir.join(format!("{n}.heapsnapshot"))).collect();
+    (temp, files)
 }
 
 /// Runs tests/web/ui.mjs in `mode` against `url`.
@@ -131,16 +129,17 @@ fn browse(mode: &str, url: &str) {
 
 #[test]
 fn summary_retainers_leaks_comparison_and_timeline_in_chromium() {
-    let serve = Serve::start(&scenario_files());
+    let (_dir, files) = scenario_files();
+    let serve = Serve::start(&files);
     browse("app", &serve.url);
 }
 
 #[test]
 fn heap_strings_show_as_text_and_never_run() {
-    let files = hostile_files();
+    let (dir, files) = hostile_files();
     let serve = Serve::start(&files);
     browse("hostile", &serve.url);
-    let report = out_dir("hostile-report").join("hostile.html");
+    let report = dir.path().join("hostile.html");
     let mut args = vec!["report".to_owned()];
     args.extend(files.iter().map(|f| f.display().to_string()));
     args.extend(["-o".to_owned(), report.display().to_string()]);
@@ -154,8 +153,8 @@ fn heap_strings_show_as_text_and_never_run() {
 
 #[test]
 fn leaks_writes_a_self_contained_report() {
-    let files = scenario_files();
-    let report = out_dir("report").join("request-cache.html");
+    let (dir, files) = scenario_files();
+    let report = dir.path().join("request-cache.html");
     let mut args = vec!["leaks".to_owned(), "--report".to_owned(), report.display().to_string()];
     args.extend(files[..3].iter().map(|f| f.display().to_string()));
     let out = heaplens(&args.iter().map(String::as_str).collect::<Vec<_>>());
@@ -179,7 +178,7 @@ fn status(port: u16, target: &str, host: &str) -> u16 {
 
 #[test]
 fn the_server_wants_its_token_and_its_own_host_name() {
-    let files = hostile_files();
+    let (_dir, files) = hostile_files();
     let serve = Serve::start(&files[..1]);
     assert!(serve.url.starts_with("http://127.0.0.1:"), "loopback only: {}", serve.url);
     let (port, token) = (serve.port(), serve.token().to_owned());
@@ -200,8 +199,8 @@ fn the_server_wants_its_token_and_its_own_host_name() {
 
 #[test]
 fn serve_refuses_a_file_it_cannot_show_with_exit_code_2() {
-    let dir = out_dir("bad");
-    let text = dir.join("notes.txt");
+    let dir = temp_dir("web-bad");
+    let text = dir.path().join("notes.txt");
     std::fs::write(&text, "hello\n").unwrap();
     let out = heaplens(&["serve", text.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));

@@ -17,7 +17,6 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::distances::{self, DistanceFilter, EdgeRole, NO_DISTANCE, SYSTEM_DISTANCE};
 use crate::ephemeron::EphemeronNames;
-use crate::retainers::edge_source;
 use crate::HeapGraph;
 
 /// Finding affected nodes one by one costs some 100 ns per edge looked at (a node's retainers
@@ -119,7 +118,7 @@ impl<'g, 'f> Update<'g, 'f> {
         let mut pair_halves: HashMap<Box<str>, usize> = HashMap::default();
         for &edge in g.retainers().of(node) {
             self.work += 1;
-            let holder = edge_source(&g.snapshot, edge);
+            let holder = g.snapshot.edge_source(edge);
             if !self.keeps_distance(holder) || g.distance[holder as usize] >= d {
                 continue;
             }
@@ -153,7 +152,7 @@ impl<'g, 'f> Update<'g, 'f> {
         for &node in &self.affected {
             let mut best = i32::MAX;
             for &edge in g.retainers().of(node) {
-                let holder = edge_source(s, edge);
+                let holder = s.edge_source(edge);
                 if !self.keeps_distance(holder) {
                     continue;
                 }
@@ -242,7 +241,7 @@ mod tests {
             let s = &g.snapshot;
             let mut holders: Vec<u32> = (0..s.edge_count())
                 .filter(|&e| ephemerons.get(&s.strings, s.edges.name_or_index[e]).is_some())
-                .flat_map(|e| g.retainers().of(s.edges.to_node(e)).iter().map(|&r| edge_source(s, r)))
+                .flat_map(|e| g.retainers().of(s.edges.to_node(e)).iter().map(|&r| s.edge_source(r)))
                 .collect();
             holders.sort_unstable();
             holders.dedup();

@@ -55,7 +55,7 @@ pub use paths::{
 };
 pub use query::NodeQuery;
 pub use retainers::{
-    edge_source, Ignoring, RetainerEdge, RetainerTree, RetainerTreeItem, RetainerView, Retainers, UNREACHABLE_DISTANCE,
+    Ignoring, RetainerEdge, RetainerTree, RetainerTreeItem, RetainerView, Retainers, UNREACHABLE_DISTANCE,
 };
 pub use sources::{allocation_stack, Scripts, SourcePosition, StackFrame};
 pub use statistics::Statistics;

@@ -6,7 +6,6 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::distances::{NO_DISTANCE, SYSTEM_DISTANCE};
-use crate::retainers::edge_source;
 use crate::HeapGraph;
 
 /// One link of a path: `edge` goes from `from` to `to`.
@@ -80,7 +79,7 @@ fn closer_retainers(g: &HeapGraph, node: u32) -> Vec<(Hop, u32)> {
         .iter()
         .rev()
         .filter(|&&e| u16::from(s.edges.kind(e as usize)) != g.edge_kinds.weak)
-        .map(|&e| (e, edge_source(s, e)))
+        .map(|&e| (e, s.edge_source(e)))
         .filter(|&(_, from)| g.distance[from as usize] == want)
         .map(|(edge, from)| (Hop { from, edge, to: node }, hop_cost(g, from, edge)))
         .collect()
@@ -212,7 +211,7 @@ pub fn describe_from(g: &HeapGraph, path: &RetainingPath, start_label: Option<&s
                 steps.push(std::mem::take(&mut current));
             }
             HolderKind::CollectionTable => {
-                let collection = previous_edge.map_or(hop.from, |e| edge_source(s, e));
+                let collection = previous_edge.map_or(hop.from, |e| s.edge_source(e));
                 current.push_str(&table_accessor(g, collection, hop, false));
                 previous_edge = Some(hop.edge);
                 continue;
@@ -460,7 +459,7 @@ fn holder_kind(g: &HeapGraph, node: u32, reached_by: Option<u32>) -> HolderKind 
         return HolderKind::Context;
     }
     if edge_kind == ek.internal && s.strings.eq(s.edges.name_or_index[edge as usize], "table") {
-        let holder = edge_source(s, edge);
+        let holder = s.edge_source(edge);
         let holder_name = s.nodes.name[holder as usize];
         if ["Map", "Set", "WeakMap", "WeakSet"].iter().any(|c| s.strings.eq(holder_name, c)) {
             return HolderKind::CollectionTable;
@@ -527,8 +526,7 @@ fn accessor(g: &HeapGraph, edge: u32, in_context: bool) -> String {
     if kind == ek.internal && name == "context" {
         return " context".to_owned();
     }
-    if kind == ek.internal && name == "reactions_or_result" && g.class_name(edge_source(&g.snapshot, edge)) == "Promise"
-    {
+    if kind == ek.internal && name == "reactions_or_result" && g.class_name(g.snapshot.edge_source(edge)) == "Promise" {
         // As DevTools' console shows a promise's value.
         return "[[PromiseResult]]".to_owned();
     }

@@ -77,11 +77,6 @@ struct WeakMapHalf {
     pair: u32,
 }
 
-/// The node an edge starts from (the edges of a node are contiguous, in node order).
-pub fn edge_source(s: &Snapshot, edge: u32) -> u32 {
-    (s.nodes.first_edge.partition_point(|&f| f <= edge) - 1) as u32
-}
-
 /// One row of the Retainers view: `edge` goes from `retainer` to the node being explained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetainerEdge {
@@ -184,7 +179,7 @@ impl<'g> RetainerView<'g> {
             .iter()
             .filter_map(|&edge| {
                 let kind = u16::from(s.edges.kind(edge as usize));
-                let retainer = edge_source(s, edge);
+                let retainer = s.edge_source(edge);
                 if kind == g.edge_kinds.weak || kind == g.edge_kinds.invisible || retainer == s.root {
                     return None;
                 }

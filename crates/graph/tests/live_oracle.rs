@@ -22,8 +22,8 @@ fn required(var: &str) -> String {
 fn fresh_snapshots_equal_devtools() {
     let oracle = required("HEAPLENS_ORACLE");
     let nodes = required("HEAPLENS_NODES");
-    let dir = std::env::temp_dir().join(format!("heaplens-live-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let temp = tempfile::Builder::new().prefix("heaplens-oracle-").tempdir().unwrap();
+    let dir = temp.path();
     for node in nodes.split(':').filter(|n| !n.is_empty()) {
         let version = String::from_utf8(Command::new(node).arg("--version").output().unwrap().stdout).unwrap();
         let version = version.trim();
@@ -38,5 +38,4 @@ fn fresh_snapshots_equal_devtools() {
         let graph = heaplens_graph::HeapGraph::analyze(heaplens_snapshot::read_path(&file).unwrap());
         check_against_oracle(&format!("fresh snapshot of Node {version}"), &graph, &parse_oracle(&out.stdout));
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }

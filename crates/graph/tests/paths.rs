@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use heaplens_graph::{edge_source, shortest_paths, HeapGraph, NO_DISTANCE, SYSTEM_DISTANCE};
+use heaplens_graph::{shortest_paths, HeapGraph, NO_DISTANCE, SYSTEM_DISTANCE};
 
 fn check(file: &str) {
     let g = analyze(file);
@@ -49,7 +49,7 @@ fn check_path(g: &HeapGraph, file: &str, target: u32, path: &heaplens_graph::Ret
     let mut at = path.start;
     for hop in &path.hops {
         assert_eq!(hop.from, at, "{file} @{id}: broken chain");
-        assert_eq!(edge_source(s, hop.edge), hop.from, "{file} @{id}: edge not from its holder");
+        assert_eq!(s.edge_source(hop.edge), hop.from, "{file} @{id}: edge not from its holder");
         assert_eq!(s.edges.to_node(hop.edge as usize), hop.to, "{file} @{id}: edge does not reach the next node");
         assert_ne!(u16::from(s.edges.kind(hop.edge as usize)), g.edge_kinds.weak, "{file} @{id}: weak edge");
         at = hop.to;

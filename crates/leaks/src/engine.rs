@@ -155,7 +155,7 @@ impl UserReach {
                 if u16::from(s.edges.kind(e as usize)) == weak {
                     continue;
                 }
-                let from = heaplens_graph::edge_source(s, e);
+                let from = s.edge_source(e);
                 if birth[from as usize] == 0 {
                     if owners.holds_for_program(g, from) {
                         return Some(owners.of(g, from));

@@ -1,11 +1,14 @@
 //! Heap snapshots and allocation timelines from a live process, streamed to disk chunk by
 //! chunk as the inspector sends them (heaplens's memory stays small whatever the heap), into
-//! an owner-only `.part` file that becomes the named file only once it reads back whole.
+//! an owner-only `.part` file that becomes the named file only once it reads back whole. A
+//! capture that fails or is interrupted removes its `.part` file; [`remove_unfinished`] does
+//! it for a process that must exit at once (a second Ctrl-C).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -115,8 +118,9 @@ fn stream_to_file(
     path: &Path,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Captured> {
-    let part = part_path(path);
-    let file = owner_only(&part)?;
+    let unfinished = Unfinished::create(part_path(path));
+    let part = &unfinished.path;
+    let file = owner_only(part)?;
     let mut writer = BufWriter::with_capacity(1 << 20, file);
     let mut bytes = 0u64;
     let streamed = session.call_with_events(method, params, &mut |event, params| {
@@ -141,15 +145,43 @@ fn stream_to_file(
         if bytes == 0 {
             bail!("the inspector sent an empty snapshot");
         }
-        let node_count = heaplens_snapshot::check_path(&part)
+        let node_count = heaplens_snapshot::check_path(part)
             .map_err(|e| anyhow!("the snapshot received is not whole ({e}); nothing was kept"))?;
-        fs::rename(&part, path).with_context(|| format!("cannot rename {} to {}", part.display(), path.display()))?;
+        fs::rename(part, path).with_context(|| format!("cannot rename {} to {}", part.display(), path.display()))?;
         Ok(Captured { path: path.to_owned(), bytes, node_count })
     });
-    if finished.is_err() {
-        let _ = fs::remove_file(&part);
-    }
+    drop(unfinished);
     finished
+}
+
+/// The `.part` files being written now.
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Removes every `.part` file a capture is writing: for a process about to exit at once.
+pub fn remove_unfinished() {
+    for part in UNFINISHED.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+        let _ = fs::remove_file(part);
+    }
+}
+
+/// A `.part` file being written: listed in [`UNFINISHED`] while it lives, removed (if it was
+/// not renamed to its final name) when dropped.
+struct Unfinished {
+    path: PathBuf,
+}
+
+impl Unfinished {
+    fn create(path: PathBuf) -> Unfinished {
+        UNFINISHED.lock().unwrap_or_else(|e| e.into_inner()).push(path.clone());
+        Unfinished { path }
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+        UNFINISHED.lock().unwrap_or_else(|e| e.into_inner()).retain(|p| p != &self.path);
+    }
 }
 
 fn part_path(path: &Path) -> PathBuf {

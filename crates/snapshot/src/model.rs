@@ -258,6 +258,11 @@ impl Snapshot {
         self.nodes.first_edge[node as usize] as usize..self.nodes.first_edge[node as usize + 1] as usize
     }
 
+    /// The node edge `edge` starts from (a node's edges are contiguous, in node order).
+    pub fn edge_source(&self, edge: u32) -> u32 {
+        (self.nodes.first_edge.partition_point(|&f| f <= edge) - 1) as u32
+    }
+
     /// Whether edges of type `kind` name their target with a string (all but element and hidden).
     pub fn edge_type_has_string_name(&self, kind: u8) -> bool {
         !matches!(self.edge_types.get(kind as usize).map(String::as_str), Some("element" | "hidden"))

@@ -148,8 +148,8 @@ fn a_file_read_in_blocks_gives_what_its_bytes_give() {
     let whole = read_bytes(text.as_bytes()).unwrap();
     assert_eq!(whole.node_count(), 300_000);
     assert_eq!(whole.strings.get(4).len(), 20 << 20);
-    let dir = std::env::temp_dir().join(format!("heaplens-blocks-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let temp = tempfile::Builder::new().prefix("heaplens-blocks-").tempdir().unwrap();
+    let dir = temp.path();
     let plain = dir.join("long.heapsnapshot");
     std::fs::write(&plain, &text).unwrap();
     let gzipped = dir.join("long.heapsnapshot.gz");

@@ -424,12 +424,20 @@ function drawLeaks() {
     if (answer.pending) { body.replaceChildren(el('p', '', 'The leak finder runs once every snapshot is loaded…')); return; }
     if (answer.error) { body.replaceChildren(el('p', '', answer.error)); return; }
     const r = answer.report;
+    const last = state.snapshots.length - 1;
     const frag = document.createDocumentFragment();
-    frag.append(el('div', 'verdict ' + (r.verdict === 'leak' ? 'leak' : 'clean'), `${r.verdict === 'leak' ? 'Leak' : 'No leak'} (${r.confidence} confidence): ${r.reason}`));
+    const verdict = r.verdict.charAt(0).toUpperCase() + r.verdict.slice(1);
+    frag.append(el('div', 'verdict ' + (r.verdict === 'no leak' ? 'clean' : 'leak'), `${verdict} (${r.confidence} confidence): ${r.reason}`));
     frag.append(el('p', '', `Heap per snapshot: ${r.snapshots.map(s => bytes(s.total_size)).join(' → ')}; a leak keeps at least ${bytes(r.min_growth)} per interval alive.`));
     r.groups.forEach((g, i) => {
       const box = el('div', 'leak-group' + (g.leak ? '' : ' suspect'));
-      box.append(el('h3', '', `${i + 1}. ${g.primary_class} in ${g.container.name} [${g.leak ? 'leak' : 'not a leak'}, ${g.confidence} confidence]`));
+      // A group's row opens the Retainers of its example object (in the last snapshot, the one analysed).
+      const head = el('h3', 'pick', `${i + 1}. ${g.primary_name} in ${g.container.name} [${g.leak ? 'leak' : 'not a leak'}, ${g.confidence} confidence]`);
+      head.title = `Show the retainers of @${g.example.id}`;
+      head.addEventListener('click', () => api('node', { s: last, id: g.example.id })
+        .then(row => { select(Object.assign(row, { s: last })); $('details').scrollIntoView({ block: 'nearest' }); })
+        .catch(e => setStatus(e.message, true)));
+      box.append(head);
       const dl = el('dl');
       const item = (term, value) => { dl.append(el('dt', '', term)); const dd = el('dd'); if (typeof value === 'string') dd.textContent = value; else dd.append(value); dl.append(dd); };
       const list = steps => { const ol = el('ol'); steps.forEach(s => ol.append(el('li', '', s))); return ol; };
@@ -437,7 +445,11 @@ function drawLeaks() {
       item('Growth', `${bytes(g.growth_per_interval)} per interval still alive; retains ${bytes(g.retained_size)}`);
       item('Why', g.reason);
       item('Container', `${g.container.name} (${g.container.kind}, @${g.container.id})`);
+      if (g.code) item('Code', g.code);
       if (g.container.path.length) item('Held by', list(g.container.path));
+      if (g.captured) item('Holds', `context variable \`${g.captured.variable}\` of ${g.captured.function}, ${bytes(g.captured.bytes_each)} each (${Math.round(g.captured.share * 100)}% of the group's bytes)`);
+      const lib = g.container.package;
+      if (lib) item('Library', `${lib.name}${lib.version ? ' ' + lib.version : ''}: ${lib.object}`);
       item(`Example @${g.example.id}`, list(g.example.path));
       for (const s of g.sources) item(s.role, `${s.name} ${s.location}` + (s.line ? `\n| ${s.line}` : ''));
       item('Fix', g.pattern.fix);
@@ -445,8 +457,31 @@ function drawLeaks() {
       box.append(dl);
       frag.append(box);
     });
+    frag.append(accounting(r));
     body.replaceChildren(frag);
   }).catch(e => body.replaceChildren(el('p', '', e.message)));
+}
+
+// Where each interval's growth went: the parts add up to the objects it added that are still alive.
+function accounting(r) {
+  const box = el('div', 'accounting');
+  box.append(el('h3', '', 'Where the growth went (objects each interval added, still alive at the end)'));
+  const table = el('table', 'plain');
+  const head = el('tr'); head.append(el('th', '', ''), ...r.accounting.map((_, i) => el('th', 'n', `interval ${i + 1}`)));
+  table.append(head);
+  const rows = [
+    ['heap growth', a => signed(a.heap_growth, bytes)], ['new and still alive', a => bytes(a.added.bytes)],
+    ['in leaks', a => bytes(a.leaks.bytes)], ['in groups that are not leaks', a => bytes(a.not_leaks.bytes)],
+    ["in V8's own structures", a => bytes(a.engine.bytes)], ['not attributed', a => bytes(a.not_attributed.bytes)],
+  ];
+  for (const [label, cell] of rows) {
+    const tr = el('tr'); tr.append(el('td', '', label), ...r.accounting.map(a => el('td', 'n', cell(a)))); table.append(tr);
+  }
+  box.append(table);
+  if (r.unattributed.length) {
+    box.append(el('p', '', 'Largest holders of what is not attributed: ' + r.unattributed.map(u => `${u.name}${u.id ? ' @' + u.id : ''} (${u.added.map(a => bytes(a.bytes)).join(', ')})`).join('; ')));
+  }
+  return box;
 }
 
 let timelinesShown = false;
@@ -496,6 +531,8 @@ function fillSelects() {
 function poll() {
   api('status', {}).then(st => {
     const before = state.snapshots.map(s => s.state).join();
+    // As DevTools does after a series, the last snapshot is the one shown first.
+    if (!state.snapshots.length && st.snapshots.length) state.snapshot = st.snapshots.length - 1;
     state.snapshots = st.snapshots;
     if (before !== st.snapshots.map(s => s.state).join()) {
       fillSelects();

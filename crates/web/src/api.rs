@@ -8,13 +8,11 @@ use std::sync::{Arc, RwLock};
 use heaplens_graph::{ClassDiff, HeapGraph, RetainerView};
 use serde_json::{json, Value};
 
+use crate::error::ApiError;
 use crate::workspace::{kept, lock, read, LoadState, Workspace};
 
 /// A request's query parameters.
 pub struct Query(pub HashMap<String, String>);
-
-/// A failed request: the HTTP status and a message for the user.
-pub struct ApiError(pub u16, pub String);
 
 type Answer = Result<Value, ApiError>;
 

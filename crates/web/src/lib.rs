@@ -7,11 +7,12 @@
 //! - [`report::render_html`]: the leak finder's report as one self-contained HTML file.
 //!
 //! Data flow: `workspace` loads and keeps what the files hold, `api` answers the views' JSON
-//! requests from it, `server` guards and routes requests; `assets/` holds the page, its script
-//! and styles, built into the binary.
+//! requests from it, `server` guards and routes requests; both of the first refuse with the
+//! `error` below them. `assets/` holds the page, its script and styles, built into the binary.
 #![deny(missing_docs)]
 
 mod api;
+mod error;
 pub mod report;
 mod server;
 mod workspace;

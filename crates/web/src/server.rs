@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use tiny_http::{Header, Method, Request, Response, Server as HttpServer};
 
-use crate::api::{self, ApiError, Query};
+use crate::api::{self, Query};
+use crate::error::ApiError;
 use crate::workspace::Workspace;
 
 const PAGE: &str = include_str!("../assets/index.html");

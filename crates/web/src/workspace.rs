@@ -16,7 +16,7 @@ use heaplens_leaks::{find_leaks, series, LeakReport, Options};
 use heaplens_live::watch::{self, Sample};
 use heaplens_snapshot::{Input, NodeIds, Progress};
 
-use crate::api::ApiError;
+use crate::error::ApiError;
 
 /// Where a snapshot's loading stands.
 #[derive(Debug, Clone)]

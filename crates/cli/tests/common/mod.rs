@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -20,12 +21,39 @@ pub fn ok_json(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
+/// Writes `bytes` to the file `name` in this test binary's shared temporary folder.
 pub fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("heaplens-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+    let path = shared_dir().join(name);
     std::fs::write(&path, bytes).unwrap();
     path
+}
+
+/// A temporary folder for one test (`heaplens-NAME-…` in the temporary folder), removed when
+/// it is dropped, whether the test passes or fails.
+pub fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("heaplens-{name}-")).tempdir().expect("a temporary folder")
+}
+
+static SHARED: OnceLock<PathBuf> = OnceLock::new();
+
+/// A temporary folder the tests of this binary share (for a fixture written once), removed when
+/// the binary exits, whatever the tests' outcome: Rust never drops statics, so the C library's
+/// `atexit` removes it.
+pub fn shared_dir() -> &'static Path {
+    extern "C" fn remove_shared() {
+        if let Some(dir) = SHARED.get() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    extern "C" {
+        fn atexit(callback: extern "C" fn()) -> std::os::raw::c_int;
+    }
+    SHARED.get_or_init(|| {
+        let dir = temp_dir("shared").keep();
+        // SAFETY: registers a function that takes no arguments and only removes a folder.
+        unsafe { atexit(remove_shared) };
+        dir
+    })
 }
 
 /// The Node binaries to test with: HEAPLENS_NODES (colon-separated; scripts/test.sh sets it to

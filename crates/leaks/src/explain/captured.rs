@@ -5,7 +5,7 @@
 //! roots, the context variable whose values the group's contexts alone keep alive, and reads the
 //! function's source (when the heap holds it) for whether the function uses that variable.
 
-use heaplens_graph::{edge_source, HeapGraph, Scripts};
+use heaplens_graph::{HeapGraph, Scripts};
 use rustc_hash::FxHashMap;
 
 use crate::groups::Group;
@@ -86,7 +86,7 @@ pub fn find(g: &HeapGraph, scripts: &Scripts, group: &Group, preferred: u32) -> 
         .of(variable.context)
         .iter()
         .filter(|&&e| s.strings.eq(s.edges.name_or_index[e as usize], "context"))
-        .map(|&e| edge_source(s, e))
+        .map(|&e| s.edge_source(e))
         .filter(|&f| u16::from(s.nodes.kind[f as usize]) == g.node_kinds.closure)
         .collect();
     let function = closures

@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 
-use heaplens_graph::{edge_source, quick_path, shortest_paths, HeapGraph, Hop, RetainingPath, Scripts, NO_DISTANCE};
+use heaplens_graph::{quick_path, shortest_paths, HeapGraph, Hop, RetainingPath, Scripts, NO_DISTANCE};
 use rustc_hash::FxHashMap;
 
 use crate::engine::is_engine_structure;
@@ -107,7 +107,7 @@ fn search(g: &HeapGraph, scripts: &Scripts, target: u32, longest: usize) -> Opti
             if u16::from(s.edges.kind(edge as usize)) == g.edge_kinds.weak {
                 continue;
             }
-            let from = edge_source(s, edge);
+            let from = s.edge_source(edge);
             if let Some(anchor) = anchor_at(g, scripts, from, edge, node) {
                 nearest = nearest.min(anchor.depth_from(depth));
                 found.push(Found { depth: anchor.depth_from(depth), ..anchor.found });
@@ -223,7 +223,7 @@ fn module_script(g: &HeapGraph, scripts: &Scripts, context: u32) -> Option<Strin
         .iter()
         .filter(|&&e| s.strings.eq(s.edges.name_or_index[e as usize], "context"))
         .take(MODULE_RETAINERS_READ)
-        .map(|&e| edge_source(s, e));
+        .map(|&e| s.edge_source(e));
     held.chain(holding)
         .filter(|&f| {
             u16::from(s.nodes.kind[f as usize]) == closure && g.internal_edge_target(f, &["context"]) == Some(context)

@@ -5,7 +5,7 @@
 //! the variable the path starts from, or else the module itself. Misuses that the libraries'
 //! own documentation warns about get the library's own advice.
 
-use heaplens_graph::{code_expression, edge_source, HeapGraph, Hop, RetainingPath, Scripts};
+use heaplens_graph::{code_expression, HeapGraph, Hop, RetainingPath, Scripts};
 
 use super::holder_path::ReadablePath;
 use super::SourceRef;
@@ -113,7 +113,7 @@ fn fed_by(g: &HeapGraph, scripts: &Scripts, path: &ReadablePath, before: &[Hop])
         .iter()
         .filter(|&&e| s.strings.eq(s.edges.name_or_index[e as usize], "context"))
         .take(CLOSURES_READ)
-        .map(|&e| edge_source(s, e))
+        .map(|&e| s.edge_source(e))
         .filter(|&f| u16::from(s.nodes.kind[f as usize]) == closure)
         .find_map(|f| {
             let location = g.location_of(f)?;
