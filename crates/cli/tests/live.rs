@@ -182,7 +182,7 @@ fn snapshot_by_pid_on_every_node_version_closes_the_inspector_it_opened() {
         let printed = run_ok(&["snapshot", "--pid", &pid, "-o", file.to_str().unwrap()]);
         assert!(printed.contains(&format!("of pid {pid} (Node {version})")), "{version}: {printed}");
         assert_eq!(mode(&file), 0o600, "{version}: snapshots are owner-only");
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "{version}: no .part file is left");
+        assert_eq!(std::fs::read_dir(dir).unwrap().count(), 1, "{version}: no .part file is left");
         assert_eq!(class_count(&file, "LiveMarker"), 1000, "{version}");
         assert!(program.alive(), "{version}: the program survives");
         assert!(!inspector_listens(9229), "{version}: the inspector heaplens opened is closed again");
@@ -221,7 +221,7 @@ fn a_series_in_one_session_feeds_the_leak_finder() {
         std::thread::sleep(Duration::from_millis(500));
     }
     let mut files: Vec<String> =
-        std::fs::read_dir(&separate).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+        std::fs::read_dir(separate).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
     files.sort_by_key(|f| std::fs::metadata(f).unwrap().modified().unwrap());
     let mut args = vec!["leaks"];
     args.extend(files.iter().map(String::as_str));

@@ -1,7 +1,7 @@
 //! `node --trace-gc` logs: what the collector did, per isolate, and whether the heap that
 //! survives major collections keeps growing.
 //!
-//! [`line`] reads one line (every format Node 18–24 writes, classic and `--trace-gc-nvp`),
+//! `line` reads one line (every format Node 18–24 writes, classic and `--trace-gc-nvp`),
 //! [`Analyzer`] folds lines into per-isolate statistics in bounded memory, [`Report`] holds the
 //! result with a verdict, [`chart::svg`] draws it.
 //!

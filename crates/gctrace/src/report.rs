@@ -46,7 +46,7 @@ impl<T> Default for Thinned<T> {
 impl<T> Thinned<T> {
     fn push(&mut self, point: T) {
         self.seen += 1;
-        if (self.seen - 1) % self.stride != 0 {
+        if !(self.seen - 1).is_multiple_of(self.stride) {
             return;
         }
         if self.points.len() == SERIES_LIMIT {

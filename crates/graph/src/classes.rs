@@ -290,7 +290,7 @@ pub(crate) fn match_interfaces(
     let mut new_names = ProvisionalNames::new(first);
     let mut resolved: HashMap<Vec<u32>, Option<usize>> = HashMap::new();
     let mut props: Vec<u32> = Vec::new();
-    for i in 0..s.node_count() {
+    for (i, class) in classes.iter_mut().enumerate() {
         if !is_plain_object(s, nk, i) {
             continue;
         }
@@ -316,7 +316,7 @@ pub(crate) fn match_interfaces(
                 best
             }
         };
-        classes[i] = match matched {
+        *class = match matched {
             None => s.nodes.name[i],
             Some(d) => {
                 let name = definitions[d].name.as_str();

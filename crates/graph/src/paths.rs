@@ -403,7 +403,7 @@ fn table_accessor(g: &HeapGraph, collection: u32, hop: &Hop, any: bool) -> Strin
 }
 
 /// The key of the Map entry whose value the hop out of a Map's hash table reaches, when the
-/// heap holds the key as an object (see [`table_accessor`]).
+/// heap holds the key as an object (see `table_accessor`).
 pub fn map_entry_key(g: &HeapGraph, value_hop: &Hop) -> Option<u32> {
     let s = &g.snapshot;
     let index: u32 = g.edge_name(value_hop.edge).parse().ok().filter(|&i| i > 0)?;

@@ -66,7 +66,6 @@ impl ClassIds {
     /// Assigns ids from class indexes (per node) and object locations; each node's class index
     /// becomes its id in place.
     pub(crate) fn build(s: &Snapshot, nk: &NodeKinds, locations: &[Location], classes: Vec<u32>) -> ClassIds {
-        let n = s.node_count();
         let mut of_node = classes;
         let mut by_index: Vec<u32> = vec![u32::MAX; s.strings.len()];
         // Located classes are keyed by name, which more than one string may spell: nodes look
@@ -77,8 +76,8 @@ impl ClassIds {
         let mut names = Vec::new();
         let object = nk.object;
         let mut locations = locations.iter().peekable();
-        for i in 0..n {
-            let class = of_node[i];
+        for (i, slot) in of_node.iter_mut().enumerate() {
+            let class = *slot;
             while locations.next_if(|l| (l.node as usize) < i).is_some() {}
             let located = match locations.peek() {
                 Some(l) if l.node as usize == i && u16::from(s.nodes.kind[i]) == object => Some(**l),
@@ -107,7 +106,7 @@ impl ClassIds {
                     })
                 }
             };
-            of_node[i] = id;
+            *slot = id;
         }
         ClassIds { of_node, keys, names }
     }

@@ -46,7 +46,7 @@ pub struct Group {
     pub by_class: FxHashMap<u32, Vec<Added>>,
     /// Retained size of the roots plus the new storage they grew.
     pub retained_size: u64,
-    /// What an object is (see [`kind_key`]) -> (shallowest depth below a root, an instance at
+    /// What an object is (see `kind_key`) -> (shallowest depth below a root, an instance at
     /// that depth).
     pub shallowest: FxHashMap<u64, (u32, u32)>,
 }

@@ -1,7 +1,7 @@
 //! A client for the inspector protocol (Chrome DevTools Protocol over a WebSocket): send a
 //! command, receive its reply, and hand every event that arrives meanwhile to the caller.
 //!
-//! Reads wake up every [`POLL`] so that Ctrl-C ([`crate::interrupt`]) stops a long command
+//! Reads wake up every `POLL` so that Ctrl-C ([`crate::interrupt`]) stops a long command
 //! (a snapshot of a big heap) instead of waiting for it.
 
 use std::net::{TcpStream, ToSocketAddrs};
@@ -29,7 +29,7 @@ pub struct Session {
 
 impl Session {
     /// Connects to a target's `webSocketDebuggerUrl` (`ws://127.0.0.1:PORT/UUID`), within
-    /// [`CONNECT_TIMEOUT`] and without following redirects.
+    /// `CONNECT_TIMEOUT` and without following redirects.
     pub fn connect(url: &str) -> Result<Session> {
         let authority = url
             .strip_prefix("ws://")

@@ -104,7 +104,7 @@ impl StringTable {
     /// past them.
     pub(crate) fn finish_raw(&mut self, has_escape: bool, file_end: u64) {
         let index = self.offsets.len() - 1;
-        if index % 64 == 0 {
+        if index.is_multiple_of(64) {
             self.escaped.push(0);
         }
         if has_escape {

@@ -187,7 +187,7 @@ fn a_file_read_in_blocks_gives_what_its_bytes_give() {
         assert!(matches!(error.kind, ErrorKind::Truncated(_)), "{error}");
         assert_eq!(error, read_bytes(&text.as_bytes()[..at]).unwrap_err());
     }
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// Hands out its text, then fails.

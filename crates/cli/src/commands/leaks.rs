@@ -107,7 +107,8 @@ fn print_accounting(report: &LeakReport, out: &mut dyn Write) -> Result<()> {
     columns.extend(headers.iter().map(|h| (h.as_str(), Align::Right)));
     let mut t = Table::new(&columns);
     let signed = |d: i64| format!("{}{}", if d < 0 { "-" } else { "+" }, table::bytes(d.unsigned_abs()));
-    let rows: [(&str, &dyn Fn(&heaplens_leaks::IntervalAccount) -> String); 6] = [
+    type Cell<'a> = &'a dyn Fn(&heaplens_leaks::IntervalAccount) -> String;
+    let rows: [(&str, Cell); 6] = [
         ("   heap growth", &|a| signed(a.heap_growth)),
         ("   new and still alive", &|a| table::bytes(a.added.bytes)),
         ("     in leaks", &|a| table::bytes(a.leaks.bytes)),

@@ -38,7 +38,7 @@ pub fn regex_flag(flag: &str, pattern: Option<&str>) -> Result<Option<Regex>> {
                 // The regex crate draws the pattern with a caret on several lines; keep the verdict.
                 let text = e.to_string();
                 let reason =
-                    text.lines().map(str::trim).filter(|l| !l.is_empty()).next_back().unwrap_or("invalid").to_owned();
+                    text.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or("invalid").to_owned();
                 anyhow!("--{flag} {p:?} is not a valid regular expression ({})", reason.trim_start_matches("error: "))
             })
         })

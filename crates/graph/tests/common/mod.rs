@@ -130,7 +130,7 @@ pub fn check_against_oracle(stem: &str, g: &HeapGraph, oracle: &Value) {
     assert_maps_equal(
         &format!("{stem}: summary"),
         &our_aggregates(&g.summary(None, Members::Omitted)),
-        &oracle_aggregates(&oracle),
+        &oracle_aggregates(oracle),
     );
 
     let rows = oracle["nodes"].as_array().expect("nodes");

@@ -1,8 +1,8 @@
-//! Words for a leak group: the thing a developer recognises as theirs ([`primary`], looking
+//! Words for a leak group: the thing a developer recognises as theirs (`primary`, looking
 //! through Node's wrappers), the container as code names it and a path to it through the
-//! program's own code ([`holder_path`]), the npm package it belongs to ([`package`]), the
-//! closure variable holding the bytes ([`captured`]), the leak pattern read from the heap's
-//! structure with its fix ([`pattern`]), and the source lines involved.
+//! program's own code (`holder_path`), the npm package it belongs to (`package`), the
+//! closure variable holding the bytes (`captured`), the leak pattern read from the heap's
+//! structure with its fix (`pattern`), and the source lines involved.
 
 mod captured;
 mod holder_path;
