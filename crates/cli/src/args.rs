@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use heaplens_views::input::{parse_bytes, parse_header, parse_node_id, parse_seconds, parse_seconds_or_zero};
 
 /// Finds memory leaks in Node.js programs from V8 heap snapshots.
 #[derive(Debug, Parser)]
@@ -59,34 +60,6 @@ pub enum Command {
     Serve(ServeArgs),
 }
 
-/// A node id as DevTools writes it (`@12345`; the `@` is optional).
-pub fn parse_node_id(text: &str) -> Result<u32, String> {
-    text.strip_prefix('@')
-        .unwrap_or(text)
-        .parse()
-        .map_err(|_| format!("{text:?} is not a node id (write it as DevTools does: @12345)"))
-}
-
-/// A size in bytes: `4096`, `64kB`, `1.5MB`, `2GiB` (kB, MB, GB are powers of 1000 like DevTools;
-/// KiB, MiB, GiB powers of 1024).
-pub fn parse_bytes(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" => 1e3,
-        "m" | "mb" => 1e6,
-        "g" | "gb" => 1e9,
-        "kib" => 1024.0,
-        "mib" => 1048576.0,
-        "gib" => 1073741824.0,
-        _ => return Err(format!("{text:?}: unknown unit (use B, kB, MB, GB, KiB, MiB or GiB)")),
-    };
-    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a size in bytes"))?;
-    Ok((value * scale).round() as u64)
-}
-
 /// A snapshot file argument and how to print.
 #[derive(Debug, Args)]
 pub struct Output {
@@ -105,6 +78,16 @@ pub enum SortKey {
     SelfSize,
     /// Number of objects.
     Count,
+}
+
+impl From<SortKey> for heaplens_views::summary::SortKey {
+    fn from(key: SortKey) -> Self {
+        match key {
+            SortKey::Retained => Self::Retained,
+            SortKey::SelfSize => Self::SelfSize,
+            SortKey::Count => Self::Count,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -493,32 +476,6 @@ pub struct HuntArgs {
     pub command: Vec<String>,
 }
 
-/// Seconds, more than zero.
-fn parse_seconds(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(s) if s > 0.0 && s.is_finite() && s < 1e7 => Ok(s),
-        _ => Err(format!("{text:?} is not a number of seconds above 0")),
-    }
-}
-
-/// Seconds, zero allowed.
-fn parse_seconds_or_zero(text: &str) -> Result<f64, String> {
-    if text.trim().parse::<f64>() == Ok(0.0) {
-        return Ok(0.0);
-    }
-    parse_seconds(text)
-}
-
-/// `NAME: VALUE`.
-fn parse_header(text: &str) -> Result<(String, String), String> {
-    let (name, value) = text.split_once(':').ok_or_else(|| format!("{text:?} is not NAME: VALUE"))?;
-    let name = name.trim();
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) {
-        return Err(format!("{name:?} is not a header name"));
-    }
-    Ok((name.to_owned(), value.trim().to_owned()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,17 +495,5 @@ mod tests {
         assert_eq!(a.top, Some(5));
         assert!(matches!(a.sort, SortKey::SelfSize));
         assert!(a.output.json);
-    }
-
-    #[test]
-    fn parses_node_ids_and_sizes() {
-        assert_eq!(parse_node_id("@123"), Ok(123));
-        assert_eq!(parse_node_id("77"), Ok(77));
-        assert!(parse_node_id("@x").is_err());
-        assert_eq!(parse_bytes("4096"), Ok(4096));
-        assert_eq!(parse_bytes("64kB"), Ok(64_000));
-        assert_eq!(parse_bytes("1.5MB"), Ok(1_500_000));
-        assert_eq!(parse_bytes("2 MiB"), Ok(2 << 20));
-        assert!(parse_bytes("12 parsecs").is_err());
     }
 }

@@ -4,9 +4,10 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use heaplens_graph::HeapGraph;
 use heaplens_snapshot::{Input, NodeIds, Snapshot, SnapshotError};
+use heaplens_views::Error;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Files smaller than this load without a progress bar.
@@ -23,7 +24,7 @@ pub fn read_node_ids(path: &Path) -> Result<NodeIds> {
 }
 
 fn read_with<T: Send>(path: &Path, read: impl FnOnce(Input) -> Result<T, SnapshotError> + Send) -> Result<T> {
-    let fail = |e: SnapshotError| anyhow!("{}: {e}", path.display());
+    let fail = |reason: SnapshotError| Error::Snapshot { path: path.to_owned(), reason };
     let input = Input::open(path).map_err(fail)?;
     let progress = input.progress();
     let bar = match progress.total {
@@ -56,7 +57,7 @@ fn read_with<T: Send>(path: &Path, read: impl FnOnce(Input) -> Result<T, Snapsho
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    snapshot.map_err(fail)
+    Ok(snapshot.map_err(fail)?)
 }
 
 /// Reads and analyses a snapshot.

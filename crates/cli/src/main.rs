@@ -6,12 +6,12 @@ mod args;
 mod commands;
 mod live;
 mod load;
-mod table;
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use heaplens_views::table;
 
 use args::{Cli, Command};
 

@@ -8,7 +8,7 @@ use super::leaks;
 use crate::args::ReportArgs;
 
 pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<()> {
-    let files = leaks::snapshot_files(&args.files)?;
+    let files = heaplens_views::leaks::snapshot_files(&args.files)?;
     let report = leaks::find(&files, args.leak.options())?;
     leaks::write_html(&report, &files, &args.output)?;
     let leaks = report.groups.iter().filter(|g| g.leak).count();

@@ -1,15 +1,18 @@
 //! Plain-text tables for people: aligned columns, sizes in readable units.
 
-use std::io::{self, Write};
+use std::fmt;
+use std::io;
 
 /// Column alignment.
 #[derive(Clone, Copy)]
 pub enum Align {
+    /// Text starts at the column's left edge.
     Left,
+    /// Text ends at the column's right edge (numbers).
     Right,
 }
 
-/// A table built row by row and printed with aligned columns.
+/// A table built row by row and written with aligned columns (its `Display`).
 pub struct Table {
     header: Vec<String>,
     align: Vec<Align>,
@@ -17,6 +20,7 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table with these column headers and alignments.
     pub fn new(columns: &[(&str, Align)]) -> Table {
         Table {
             header: columns.iter().map(|c| c.0.to_owned()).collect(),
@@ -25,11 +29,19 @@ impl Table {
         }
     }
 
+    /// Adds a row, one cell per column.
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
 
-    pub fn print(&self, out: &mut dyn Write) -> io::Result<()> {
+    /// Writes the table to `out`.
+    pub fn print(&self, out: &mut dyn io::Write) -> io::Result<()> {
+        write!(out, "{self}")
+    }
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let width =
             |i: usize| self.rows.iter().map(|r| r[i].chars().count()).chain([self.header[i].len()]).max().unwrap_or(0);
         let widths: Vec<usize> = (0..self.header.len()).map(width).collect();
@@ -55,10 +67,9 @@ impl Table {
             }
             s
         };
-        let header: Vec<String> = self.header.iter().map(|h| h.to_string()).collect();
-        writeln!(out, "{}", line(&header))?;
+        writeln!(f, "{}", line(&self.header))?;
         for row in &self.rows {
-            writeln!(out, "{}", line(row))?;
+            writeln!(f, "{}", line(row))?;
         }
         Ok(())
     }
@@ -105,5 +116,13 @@ mod tests {
         assert_eq!(distance(-5), "-");
         assert_eq!(distance(100_000_003), "sys+3");
         assert_eq!(clip("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn aligns_columns() {
+        let mut t = Table::new(&[("Size", Align::Right), ("Name", Align::Left)]);
+        t.row(vec!["1 B".into(), "a".into()]);
+        t.row(vec!["10.0 kB".into(), "bb".into()]);
+        assert_eq!(t.to_string(), "   Size  Name\n    1 B  a\n10.0 kB  bb\n");
     }
 }
