@@ -9,12 +9,15 @@ use heaplens_graph::{ClassDiff, HeapGraph, RetainerView};
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
-use crate::workspace::{kept, lock, read, LoadState, Workspace};
+use crate::workspace::{lock, read, LoadState, Workspace};
 
 /// A request's query parameters.
 pub struct Query(pub HashMap<String, String>);
 
 type Answer = Result<Value, ApiError>;
+
+/// The most rows one request may ask for (the page asks for 100, or 1000 at a time).
+const LONGEST_PAGE: usize = 1000;
 
 fn bad(message: impl Into<String>) -> ApiError {
     ApiError(400, message.into())
@@ -33,9 +36,13 @@ impl Query {
         self.number(key)?.ok_or_else(|| bad(format!("{key} is missing")))
     }
 
-    /// The `offset` and `limit` of a page (at most 500 rows).
+    /// The `offset` and `limit` of a page (at most [`LONGEST_PAGE`] rows).
     fn page(&self) -> Result<(usize, usize), ApiError> {
-        Ok((self.number("offset")?.unwrap_or(0), self.number("limit")?.unwrap_or(100).min(500)))
+        let limit = self.number("limit")?.unwrap_or(100);
+        if limit > LONGEST_PAGE {
+            return Err(bad(format!("limit must be at most {LONGEST_PAGE}, not {limit}")));
+        }
+        Ok((self.number("offset")?.unwrap_or(0), limit))
     }
 }
 
@@ -78,7 +85,8 @@ fn status(w: &Workspace) -> Value {
         .collect();
     let timelines: Vec<Value> =
         w.timelines.iter().enumerate().map(|(i, t)| json!({"index": i, "name": t.name, "kind": t.kind})).collect();
-    json!({"snapshots": snapshots, "timelines": timelines, "leaks_ready": w.leaks.get().is_some()})
+    let prepared = w.prepared.load(std::sync::atomic::Ordering::Acquire);
+    json!({"snapshots": snapshots, "timelines": timelines, "leaks_ready": w.leaks.get().is_some(), "prepared": prepared})
 }
 
 /// Longest name a row carries (a string node's name is its whole text).
@@ -198,7 +206,7 @@ fn instances(w: &Workspace, q: &Query) -> Answer {
     let graph = loaded(w, s)?;
     let between = q.number("between")?;
     let key = q.text("key").ok_or_else(|| bad("key is missing"))?;
-    let members = kept(&w.snapshots[s].instances, (between, key.to_owned()), || {
+    let members = w.snapshots[s].instances.get((between, key.to_owned()), || {
         let rows = w.summary(s, between)?;
         let class = rows.iter().find(|r| r.key == key).ok_or_else(|| ApiError(404, "no such class".into()))?;
         // Read-locked only after the Summary lets go: a second read lock on one thread could
@@ -273,8 +281,7 @@ fn retainers(w: &Workspace, q: &Query) -> Answer {
 fn dominated(w: &Workspace, q: &Query) -> Answer {
     let (s, g) = shown(w, q)?;
     let node = node_param(&g, q)?;
-    let children =
-        kept(&w.snapshots[s].dominated, node, || Ok(largest_retained_first(&g, g.dominated(node).to_vec())))?;
+    let children = w.snapshots[s].dominated.get(node, || Ok(largest_retained_first(&g, g.dominated(node).to_vec())))?;
     let mut answer = page(q, children.len(), children.iter(), |&c| node_row(&g, c))?;
     answer["node"] = node_row(&g, node);
     Ok(answer)

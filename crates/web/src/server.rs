@@ -17,8 +17,12 @@ const PAGE: &str = include_str!("../assets/index.html");
 const SCRIPT: &str = include_str!("../assets/app.js");
 const STYLE: &str = include_str!("../assets/app.css");
 
-/// Threads answering requests (a slow answer must not block the page's other requests).
-const WORKERS: usize = 4;
+/// Threads answering requests: a slow answer (an "ignore this retainer" state being computed)
+/// must not hold up the other tabs' requests, which answer from what is computed.
+const WORKERS: usize = 16;
+
+/// The longest address any view needs (a filter, a list of ignored retainers), in bytes.
+const LONGEST_URL: usize = 8192;
 
 /// A running server.
 pub struct Server {
@@ -33,8 +37,13 @@ impl Server {
     /// port).
     pub fn start(paths: &[PathBuf], port: u16) -> Result<Server, String> {
         let workspace = Arc::new(Workspace::open(paths)?);
-        let http =
-            HttpServer::http(("127.0.0.1", port)).map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+        let cannot = |e: &dyn std::fmt::Display| format!("cannot listen on 127.0.0.1:{port}: {e}");
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|e| cannot(&e))?;
+        // Without it, a response whose body follows its headers in a second packet waits for the
+        // client's delayed acknowledgement (40 ms). Accepted connections inherit it on Linux.
+        nix::sys::socket::setsockopt(&listener, nix::sys::socket::sockopt::TcpNoDelay, &true)
+            .map_err(|e| cannot(&e))?;
+        let http = HttpServer::from_listener(listener, None).map_err(|e| cannot(&e))?;
         let port = http.server_addr().to_ip().map_or(port, |a| a.port());
         let loader = workspace.clone();
         std::thread::spawn(move || loader.load_all());
@@ -76,6 +85,18 @@ impl Server {
         });
         if !host_ok {
             return text(403, "heaplens answers only requests addressed to 127.0.0.1 or localhost");
+        }
+        // A page of another site may send requests here from the user's browser: it is not one
+        // of ours if it says where it comes from and that is elsewhere.
+        let origin_ok = request.headers().iter().find(|h| h.field.equiv("Origin")).is_none_or(|h| {
+            let origin = h.value.as_str();
+            origin == format!("http://127.0.0.1:{}", self.port) || origin == format!("http://localhost:{}", self.port)
+        });
+        if !origin_ok {
+            return text(403, "heaplens answers only its own page, not pages of other sites");
+        }
+        if request.url().len() > LONGEST_URL {
+            return text(414, "the address is too long for any view of heaplens");
         }
         if *request.method() != Method::Get {
             return text(405, "heaplens only answers GET requests");

@@ -46,15 +46,54 @@ pub struct SnapshotSlot {
     /// the graph's lock while a Comparison holds it).
     pub figures: OnceLock<Figures>,
     /// Summary rows by "allocated after snapshot N" filter (None: all objects).
-    pub summaries: Mutex<HashMap<Option<usize>, Arc<Vec<ClassSummary>>>>,
+    pub summaries: Kept<Option<usize>, Vec<ClassSummary>>,
     /// A class's instances, largest retained size first, by (filter, class key).
-    pub instances: Mutex<HashMap<InstancesKey, Arc<Vec<u32>>>>,
+    pub instances: Kept<InstancesKey, Vec<u32>>,
     /// Comparison rows by base snapshot.
-    pub comparisons: Mutex<HashMap<usize, Arc<Vec<ClassDiff>>>>,
+    pub comparisons: Kept<usize, Vec<ClassDiff>>,
     /// The nodes a node dominates, largest retained size first, by node.
-    pub dominated: Mutex<HashMap<u32, Arc<Vec<u32>>>>,
+    pub dominated: Kept<u32, Vec<u32>>,
     /// The latest "ignore this retainer" states, by their sorted ignored nodes, newest last.
-    pub ignorings: Mutex<Vec<(Vec<u32>, Arc<Ignoring>)>>,
+    ignorings: Mutex<Vec<IgnoringSlot>>,
+}
+
+/// An "ignore this retainer" state: the sorted ignored nodes, and the state once computed.
+type IgnoringSlot = (Vec<u32>, Arc<Slot<Ignoring>>);
+
+/// A value computed at most once: requests that need it while it is computed wait for it.
+type Slot<V> = Mutex<Option<Arc<V>>>;
+
+/// Values computed once and kept, by key. Two requests for one key compute it once (the second
+/// waits for the first); requests for other keys do not wait.
+pub struct Kept<K, V> {
+    slots: Mutex<HashMap<K, Arc<Slot<V>>>>,
+}
+
+impl<K, V> Default for Kept<K, V> {
+    fn default() -> Kept<K, V> {
+        Kept { slots: Mutex::default() }
+    }
+}
+
+impl<K: Eq + Hash, V> Kept<K, V> {
+    /// What is kept for `key`, or else what `compute` gives, kept from then on (a failure is
+    /// not kept: the next request tries again). The map is not locked while `compute` runs
+    /// (it may take seconds and lock graphs).
+    pub fn get(&self, key: K, compute: impl FnOnce() -> Result<V, ApiError>) -> Result<Arc<V>, ApiError> {
+        let slot = lock(&self.slots).entry(key).or_default().clone();
+        once(&slot, compute)
+    }
+}
+
+/// The value of `slot`, computing it while holding the slot when it is not there yet.
+fn once<V, E>(slot: &Slot<V>, compute: impl FnOnce() -> Result<V, E>) -> Result<Arc<V>, E> {
+    let mut value = lock(slot);
+    if let Some(kept) = value.as_ref() {
+        return Ok(kept.clone());
+    }
+    let computed = Arc::new(compute()?);
+    *value = Some(computed.clone());
+    Ok(computed)
 }
 
 /// Up to this many snapshots, every Comparison is computed ahead.
@@ -67,37 +106,36 @@ impl SnapshotSlot {
     /// The Retainers view's state with the sorted node ordinals `ignored` ignored: computed on
     /// first use (distances over the whole graph) and kept for the next requests.
     pub fn ignoring(&self, graph: &HeapGraph, ignored: Vec<u32>) -> Arc<Ignoring> {
-        if let Some((_, kept)) = lock(&self.ignorings).iter().find(|(nodes, _)| *nodes == ignored) {
-            return kept.clone();
+        let slot = {
+            let mut kept = lock(&self.ignorings);
+            match kept.iter().find(|(nodes, _)| *nodes == ignored) {
+                Some((_, slot)) => slot.clone(),
+                None => {
+                    if kept.len() == IGNORINGS_KEPT {
+                        kept.remove(0);
+                    }
+                    let slot = Arc::new(Slot::default());
+                    kept.push((ignored.clone(), slot.clone()));
+                    slot
+                }
+            }
+        };
+        // Each state costs a distance per node and seconds of a core: one is computed at a time.
+        static COMPUTING: Mutex<()> = Mutex::new(());
+        let computed = once(&slot, || {
+            let _one_at_a_time = lock(&COMPUTING);
+            Ok::<_, std::convert::Infallible>(Ignoring::compute(graph, &ignored))
+        });
+        match computed {
+            Ok(ignoring) => ignoring,
+            Err(never) => match never {},
         }
-        let computed = Arc::new(Ignoring::compute(graph, &ignored));
-        let mut kept = lock(&self.ignorings);
-        if kept.len() == IGNORINGS_KEPT {
-            kept.remove(0);
-        }
-        kept.push((ignored, computed.clone()));
-        computed
     }
 }
 
 /// A snapshot that is not loaded (yet).
 fn loading(message: String) -> ApiError {
     ApiError(409, message)
-}
-
-/// What `cache` keeps for `key`, or else what `compute` gives, kept from then on. The cache is
-/// not locked while `compute` runs (it may take seconds and lock graphs).
-pub fn kept<K: Eq + Hash, V>(
-    cache: &Mutex<HashMap<K, Arc<V>>>,
-    key: K,
-    compute: impl FnOnce() -> Result<V, ApiError>,
-) -> Result<Arc<V>, ApiError> {
-    if let Some(value) = lock(cache).get(&key) {
-        return Ok(value.clone());
-    }
-    let value = Arc::new(compute()?);
-    lock(cache).insert(key, value.clone());
-    Ok(value)
 }
 
 /// Locks a cache. A panic in another request cannot leave a cache half-written (every insert
@@ -140,6 +178,8 @@ pub struct Workspace {
     pub timelines: Vec<Timeline>,
     /// The leak finder over all snapshots, in the order given, once all are loaded.
     pub leaks: OnceLock<Result<LeakReport, String>>,
+    /// Whether what serve computes ahead (see `prepare_views`) is computed.
+    pub prepared: std::sync::atomic::AtomicBool,
 }
 
 impl Workspace {
@@ -160,10 +200,10 @@ impl Workspace {
                     ids: OnceLock::new(),
                     scripts: OnceLock::new(),
                     figures: OnceLock::new(),
-                    summaries: Mutex::default(),
-                    instances: Mutex::default(),
-                    comparisons: Mutex::default(),
-                    dominated: Mutex::default(),
+                    summaries: Kept::default(),
+                    instances: Kept::default(),
+                    comparisons: Kept::default(),
+                    dominated: Kept::default(),
                     ignorings: Mutex::default(),
                 }),
                 Sniffed::Watch => timelines.push(read_watch(path).map_err(fail)?),
@@ -173,7 +213,7 @@ impl Workspace {
         if snapshots.is_empty() && timelines.is_empty() {
             return Err("nothing to show: give snapshots, GC logs or watch recordings".into());
         }
-        Ok(Workspace { snapshots, timelines, leaks: OnceLock::new() })
+        Ok(Workspace { snapshots, timelines, leaks: OnceLock::new(), prepared: Default::default() })
     }
 
     /// Reads and analyses every snapshot in turn (call on a thread of its own), then runs the
@@ -190,7 +230,7 @@ impl Workspace {
     /// (computed once, then kept).
     pub fn summary(&self, s: usize, between: Option<usize>) -> Result<Arc<Vec<ClassSummary>>, ApiError> {
         let graph = self.graph(s).map_err(loading)?;
-        kept(&self.snapshots[s].summaries, between, || {
+        self.snapshots[s].summaries.get(between, || {
             let g = read(graph);
             Ok(match between {
                 None => g.summary(None, Members::Listed),
@@ -209,7 +249,7 @@ impl Workspace {
             return Err(ApiError(400, "pick a base snapshot other than the one shown".into()));
         }
         let (current, base_graph) = (self.graph(s).map_err(loading)?, self.graph(base).map_err(loading)?);
-        kept(&self.snapshots[s].comparisons, base, || {
+        self.snapshots[s].comparisons.get(base, || {
             // The base is classified under read locks, then takes the new interface names under
             // a short write lock that no other lock is held across; read locks are taken in
             // snapshot order. So no two comparisons can wait for each other, and the views of
@@ -241,6 +281,10 @@ impl Workspace {
         let n = self.snapshots.len();
         for s in 0..n {
             let _ = self.summary(s, None);
+            // The Retainers view's index, which every picked object needs.
+            if let Ok(graph) = self.graph(s) {
+                read(graph).retainers();
+            }
         }
         for s in 0..n {
             for between in 0..s {
@@ -252,6 +296,7 @@ impl Workspace {
                 let _ = self.comparison(s, base);
             }
         }
+        self.prepared.store(true, std::sync::atomic::Ordering::Release);
     }
 
     /// The analysed snapshot `index`, if it is loaded.
