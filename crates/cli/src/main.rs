@@ -28,6 +28,7 @@ fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Hunt(a) => return commands::hunt::run(a, out),
         Command::Report(a) => commands::report::run(a, out),
         Command::Serve(a) => commands::serve::run(a, out),
+        Command::Mcp => commands::mcp::run(),
         Command::Snapshot(a) => commands::snapshot::run(a, out),
         Command::Watch(a) => commands::watch::run(a, out),
         Command::Profile(a) => commands::profile::run(a, out),
@@ -78,8 +79,8 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    // Not locked for the whole run: the MCP server writes its messages to stdout itself.
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
     let result = run(&cli, &mut out).and_then(|outcome| out.flush().map(|()| outcome).map_err(Into::into));
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

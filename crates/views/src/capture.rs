@@ -12,6 +12,9 @@ use serde::Serialize;
 
 use crate::table;
 
+/// Seconds between two snapshots of a series, by default.
+pub const DEFAULT_EVERY: f64 = 30.0;
+
 /// Snapshots to take, as asked for.
 #[derive(Debug, Clone)]
 pub struct SnapshotRequest {

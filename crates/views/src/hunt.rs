@@ -11,6 +11,18 @@ use crate::table;
 
 /// Seconds per round when the program works on its own and no workload is named.
 pub const DEFAULT_WAIT: f64 = 10.0;
+/// Requests per round of the built-in HTTP load, by default.
+pub const DEFAULT_REQUESTS: usize = 1000;
+/// Requests of the built-in HTTP load in flight at once, by default.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The built-in HTTP load's method, by default.
+pub const DEFAULT_METHOD: &str = "GET";
+/// Rounds (and snapshots) of a hunt, by default.
+pub const DEFAULT_ROUNDS: u16 = 3;
+/// Seconds the program may take to open its inspector and its port, by default.
+pub const DEFAULT_READY_TIMEOUT: f64 = 30.0;
+/// Seconds between a round and its snapshot, by default.
+pub const DEFAULT_SETTLE: f64 = 0.5;
 
 /// A hunt as asked for; [`HuntRequest::plan`] checks it and makes it the plan
 /// `heaplens_live::hunt::hunt` runs.

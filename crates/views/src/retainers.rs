@@ -9,6 +9,11 @@ use serde::{Serialize, Serializer};
 use crate::node::{node_title, JsonNode};
 use crate::table::{self, Align, Table};
 
+/// Levels of retainers shown, by default.
+pub const DEFAULT_DEPTH: usize = 4;
+/// Retainers shown per node, by default.
+pub const DEFAULT_WIDTH: usize = 8;
+
 /// How much of the tree to show.
 #[derive(Debug, Clone)]
 pub struct RetainersOptions {

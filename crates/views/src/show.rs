@@ -9,6 +9,9 @@ use serde::{Serialize, Serializer};
 use crate::node::{node_title, JsonLocation, JsonNode};
 use crate::table::{self, Align, Table};
 
+/// Outgoing edges listed, by default.
+pub const DEFAULT_EDGES: usize = 25;
+
 /// A node's details: `show --json` as its `Serialize`, the fields and the edge table as its
 /// `Display`.
 pub struct Show<'g> {

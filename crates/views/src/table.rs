@@ -3,6 +3,9 @@
 use std::fmt;
 use std::io;
 
+/// Rows a table of classes shows unless told (JSON shows them all).
+pub const DEFAULT_ROWS: usize = 25;
+
 /// Column alignment.
 #[derive(Clone, Copy)]
 pub enum Align {

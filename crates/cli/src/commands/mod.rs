@@ -7,6 +7,7 @@ pub mod find;
 pub mod gc;
 pub mod hunt;
 pub mod leaks;
+pub mod mcp;
 pub mod nodes;
 pub mod path;
 pub mod profile;

@@ -5,6 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 use heaplens_views::input::class_filter;
 use heaplens_views::summary::{Summary, SummaryOptions};
+use heaplens_views::table::DEFAULT_ROWS;
 
 use super::print_view;
 use crate::args::SummaryArgs;
@@ -20,7 +21,7 @@ pub fn run(args: &SummaryArgs, out: &mut dyn Write) -> Result<()> {
         None => None,
     };
     let graph = load::analyze(&args.file)?;
-    let top = args.top.unwrap_or(if args.output.json { usize::MAX } else { 25 });
+    let top = args.top.unwrap_or(if args.output.json { usize::MAX } else { DEFAULT_ROWS });
     let options = SummaryOptions { top, sort: args.sort.into(), class, allocated_after };
     print_view(out, &Summary::new(&graph, &options), args.output.json)
 }
