@@ -282,6 +282,20 @@ fn initialize_answers_with_the_clients_version_when_known_else_the_latest() {
 }
 
 #[test]
+fn requests_of_2026_07_28_carry_their_version_and_need_no_handshake() {
+    let mut server = Server::start();
+    let meta = json!({ "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} });
+    let tools = server.request(1, "tools/list", json!({ "_meta": meta }));
+    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(8), "{tools}");
+    let fixture = common::fixture("mixed-node20.heapsnapshot.gz");
+    let params = json!({ "name": "summary", "arguments": { "path": fixture, "top": 1 }, "_meta": meta });
+    let answer = server.request(2, "tools/call", params);
+    let fixture = fixture.to_str().unwrap();
+    assert_eq!(answer["result"]["structuredContent"], cli_json(&["summary", fixture, "--top", "1", "--json"]));
+    assert!(server.finish().success());
+}
+
+#[test]
 fn a_signal_ends_the_server_cleanly() {
     let (server, _) = Server::initialized("2025-11-25");
     let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
