@@ -153,6 +153,8 @@ struct Server {
     child: Child,
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
+    /// The notifications received so far.
+    notifications: Vec<Value>,
 }
 
 impl Server {
@@ -171,7 +173,7 @@ impl Server {
                 let _ = sender.send(line);
             }
         });
-        Server { stdin: child.stdin.take(), child, lines }
+        Server { stdin: child.stdin.take(), child, lines, notifications: Vec::new() }
     }
 
     /// A session begun with `initialize` for `version`; the server's answer.
@@ -198,9 +200,15 @@ impl Server {
 
     fn request(&mut self, id: u64, method: &str, params: Value) -> Value {
         self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string());
-        let answer = self.receive();
-        assert_eq!(answer["id"], id, "{answer}");
-        answer
+        loop {
+            let message = self.receive();
+            if message.get("id").is_none() && message.get("method").is_some() {
+                self.notifications.push(message);
+                continue;
+            }
+            assert_eq!(message["id"], id, "{message}");
+            return message;
+        }
     }
 
     /// A tool's result.
@@ -368,7 +376,7 @@ fn take_snapshot_by_pid_closes_the_inspector_and_its_series_feeds_find_leaks() {
 }
 
 #[test]
-fn hunt_runs_the_example_service_and_names_its_leak() {
+fn hunt_runs_the_example_service_reports_its_steps_and_names_its_leak() {
     let temp = temp_dir("mcp-hunt");
     let out = temp.path().join("hunt");
     let (mut server, _) = Server::initialized("2025-11-25");
@@ -379,8 +387,17 @@ fn hunt_runs_the_example_service_and_names_its_leak() {
         "requests": 500,
         "out": out,
     });
-    let result = server.call(2, "hunt", args);
+    let params = json!({ "name": "hunt", "arguments": args, "_meta": { "progressToken": "the-hunt" } });
+    let result = server.request(2, "tools/call", params)["result"].clone();
     assert_eq!(result["isError"], false, "{result:#}");
+    let progress: Vec<&str> = server
+        .notifications
+        .iter()
+        .filter(|n| n["method"] == "notifications/progress" && n["params"]["progressToken"] == "the-hunt")
+        .map(|n| n["params"]["message"].as_str().unwrap())
+        .collect();
+    assert!(progress.first().is_some_and(|m| m.starts_with("started pid")), "{progress:?}");
+    assert!(progress.last().is_some_and(|m| m.starts_with("stopped the program")), "{progress:?}");
     assert_eq!(result["structuredContent"]["verdict"], "leak");
     assert_eq!(result["structuredContent"]["groups"][0]["container"]["name"], "windows");
     let text = result["content"][0]["text"].as_str().unwrap();

@@ -1,6 +1,6 @@
 //! The tools that reach live processes: `take_snapshot` by pid and the whole `hunt`, through
 //! `heaplens-live` with the CLI's safety (an inspector heaplens opened is closed again; a
-//! program it started is stopped). Their steps go to stderr as the CLI reports them.
+//! program it started is stopped). They report their steps as the CLI prints them on stderr.
 
 use std::time::Duration;
 
@@ -17,11 +17,11 @@ use heaplens_views::input::parse_header;
 
 use crate::arguments::{seconds, HuntArgs, TakeSnapshotArgs};
 use crate::snapshots::leak_options;
-use crate::tools::{Answer, Toolbox};
+use crate::tools::{Answer, Steps, Toolbox};
 use crate::ToolError;
 
 impl Toolbox {
-    pub fn take_snapshot(&self, args: TakeSnapshotArgs) -> Result<Answer, ToolError> {
+    pub fn take_snapshot(&self, args: TakeSnapshotArgs, steps: Steps) -> Result<Answer, ToolError> {
         let count = args.count.unwrap_or(1);
         if count == 0 {
             return Err(arguments("take_snapshot", "count must be at least 1"));
@@ -40,25 +40,23 @@ impl Toolbox {
                 heaplens_live::sleep(request.every)?;
             }
             let captured = take(&mut connection, &request, &mut |_| {})?;
-            eprintln!("heaplens: {}", captured_line(&captured, &connection));
+            steps(&captured_line(&captured, &connection));
             taken.push(captured);
         }
         Ok(Answer::of(&Snapshots::new(&taken, &connection)))
     }
 
-    pub fn hunt(&self, args: HuntArgs) -> Result<Answer, ToolError> {
+    pub fn hunt(&self, args: HuntArgs, steps: Steps) -> Result<Answer, ToolError> {
         let request = hunt_request(&args)?;
-        let mut steps = Vec::new();
-        let hunted = hunt(&request.plan()?, &mut |event| {
-            if let Some(line) = event_line(&event) {
-                eprintln!("heaplens: {line}");
-                steps.push(line);
-            }
-        })?;
-        eprintln!("heaplens: {}", stopped_line(&hunted));
-        steps.push(stopped_line(&hunted));
+        let mut lines = Vec::new();
+        let mut step = |line: String| {
+            steps(&line);
+            lines.push(line);
+        };
+        let hunted = hunt(&request.plan()?, &mut |event| event_line(&event).into_iter().for_each(&mut step))?;
+        step(stopped_line(&hunted));
         let leaks = self.leak_answer(&hunted.snapshots, &leak_options(args.min_growth, args.suspects))?;
-        Ok(Answer { text: format!("{}\n\n{}", steps.join("\n"), leaks.text), ..leaks })
+        Ok(Answer { text: format!("{}\n\n{}", lines.join("\n"), leaks.text), ..leaks })
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
@@ -106,13 +106,14 @@ impl ServerHandler for Server {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let toolbox = self.toolbox.clone();
         let name = request.name.to_string();
         let started = Instant::now();
+        let mut steps = steps(&context);
         let call = tokio::task::spawn_blocking(move || {
-            let answer = toolbox.call(&name, request.arguments);
+            let answer = toolbox.call(&name, request.arguments, &mut steps);
             (name, answer)
         });
         let result = match call.await {
@@ -134,5 +135,24 @@ impl ServerHandler for Server {
             Err(panicked) => CallToolResult::error(vec![ContentBlock::text(format!("the tool failed: {panicked}"))]),
         };
         Ok(result.into())
+    }
+}
+
+/// Where a call's steps go: stderr, and to the client as progress notifications when it asked
+/// for them (a progress token), which also tells a client that resets its timeout on progress
+/// that a long hunt is still going.
+fn steps(context: &RequestContext<RoleServer>) -> impl FnMut(&str) + Send + 'static {
+    let token = context.meta.get_progress_token();
+    let peer = context.peer.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let mut done = 0.0;
+    move |line: &str| {
+        eprintln!("heaplens: {line}");
+        if let Some(token) = &token {
+            done += 1.0;
+            let progress = ProgressNotificationParam::new(token.clone(), done).with_message(line);
+            let peer = peer.clone();
+            runtime.spawn(async move { peer.notify_progress(progress).await });
+        }
     }
 }

@@ -25,6 +25,9 @@ const GRAPHS_KEPT: usize = 3;
 /// Node ids of earlier snapshots kept (about 8 bytes a node).
 const IDS_KEPT: usize = 8;
 
+/// Where a live tool reports each step, in the words the CLI prints on stderr.
+pub type Steps<'a> = &'a mut dyn FnMut(&str);
+
 /// A tool's answer: text for the agent to read, and the CLI's `--json` document.
 pub struct Answer {
     pub text: String,
@@ -58,8 +61,8 @@ impl Toolbox {
         Arc::new(Toolbox { graphs: Cache::new(GRAPHS_KEPT + 1), ids: Cache::new(IDS_KEPT) })
     }
 
-    /// Runs the tool `name` on `arguments`.
-    pub fn call(&self, name: &str, arguments: Option<JsonObject>) -> Result<Answer, ToolError> {
+    /// Runs the tool `name` on `arguments`; live tools tell `steps` each step as they go.
+    pub fn call(&self, name: &str, arguments: Option<JsonObject>, steps: Steps) -> Result<Answer, ToolError> {
         match name {
             "find_leaks" => self.find_leaks(parse::<FindLeaksArgs>(name, arguments)?),
             "summary" => self.summary(parse::<SummaryArgs>(name, arguments)?),
@@ -67,8 +70,8 @@ impl Toolbox {
             "retainers" => self.retainers(parse::<RetainersArgs>(name, arguments)?),
             "path" => self.path(parse::<PathArgs>(name, arguments)?),
             "show" => self.show(parse::<ShowArgs>(name, arguments)?),
-            "take_snapshot" => self.take_snapshot(parse::<TakeSnapshotArgs>(name, arguments)?),
-            "hunt" => self.hunt(parse::<HuntArgs>(name, arguments)?),
+            "take_snapshot" => self.take_snapshot(parse::<TakeSnapshotArgs>(name, arguments)?, steps),
+            "hunt" => self.hunt(parse::<HuntArgs>(name, arguments)?, steps),
             _ => Err(ToolError::UnknownTool(name.to_owned())),
         }
     }
