@@ -21,6 +21,7 @@ use crate::tools::{Answer, Steps, Toolbox};
 use crate::ToolError;
 
 impl Toolbox {
+    /// `take_snapshot`: snapshots of a process by pid, in one inspector session.
     pub fn take_snapshot(&self, args: TakeSnapshotArgs, steps: Steps) -> Result<Answer, ToolError> {
         let count = args.count.unwrap_or(1);
         if count == 0 {
@@ -46,6 +47,7 @@ impl Toolbox {
         Ok(Answer::of(&Snapshots::new(&taken, &connection)))
     }
 
+    /// `hunt`: the whole hunt, then `find_leaks` on its snapshots.
     pub fn hunt(&self, args: HuntArgs, steps: Steps) -> Result<Answer, ToolError> {
         let request = hunt_request(&args)?;
         let mut lines = Vec::new();

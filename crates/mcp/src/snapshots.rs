@@ -82,11 +82,13 @@ impl Toolbox {
         Ok(Answer::with_text(text, &report))
     }
 
+    /// `find_leaks`: the leak finder on a series, its last snapshot kept for follow-ups.
     pub fn find_leaks(&self, args: FindLeaksArgs) -> Result<Answer, ToolError> {
         let files = snapshot_files(&args.paths)?;
         self.leak_answer(&files, &leak_options(args.min_growth, args.suspects))
     }
 
+    /// `summary`: DevTools' Summary view.
     pub fn summary(&self, args: SummaryArgs) -> Result<Answer, ToolError> {
         let class = class_filter(args.class.as_deref())?;
         let allocated_after = match &args.between {
@@ -100,6 +102,7 @@ impl Toolbox {
         Ok(answer)
     }
 
+    /// `diff`: DevTools' Comparison view.
     pub fn diff(&self, args: DiffArgs) -> Result<Answer, ToolError> {
         let class = class_filter(args.class.as_deref())?;
         let base = self.graph(&args.base, false)?;
@@ -112,6 +115,7 @@ impl Toolbox {
         Ok(Answer::of(&Comparison::new(rows, class.as_ref(), args.top.unwrap_or(DEFAULT_ROWS))))
     }
 
+    /// `retainers`: DevTools' Retainers tree of a node.
     pub fn retainers(&self, args: RetainersArgs) -> Result<Answer, ToolError> {
         let graph = self.graph(&args.path, false)?;
         let graph = read(&graph);
@@ -125,6 +129,7 @@ impl Toolbox {
         Ok(Answer::of(&Retainers::new(&graph, node, &options)))
     }
 
+    /// `path`: the shortest retaining paths to a node.
     pub fn path(&self, args: PathArgs) -> Result<Answer, ToolError> {
         let graph = self.graph(&args.path, false)?;
         let graph = read(&graph);
@@ -132,6 +137,7 @@ impl Toolbox {
         Ok(Answer::of(&Paths::new(&graph, node, args.all.unwrap_or(1))))
     }
 
+    /// `show`: one node in full.
     pub fn show(&self, args: ShowArgs) -> Result<Answer, ToolError> {
         let graph = self.graph(&args.path, false)?;
         let graph = read(&graph);
