@@ -57,11 +57,14 @@ async function pickSnapshot(page, index) {
   await page.selectOption('#snapshot', String(index));
 }
 
+// Types a class filter and waits for it to apply: the page applies what was typed a moment
+// later (body[data-filter]), and the rows then are the filtered ones.
 async function filterClasses(page, text, grid) {
+  await page.evaluate(() => { delete document.body.dataset.filter; });
   await page.fill('#filter', text);
   await page.waitForFunction(([t, g]) => {
     const rows = [...document.querySelectorAll(`${g} .row.d0`)];
-    return rows.length > 0 && rows.every(r => r.textContent.includes(t));
+    return document.body.dataset.filter === t && rows.length > 0 && rows.every(r => r.textContent.includes(t));
   }, [text, grid], { timeout: 30000 });
 }
 

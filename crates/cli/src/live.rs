@@ -15,14 +15,23 @@ use crate::table;
 /// Makes Ctrl-C, SIGTERM and SIGHUP stop live operations cleanly (an inspector heaplens
 /// opened is then closed, a program it started is stopped, a snapshot being written is
 /// removed); a second one exits at once, removing the snapshot being written all the same.
+/// A second signal within [`SAME_STOP`] of the first is the same stop sent twice (npm relaying
+/// Ctrl-C beside the terminal, `timeout` signalling the whole group) and is not counted.
 pub fn stop_on_ctrl_c() {
+    static FIRST: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     let _ = ctrlc::set_handler(|| {
-        if heaplens_live::interrupt() {
+        let first = *FIRST.get_or_init(std::time::Instant::now);
+        if first.elapsed() < SAME_STOP {
+            heaplens_live::interrupt();
+        } else if heaplens_live::interrupt() {
             heaplens_live::capture::remove_unfinished();
             std::process::exit(130);
         }
     });
 }
+
+/// How close two signals are to be one stop.
+const SAME_STOP: Duration = Duration::from_millis(500);
 
 /// Connects to the process the flags name.
 pub fn connect(target: &TargetArgs) -> Result<Connection> {

@@ -213,6 +213,11 @@ fn bad_series_are_one_line_errors() {
         (vec![s(&truncated), s(&files[1]), s(&files[2])], s(&truncated)),
         (vec![s(&mixed.path().to_owned())], "snapshots of 2 processes".to_owned()),
         (vec![s(&lonely.path().to_owned())], "holds 1 snapshot file".to_owned()),
+        (
+            vec![s(&files[0]), s(&files[1]), "/nonexistent/Heap.3.heapsnapshot".to_owned()],
+            "no such file or folder".to_owned(),
+        ),
+        (vec!["/nonexistent/snapshots".to_owned()], "/nonexistent/snapshots: no such file or folder".to_owned()),
     ];
     for (args, expected) in cases {
         let mut all = vec!["leaks".to_owned()];

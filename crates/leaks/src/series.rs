@@ -1,6 +1,7 @@
 //! Putting snapshot files in time order and checking that they make a series. Files named on
-//! the command line keep their order; a folder's snapshots are ordered by the sequence number in
-//! Node's own names (`Heap.YYYYMMDD.HHMMSS.PID.TID.SEQ.heapsnapshot`), else by modification time.
+//! the command line keep their order; a folder's snapshots are ordered by the date, time and
+//! sequence number in Node's own names (`Heap.YYYYMMDD.HHMMSS.PID.TID.SEQ.heapsnapshot`), else by
+//! modification time.
 
 use std::path::{Path, PathBuf};
 
@@ -82,9 +83,38 @@ pub fn order_folder(folder: &Path) -> Result<Vec<PathBuf>, String> {
                 processes.iter().map(|p| p.0.to_string()).collect::<Vec<_>>().join(", ")
             ));
         }
-        files.sort_by_key(|(p, _)| node_name_key(p).map(|(_, _, _, _, seq)| seq));
+        // By date and time, then sequence: a process's snapshots of one second keep Node's
+        // order, and one Node writes later under its own counter (near the heap limit) sorts
+        // by when it was written.
+        files.sort_by_key(|(p, _)| node_name_key(p).map(|(date, time, _, _, seq)| (date, time, seq)));
     } else {
         files.sort_by(|(a, at), (b, bt)| at.cmp(bt).then_with(|| a.cmp(b)));
     }
     Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_is_ordered_by_time_then_sequence() {
+        let dir = tempfile::Builder::new().prefix("heaplens-series-").tempdir().unwrap();
+        // Node's near-limit snapshot counts on its own (001) but comes last in time.
+        let names = [
+            "Heap.20261202.101502.7.0.001.heapsnapshot",
+            "Heap.20261202.101000.7.0.001.heapsnapshot",
+            "Heap.20261202.101000.7.0.002.heapsnapshot",
+            "Heap.20261202.101230.7.0.003.heapsnapshot",
+        ];
+        for name in names {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let ordered: Vec<String> = order_folder(dir.path())
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(ordered, [names[1], names[2], names[3], names[0]]);
+    }
 }

@@ -53,6 +53,9 @@ pub enum Error {
     /// An HTTP header whose name is not one.
     #[error("{0:?} is not a header name")]
     NotAHeaderName(String),
+    /// A file or folder named on the command line is not there.
+    #[error("{}: no such file or folder", .0.display())]
+    Missing(PathBuf),
     /// A folder given for a series cannot be read, or holds no snapshot files in a known order.
     #[error("{}: {reason}", folder.display())]
     Folder {

@@ -14,6 +14,9 @@ use crate::Error;
 /// The snapshot files to read, in time order: `files` as given, or the snapshots of the one
 /// folder given ordered by Node's names (else by time). At least 3.
 pub fn snapshot_files(files: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    if let Some(missing) = files.iter().find(|f| f.as_os_str() != "-" && !f.exists()) {
+        return Err(Error::Missing(missing.clone()));
+    }
     let files = match files {
         [folder] if folder.is_dir() => {
             let files =

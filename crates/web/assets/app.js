@@ -344,7 +344,11 @@ function setup() {
   let typing;
   $('filter').addEventListener('input', e => {
     clearTimeout(typing);
-    typing = setTimeout(() => { state.filter = e.target.value; summary.reset(); diff.reset(); }, 200);
+    typing = setTimeout(() => {
+      state.filter = e.target.value;
+      document.body.dataset.filter = state.filter;
+      summary.reset(); diff.reset();
+    }, 200);
   });
   $('search').addEventListener('submit', e => {
     e.preventDefault();
