@@ -136,7 +136,7 @@ fn property_sequences(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> (Vec<(Vec
         props.clear();
         for e in s.edge_range(i as u32) {
             if u16::from(s.edges.kind(e)) == ek.property {
-                props.push(s.edges.name_or_index[e]);
+                props.push(s.edges.name_or_index(e));
             }
         }
         match index.get(props.as_slice()) {
@@ -297,7 +297,7 @@ pub(crate) fn match_interfaces(
         props.clear();
         for e in s.edge_range(i as u32) {
             if u16::from(s.edges.kind(e)) == ek.property {
-                props.push(s.edges.name_or_index[e]);
+                props.push(s.edges.name_or_index(e));
             }
         }
         let matched = match resolved.get(props.as_slice()) {
@@ -368,7 +368,7 @@ fn cons_string_text(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, i: u32) -> Str
             if u16::from(s.edges.kind(e)) != ek.internal {
                 continue;
             }
-            let name = s.edges.name_or_index[e];
+            let name = s.edges.name_or_index(e);
             if s.strings.eq(name, "first") {
                 first = Some(s.edges.to_node(e));
             } else if s.strings.eq(name, "second") {
@@ -388,7 +388,7 @@ fn plain_object_name(s: &Snapshot, ek: &EdgeKinds, i: u32) -> String {
         if u16::from(s.edges.kind(e)) != ek.property {
             return None;
         }
-        let name = s.strings.get(s.edges.name_or_index[e]);
+        let name = s.strings.get(s.edges.name_or_index(e));
         (name != "__proto__").then_some(name)
     };
     let mut start = String::from("{");

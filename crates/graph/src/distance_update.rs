@@ -240,7 +240,7 @@ mod tests {
             let mut ephemerons = EphemeronNames::new(&g.snapshot.strings);
             let s = &g.snapshot;
             let mut holders: Vec<u32> = (0..s.edge_count())
-                .filter(|&e| ephemerons.get(&s.strings, s.edges.name_or_index[e]).is_some())
+                .filter(|&e| ephemerons.get(&s.strings, s.edges.name_or_index(e)).is_some())
                 .flat_map(|e| g.retainers().of(s.edges.to_node(e)).iter().map(|&r| s.edge_source(r)))
                 .collect();
             holders.sort_unstable();

@@ -77,7 +77,7 @@ impl<'a> DistanceFilter<'a> {
 
     fn edge_name_string(&self, e: usize) -> std::borrow::Cow<'_, str> {
         let kind = self.s.edges.kind(e);
-        let raw = self.s.edges.name_or_index[e];
+        let raw = self.s.edges.name_or_index(e);
         if self.ek.has_string_name(kind) {
             self.s.strings.get(raw)
         } else {
@@ -94,7 +94,7 @@ impl<'a> DistanceFilter<'a> {
         }
         if self.guarded.contains(node as usize) {
             if u16::from(s.nodes.kind[node as usize]) == self.nk.hidden {
-                if self.ek.has_string_name(edge_kind) && self.sloppy_function_map.contains(&s.edges.name_or_index[e]) {
+                if self.ek.has_string_name(edge_kind) && self.sloppy_function_map.contains(&s.edges.name_or_index(e)) {
                     return EdgeRole::Refused;
                 }
             } else {
@@ -105,7 +105,7 @@ impl<'a> DistanceFilter<'a> {
             }
         }
         if u16::from(edge_kind) == self.ek.internal {
-            if let Some(eph) = self.ephemerons.get(&s.strings, s.edges.name_or_index[e]) {
+            if let Some(eph) = self.ephemerons.get(&s.strings, s.edges.name_or_index(e)) {
                 return EdgeRole::HalfOfPair(eph.pair.clone());
             }
         }
@@ -205,11 +205,7 @@ impl Reached {
                 prefetch(&s.nodes.first_edge[later as usize]);
             }
             if let Some(&soon) = queue.get(head + 8) {
-                let first = s.nodes.first_edge[soon as usize] as usize;
-                if first < s.edges.len() {
-                    prefetch(&s.edges.packed_targets()[first]);
-                    prefetch(&s.edges.name_or_index[first]);
-                }
+                s.edges.prefetch(s.nodes.first_edge[soon as usize] as usize);
             }
             head += 1;
             let guarded = filter.guarded.contains(node as usize);
@@ -222,7 +218,7 @@ impl Reached {
                 if seen.contains(child as usize) {
                     continue;
                 }
-                let filtered = guarded || (kind == ek.internal && filter.ephemerons.may_be(s.edges.name_or_index[e]));
+                let filtered = guarded || (kind == ek.internal && filter.ephemerons.may_be(s.edges.name_or_index(e)));
                 if filtered && !filter.allows(node, e) {
                     continue;
                 }

@@ -149,7 +149,7 @@ fn is_flat_cons_string(g: &HeapGraph, node: u32) -> bool {
     }
     s.edge_range(node).any(|e| {
         u16::from(s.edges.kind(e)) == g.edge_kinds.internal
-            && (s.strings.eq(s.edges.name_or_index[e], "first") || s.strings.eq(s.edges.name_or_index[e], "second"))
+            && (s.strings.eq(s.edges.name_or_index(e), "first") || s.strings.eq(s.edges.name_or_index(e), "second"))
             && g.display_name(s.edges.to_node(e)).is_empty()
     })
 }
@@ -160,7 +160,7 @@ fn is_truncated_string(g: &HeapGraph, node: u32, names: &[u32]) -> bool {
     let s = &g.snapshot;
     let flag = s
         .edge_range(node)
-        .find(|&e| u16::from(s.edges.kind(e)) == g.edge_kinds.internal && names.contains(&s.edges.name_or_index[e]));
+        .find(|&e| u16::from(s.edges.kind(e)) == g.edge_kinds.internal && names.contains(&s.edges.name_or_index(e)));
     flag.map(|e| s.edges.to_node(e)).is_some_and(|flag| {
         u16::from(s.nodes.kind[flag as usize]) == g.node_kinds.number
             && s.strings.eq(s.nodes.name[flag as usize], "bool")

@@ -278,7 +278,7 @@ impl HeapGraph {
     /// An edge's name: the string, or the element/hidden index as text.
     pub fn edge_name(&self, edge: u32) -> String {
         let s = &self.snapshot;
-        let (kind, raw) = (s.edges.kind(edge as usize), s.edges.name_or_index[edge as usize]);
+        let (kind, raw) = (s.edges.kind(edge as usize), s.edges.name_or_index(edge as usize));
         if self.edge_kinds.has_string_name(kind) {
             s.strings.get(raw).into_owned()
         } else {
@@ -298,7 +298,7 @@ impl HeapGraph {
         s.edge_range(node)
             .find(|&e| {
                 u16::from(s.edges.kind(e)) == self.edge_kinds.internal
-                    && names.iter().any(|name| s.strings.eq(s.edges.name_or_index[e], name))
+                    && names.iter().any(|name| s.strings.eq(s.edges.name_or_index(e), name))
             })
             .map(|e| s.edges.to_node(e))
     }

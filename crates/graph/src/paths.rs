@@ -371,7 +371,7 @@ fn fold_runs(accessors: &mut Vec<String>) {
 fn is_table_link(g: &HeapGraph, hop: &Hop) -> bool {
     let s = &g.snapshot;
     u16::from(s.edges.kind(hop.edge as usize)) == g.edge_kinds.internal
-        && s.strings.eq(s.edges.name_or_index[hop.edge as usize], "table")
+        && s.strings.eq(s.edges.name_or_index(hop.edge as usize), "table")
         && COLLECTIONS.iter().any(|c| s.strings.eq(s.nodes.name[hop.from as usize], c))
 }
 
@@ -386,7 +386,7 @@ fn table_accessor(g: &HeapGraph, collection: u32, hop: &Hop, any: bool) -> Strin
     let slot = |index: u32| {
         s.edge_range(hop.from).find(|&e| {
             u16::from(s.edges.kind(e)) == g.edge_kinds.internal
-                && s.strings.eq(s.edges.name_or_index[e], &index.to_string())
+                && s.strings.eq(s.edges.name_or_index(e), &index.to_string())
         })
     };
     let is_map = ["Map", "WeakMap"].iter().any(|c| s.strings.eq(s.nodes.name[collection as usize], c));
@@ -410,7 +410,7 @@ pub fn map_entry_key(g: &HeapGraph, value_hop: &Hop) -> Option<u32> {
     let key_slot = (index - 1).to_string();
     s.edge_range(value_hop.from)
         .find(|&e| {
-            u16::from(s.edges.kind(e)) == g.edge_kinds.internal && s.strings.eq(s.edges.name_or_index[e], &key_slot)
+            u16::from(s.edges.kind(e)) == g.edge_kinds.internal && s.strings.eq(s.edges.name_or_index(e), &key_slot)
         })
         .map(|e| s.edges.to_node(e))
 }
@@ -458,7 +458,7 @@ fn holder_kind(g: &HeapGraph, node: u32, reached_by: Option<u32>) -> HolderKind 
     if s.strings.eq(name, "system / Context") {
         return HolderKind::Context;
     }
-    if edge_kind == ek.internal && s.strings.eq(s.edges.name_or_index[edge as usize], "table") {
+    if edge_kind == ek.internal && s.strings.eq(s.edges.name_or_index(edge as usize), "table") {
         let holder = s.edge_source(edge);
         let holder_name = s.nodes.name[holder as usize];
         if ["Map", "Set", "WeakMap", "WeakSet"].iter().any(|c| s.strings.eq(holder_name, c)) {

@@ -52,7 +52,7 @@ impl Retainers {
                 if u16::from(s.edges.kind(e)) != internal {
                     continue;
                 }
-                if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index[e]) {
+                if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index(e)) {
                     let next = pairs.len() as u32;
                     let pair = *pairs.entry(eph.pair.clone()).or_insert(next);
                     weak_map_halves.push(WeakMapHalf { edge: e as u32, holder: node, pair });

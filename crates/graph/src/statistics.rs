@@ -61,7 +61,7 @@ pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, self_size
         } else if array_names.contains(&name) {
             st.js_arrays += size;
             let elements = s.edge_range(i as u32).find(|&e| {
-                u16::from(s.edges.kind(e)) == ek.internal && elements_names.contains(&s.edges.name_or_index[e])
+                u16::from(s.edges.kind(e)) == ek.internal && elements_names.contains(&s.edges.name_or_index(e))
             });
             if let Some(e) = elements {
                 let target = s.edges.to_node(e) as usize;

@@ -82,7 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 sep(&mut out)?;
                 let values = edge_fields.iter().map(|field| match field.as_str() {
                     "type" => u64::from(s.edges.kind(e)),
-                    "name_or_index" => u64::from(s.edges.name_or_index[e]),
+                    "name_or_index" => u64::from(s.edges.name_or_index(e)),
                     "to_node" => ((s.edges.to_node(e) as usize + offset) * width) as u64,
                     _ => 0,
                 });

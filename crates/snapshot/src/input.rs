@@ -1,5 +1,6 @@
-//! Opening snapshot inputs: files, standard input (`-`), and gzip streams detected by their
-//! magic bytes, with a shared counter of compressed bytes read for progress display.
+//! Opening snapshot inputs: files (mapped into memory a window at a time), standard input
+//! (`-`), and gzip streams detected by their magic bytes, read ahead on a thread; with a shared
+//! counter of the input's bytes read, for progress display.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -98,6 +99,8 @@ impl Prefetch {
 }
 
 impl Source for Prefetch {
+    type Buffer = Vec<u8>;
+
     fn refill(&mut self, buf: &mut Vec<u8>, unread: Range<usize>) -> io::Result<Range<usize>> {
         let mut block = match self.blocks.recv() {
             Ok(Ok(block)) => block,
@@ -126,6 +129,66 @@ impl Source for Prefetch {
     }
 }
 
+/// Reads a plain file through memory maps of consecutive windows of it: the parser reads the
+/// page cache itself, with no copy, no thread and no memory of its own for the input. A window
+/// is unmapped as soon as the next one replaces it, so the file's pages count towards the
+/// process's resident memory only while they are being read.
+struct Mapped {
+    file: Arc<File>,
+    /// The file's size when it was opened; a file that shrinks while it is read is an error.
+    len: u64,
+    /// File offset of the current window's first byte, and the window's length.
+    window: (u64, usize),
+    read: Arc<AtomicU64>,
+}
+
+impl Mapped {
+    /// Bytes mapped at once.
+    const WINDOW: usize = 16 << 20;
+}
+
+/// A read-only view of part of a file, or nothing.
+#[derive(Default)]
+pub(crate) struct Window(Option<memmap2::Mmap>);
+
+impl std::ops::Deref for Window {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.0.as_deref().unwrap_or_default()
+    }
+}
+
+impl Source for Mapped {
+    type Buffer = Window;
+
+    fn refill(&mut self, buf: &mut Window, unread: Range<usize>) -> io::Result<Range<usize>> {
+        let (start, len) = self.window;
+        let window_end = start + len as u64;
+        if window_end >= self.len {
+            return Ok(unread);
+        }
+        // A mapped page past the end of a file that shrank would kill the process (SIGBUS):
+        // the size is checked before each window. A file cut shorter while it is being read
+        // is rare and named as such.
+        if self.file.metadata()?.len() < self.len {
+            return Err(io::Error::other("the file became shorter while it was being read"));
+        }
+        let from = start + unread.start as u64;
+        // The new window starts at the first unread byte and goes past the old one's end,
+        // however many bytes are unread.
+        let end = (from + Self::WINDOW as u64).max(window_end + (Self::WINDOW / 2) as u64).min(self.len);
+        let length = (end - from) as usize;
+        // SAFETY: the map is read-only and private to this reader; the file is checked above
+        // not to have shrunk, which is what would make reading a mapped page fail.
+        let map = unsafe { memmap2::MmapOptions::new().offset(from).len(length).map(&*self.file)? };
+        *buf = Window(Some(map));
+        self.window = (from, length);
+        self.read.store(end, Ordering::Relaxed);
+        Ok(0..length)
+    }
+}
+
 /// Whether `head` starts with gzip's magic bytes.
 pub(crate) fn is_gzip(head: &[u8]) -> bool {
     head.starts_with(&[0x1f, 0x8b])
@@ -150,7 +213,8 @@ impl Input {
         if meta.is_dir() {
             return Err(SnapshotError::new(ErrorKind::Io("it is a directory".into())));
         }
-        let kept = file.try_clone().ok().map(Arc::new);
+        // Only a regular file can be mapped, or read again for its long strings (not a pipe).
+        let kept = if meta.is_file() { file.try_clone().ok().map(Arc::new) } else { None };
         let (mut input, gzip) = Input::wrap(Box::new(file), Some(meta.len()))?;
         if !gzip {
             input.file = kept;
@@ -180,19 +244,35 @@ impl Input {
         self.progress.clone()
     }
 
+    /// A plain file is mapped; anything else (gzip, standard input) is read ahead on a thread.
+    fn mapped(&self) -> Option<Mapped> {
+        let file = self.file.clone()?;
+        let len = self.progress.total?;
+        Some(Mapped { file, len, window: (0, 0), read: self.progress.read.clone() })
+    }
+
     /// Reads the whole snapshot.
     pub fn read(self) -> Result<Snapshot> {
-        crate::load::read_json(Prefetch::new(self.reader), self.file)
+        match self.mapped() {
+            Some(mapped) => crate::load::read_json(mapped, self.file),
+            None => crate::load::read_json(Prefetch::new(self.reader), self.file),
+        }
     }
 
     /// Reads only the node ids (see [`crate::read_node_ids`]).
     pub fn read_node_ids(self) -> Result<crate::NodeIds> {
-        crate::load::read_ids_json(Prefetch::new(self.reader))
+        match self.mapped() {
+            Some(mapped) => crate::load::read_ids_json(mapped),
+            None => crate::load::read_ids_json(Prefetch::new(self.reader)),
+        }
     }
 
     /// Checks the whole snapshot, keeping nothing (see [`crate::check_path`]).
     pub fn check(self) -> Result<usize> {
-        crate::load::check_json(Prefetch::new(self.reader))
+        match self.mapped() {
+            Some(mapped) => crate::load::check_json(mapped),
+            None => crate::load::check_json(Prefetch::new(self.reader)),
+        }
     }
 }
 

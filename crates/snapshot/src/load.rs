@@ -368,8 +368,8 @@ impl Builder {
             .then(|| nodes.name.iter().position(|&s| u64::from(s) >= string_count))
             .flatten();
         let named_past_end =
-            |(kind, &name): (u8, &u32)| string_named[kind as usize] & (u64::from(name) >= string_count);
-        let edge_names = || edges.kinds().zip(&edges.name_or_index);
+            |(kind, name): (u8, u32)| string_named[kind as usize] & (u64::from(name) >= string_count);
+        let edge_names = || edges.kinds().zip(edges.names());
         let bad_edge = edge_names()
             .fold(false, |bad, edge| bad | named_past_end(edge))
             .then(|| edge_names().position(named_past_end))
@@ -383,7 +383,7 @@ impl Builder {
         if let Some(e) = bad_edge {
             return Err(SnapshotError::inconsistent(format!(
                 "edge {e} has name index {}, but there are only {string_count} strings",
-                edges.name_or_index[e]
+                edges.name_or_index(e)
             )));
         }
         let node_indexes = NodeIndexes::new(self.node_layout.count, self.node_count);

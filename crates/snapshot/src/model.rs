@@ -39,37 +39,106 @@ impl Nodes {
 
 /// Edge columns (struct of arrays; one entry per edge ordinal, grouped by source node).
 ///
-/// An edge's target and type share one `u32`: the target's ordinal in the low bits, the type's
-/// index in the few bits the file's edge types need above them (three for V8's seven), so an
-/// edge takes eight bytes, not nine.
+/// An edge takes six bytes on most snapshots, seven on the others. Its target, its type and the
+/// high bits of its name share one `u32`: the target's ordinal in the low bits (as many as the
+/// node count needs), the type's index above them (three bits for V8's seven types), and in
+/// the bits left over, the name's bits from [`EdgeBits::column_bits`] up. The name's low bits
+/// are a `u16` column, and bits 16 to 23 a `u8` column when the `u32` leaves too few bits for
+/// names up to two million. A name the bits cannot hold (an element of a huge array, a string
+/// late in a huge table) is written as the largest value they hold, and listed beside.
 #[derive(Debug, Default, Clone)]
 pub struct Edges {
-    /// Target ordinal below `kind_shift`, type index from it up.
     packed: Vec<u32>,
+    bits: EdgeBits,
+    /// Bits 0 to 15 of each name.
+    low: Vec<u16>,
+    /// Bits 16 to 23 of each name, when the columns hold 24 bits; empty otherwise.
+    middle: Vec<u8>,
+    /// (edge, name) of the edges whose name is [`EdgeBits::escape`] or more, by edge.
+    large: Vec<(u32, u32)>,
+}
+
+/// Where an edge's fields lie in its packed `u32` and its name columns.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct EdgeBits {
+    /// The first bit of the type: the target takes the bits below.
     kind_shift: u32,
-    /// A string index, or an element/hidden index for the types that have no string name.
-    pub name_or_index: Vec<u32>,
+    /// The type's bits, once shifted down.
+    kind_mask: u32,
+    /// The first bit of the name's high part (32 when no bit is left for it).
+    name_shift: u32,
+    /// Bits of the name in the columns: 16 (`low`) or 24 (`low` and `middle`).
+    column_bits: u32,
+    /// The largest name the bits hold: names from it up are listed in `large`.
+    escape: u32,
+}
+
+impl EdgeBits {
+    /// The layout for `type_count` types and `node_count` nodes, or why they do not fit.
+    fn new(type_count: usize, node_count: usize) -> Result<EdgeBits, String> {
+        let bits = |count: usize| (usize::BITS - count.saturating_sub(1).leading_zeros()).max(1);
+        let (kind_bits, target_bits) = (bits(type_count), bits(node_count));
+        if kind_bits + target_bits > 32 {
+            return Err(format!(
+                "{node_count} nodes with {type_count} edge types do not fit in 32-bit edges (at most {} nodes)",
+                1u64 << (32 - kind_bits)
+            ));
+        }
+        let high_bits = 32 - target_bits - kind_bits;
+        // Sixteen bits of columns when they and the bits left hold two million names.
+        let column_bits = if 16 + high_bits >= 21 { 16 } else { 24 };
+        Ok(EdgeBits::laid_out(target_bits, kind_bits, column_bits))
+    }
+
+    fn laid_out(target_bits: u32, kind_bits: u32, column_bits: u32) -> EdgeBits {
+        let name_shift = target_bits + kind_bits;
+        let capacity = (column_bits + 32 - name_shift).min(32);
+        EdgeBits {
+            kind_shift: target_bits,
+            kind_mask: (1 << kind_bits) - 1,
+            name_shift,
+            column_bits,
+            escape: ((1u64 << capacity) - 1) as u32,
+        }
+    }
+
+    /// The same layout with 24 bits of name columns.
+    fn wider(self) -> EdgeBits {
+        EdgeBits::laid_out(self.kind_shift, self.kind_mask.count_ones(), 24)
+    }
+
+    #[inline]
+    fn target_mask(self) -> u32 {
+        (1 << self.kind_shift) - 1
+    }
+
+    #[inline]
+    fn kind(self, packed: u32) -> u8 {
+        ((packed >> self.kind_shift) & self.kind_mask) as u8
+    }
+
+    /// A packed edge's name bits above the columns.
+    #[inline]
+    fn high(self, packed: u32) -> u32 {
+        packed.checked_shr(self.name_shift).unwrap_or(0) << self.column_bits
+    }
+
+    /// The packed `u32` of an edge whose name, as stored (at most `escape`), is `stored`.
+    #[inline]
+    fn pack(self, to: u32, kind: u8, stored: u32) -> u32 {
+        to | u32::from(kind) << self.kind_shift | (stored >> self.column_bits).checked_shl(self.name_shift).unwrap_or(0)
+    }
 }
 
 impl Edges {
-    /// Edges of `type_count` types to nodes numbered below `node_count`, to be written into
-    /// `packed` and `name_or_index` (zeros, of one length), or why they do not fit: the target
-    /// ordinals and the type share 32 bits.
-    pub(crate) fn in_columns(
-        packed: Vec<u32>,
-        name_or_index: Vec<u32>,
-        type_count: usize,
-        node_count: usize,
-    ) -> Result<Edges, String> {
-        let kind_bits = (usize::BITS - type_count.saturating_sub(1).leading_zeros()).max(1);
-        let kind_shift = 32 - kind_bits;
-        if node_count > 1 << kind_shift {
-            return Err(format!(
-                "{node_count} nodes with {type_count} edge types do not fit in 32-bit edges (at most {} nodes)",
-                1u64 << kind_shift
-            ));
-        }
-        Ok(Edges { packed, kind_shift, name_or_index })
+    /// Columns for `edge_count` edges of `type_count` types to nodes numbered below
+    /// `node_count`, zeros until written (empty when `edge_count` is 0: a read that only checks
+    /// keeps no edges), or why they do not fit: targets and types share 32 bits.
+    pub(crate) fn zeroed(edge_count: usize, type_count: usize, node_count: usize) -> Result<Edges, String> {
+        let bits = EdgeBits::new(type_count, node_count)?;
+        let middle = if bits.column_bits == 24 { zeroed_column(edge_count)? } else { Vec::new() };
+        let (packed, low) = (zeroed_column(edge_count)?, zeroed_column(edge_count)?);
+        Ok(Edges { packed, bits, low, middle, large: Vec::new() })
     }
 
     /// Number of edges.
@@ -91,7 +160,29 @@ impl Edges {
     /// Edge `e`'s type: an index into [`Snapshot::edge_types`].
     #[inline]
     pub fn kind(&self, e: usize) -> u8 {
-        (self.packed[e] >> self.kind_shift) as u8
+        self.bits.kind(self.packed[e])
+    }
+
+    /// Edge `e`'s name: a string index, or an element/hidden index for the types that have no
+    /// string name.
+    #[inline]
+    pub fn name_or_index(&self, e: usize) -> u32 {
+        let b = self.bits;
+        let mut name = u32::from(self.low[e]) | b.high(self.packed[e]);
+        if b.column_bits == 24 {
+            name |= u32::from(self.middle[e]) << 16;
+        }
+        if name == b.escape {
+            self.large_name(e)
+        } else {
+            name
+        }
+    }
+
+    #[cold]
+    fn large_name(&self, e: usize) -> u32 {
+        let at = self.large.binary_search_by_key(&(e as u32), |&(edge, _)| edge);
+        at.map_or(self.bits.escape, |at| self.large[at].1)
     }
 
     /// Every edge's target ordinal, in edge order.
@@ -102,7 +193,47 @@ impl Edges {
 
     /// Every edge's type, in edge order.
     pub fn kinds(&self) -> impl Iterator<Item = u8> + '_ {
-        self.packed.iter().map(|&p| (p >> self.kind_shift) as u8)
+        let bits = self.bits;
+        self.packed.iter().map(move |&p| bits.kind(p))
+    }
+
+    /// Every edge's name or index, in edge order.
+    pub fn names(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut large = self.large.iter().peekable();
+        (0..self.len()).map(move |e| {
+            let name = self.name_or_index_in_columns(e);
+            match large.next_if(|&&(edge, _)| edge as usize == e) {
+                Some(&(_, name)) => name,
+                None => name,
+            }
+        })
+    }
+
+    /// Edge `e`'s name as the columns hold it (at most the escape value).
+    #[inline]
+    fn name_or_index_in_columns(&self, e: usize) -> u32 {
+        let mut name = u32::from(self.low[e]) | self.bits.high(self.packed[e]);
+        if self.bits.column_bits == 24 {
+            name |= u32::from(self.middle[e]) << 16;
+        }
+        name
+    }
+
+    /// Asks the processor to start loading edge `e`'s columns, for loops that will read it a
+    /// little later and have other work to overlap the load with.
+    #[inline]
+    pub fn prefetch(&self, e: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if e < self.len() {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: a prefetch is a hint; it reads nothing and cannot fault.
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>(self.packed.as_ptr().add(e).cast());
+                _mm_prefetch::<_MM_HINT_T0>(self.low.as_ptr().add(e).cast());
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = e;
     }
 
     /// The packed column itself, for loops that take targets by the thousand: entry `e` & the
@@ -114,36 +245,95 @@ impl Edges {
     /// The bits of a packed entry that hold the target.
     #[inline]
     pub fn target_mask(&self) -> u32 {
-        (1 << self.kind_shift) - 1
+        self.bits.target_mask()
     }
 
     /// Writable runs of the edges `from..from + first` and of those after (empty when the
-    /// columns are: a read that only checks keeps no edges).
-    pub(crate) fn split_at_mut(&mut self, from: usize, first: usize) -> (EdgeRun<'_>, EdgeRun<'_>) {
-        let shift = self.kind_shift;
-        let packed = self.packed.get_mut(from..).unwrap_or_default();
-        let names = self.name_or_index.get_mut(from..).unwrap_or_default();
-        let at = first.min(packed.len());
-        let (packed_a, packed_b) = packed.split_at_mut(at);
-        let (names_a, names_b) = names.split_at_mut(at);
-        (EdgeRun { packed: packed_a, names: names_a, shift }, EdgeRun { packed: packed_b, names: names_b, shift })
+    /// columns are: a read that only checks keeps no edges); each run lists its large names in
+    /// one of `large`.
+    pub(crate) fn split_at_mut<'a>(
+        &'a mut self,
+        from: usize,
+        first: usize,
+        large: [&'a mut Vec<(u32, u32)>; 2],
+    ) -> (EdgeRun<'a>, EdgeRun<'a>) {
+        let bits = self.bits;
+        let rest = |column_len: usize| (from.min(column_len), (from + first).min(column_len));
+        let (start, at) = rest(self.packed.len());
+        let (packed_a, packed_b) = self.packed[start..].split_at_mut(at - start);
+        let (low_a, low_b) = self.low[start..].split_at_mut(at - start);
+        let (start_m, at_m) = rest(self.middle.len());
+        let (middle_a, middle_b) = self.middle[start_m..].split_at_mut(at_m - start_m);
+        let [large_a, large_b] = large;
+        (
+            EdgeRun { packed: packed_a, low: low_a, middle: middle_a, large: large_a, first: start as u32, bits },
+            EdgeRun { packed: packed_b, low: low_b, middle: middle_b, large: large_b, first: at as u32, bits },
+        )
     }
+
+    /// Adds the large names a run listed (after every edge already listed).
+    pub(crate) fn append_large(&mut self, large: &mut Vec<(u32, u32)>) {
+        self.large.append(large);
+    }
+
+    /// Once every edge is written: when more than one edge in 64 has a name too large for 16
+    /// bits of columns, they get 24.
+    pub(crate) fn finish(&mut self) {
+        if self.bits.column_bits == 24 || self.large.len() <= self.len() / 64 {
+            return;
+        }
+        let wider = self.bits.wider();
+        let Ok(mut middle) = zeroed_column::<u8>(self.len()) else {
+            return;
+        };
+        let names: Vec<u32> = self.names().collect();
+        let mut large = Vec::new();
+        for (e, &name) in names.iter().enumerate() {
+            let stored = name.min(wider.escape);
+            if name >= wider.escape {
+                large.push((e as u32, name));
+            }
+            let to = self.packed[e] & wider.target_mask();
+            self.packed[e] = wider.pack(to, self.bits.kind(self.packed[e]), stored);
+            self.low[e] = stored as u16;
+            middle[e] = (stored >> 16) as u8;
+        }
+        (self.bits, self.middle, self.large) = (wider, middle, large);
+    }
+}
+
+/// A column of `edge_count` zeros, not written: its pages cost nothing until a value lands on them.
+fn zeroed_column<T: bytemuck::Zeroable>(edge_count: usize) -> Result<Vec<T>, String> {
+    bytemuck::allocation::try_zeroed_vec(edge_count)
+        .map_err(|()| format!("edge_count {edge_count} is too large to hold in memory"))
 }
 
 /// A run of consecutive edges being written while the file is read.
 pub(crate) struct EdgeRun<'a> {
     packed: &'a mut [u32],
-    names: &'a mut [u32],
-    shift: u32,
+    low: &'a mut [u16],
+    middle: &'a mut [u8],
+    large: &'a mut Vec<(u32, u32)>,
+    /// The edge ordinal of the run's first edge.
+    first: u32,
+    bits: EdgeBits,
 }
 
 impl EdgeRun<'_> {
-    /// Writes the `i`th edge of the run (`to` fits below the type bits: [`Edges::in_columns`]
+    /// Writes the `i`th edge of the run (`to` fits below the type bits: [`Edges::zeroed`]
     /// checked the node count).
     #[inline]
     pub(crate) fn put(&mut self, i: usize, kind: u8, name: u32, to: u32) {
-        self.packed[i] = to | u32::from(kind) << self.shift;
-        self.names[i] = name;
+        let b = self.bits;
+        let stored = name.min(b.escape);
+        if name >= b.escape {
+            self.large.push((self.first + i as u32, name));
+        }
+        self.packed[i] = b.pack(to, kind, stored);
+        self.low[i] = stored as u16;
+        if b.column_bits == 24 {
+            self.middle[i] = (stored >> 16) as u8;
+        }
     }
 }
 
@@ -326,9 +516,57 @@ impl NodeIds {
 mod tests {
     use super::Edges;
 
+    /// Writes `(kind, name, to)` edges as two runs, the way the parser's two writers do.
+    fn written(node_count: usize, edges: &[(u8, u32, u32)]) -> Edges {
+        let mut columns = Edges::zeroed(edges.len(), 7, node_count).unwrap();
+        let (mut large_a, mut large_b) = (Vec::new(), Vec::new());
+        let half = edges.len() / 2;
+        let (mut a, mut b) = columns.split_at_mut(0, half, [&mut large_a, &mut large_b]);
+        for (i, &(kind, name, to)) in edges.iter().enumerate() {
+            if i < half {
+                a.put(i, kind, name, to);
+            } else {
+                b.put(i - half, kind, name, to);
+            }
+        }
+        columns.append_large(&mut large_a);
+        columns.append_large(&mut large_b);
+        columns.finish();
+        columns
+    }
+
+    fn read_back(columns: &Edges) -> Vec<(u8, u32, u32)> {
+        let names: Vec<u32> = columns.names().collect();
+        (0..columns.len())
+            .map(|e| {
+                assert_eq!(names[e], columns.name_or_index(e), "edge {e}");
+                (columns.kind(e), columns.name_or_index(e), columns.to_node(e))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_name_reads_back_whatever_the_bits_left_for_it() {
+        // 2^24 nodes leave five bits for names above the 16 of the columns; 2^28 leave one,
+        // so the columns take 24 bits; 4 nodes leave room for any name.
+        for node_count in [4, 1 << 24, 1 << 28] {
+            let top = node_count as u32 - 1;
+            let few_large: Vec<(u8, u32, u32)> = (0..1000u32)
+                .map(|i| ((i % 7) as u8, if i % 100 == 7 { u32::MAX - i } else { i * 2099 % (1 << 21) }, top - i % 4))
+                .collect();
+            let columns = written(node_count, &few_large);
+            assert!(read_back(&columns) == few_large, "{node_count} nodes, few large names");
+            // Most names past two million: the columns widen to 24 bits once all are written.
+            let many_large: Vec<(u8, u32, u32)> =
+                (0..1000u32).map(|i| ((i % 7) as u8, (1 << 21) + i * 7919, i % 4)).collect();
+            let columns = written(node_count, &many_large);
+            assert!(read_back(&columns) == many_large, "{node_count} nodes, many large names");
+        }
+    }
+
     #[test]
     fn targets_get_the_bits_the_edge_types_leave() {
-        let fits = |types, nodes| Edges::in_columns(Vec::new(), Vec::new(), types, nodes).is_ok();
+        let fits = |types, nodes| Edges::zeroed(0, types, nodes).is_ok();
         assert!(fits(7, 1 << 29) && !fits(7, (1 << 29) + 1));
         assert!(fits(9, 1 << 28) && !fits(9, (1 << 28) + 1));
         assert!(fits(1, 1 << 31) && !fits(1, (1 << 31) + 1));

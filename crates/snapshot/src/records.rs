@@ -301,6 +301,8 @@ pub(crate) struct EdgeSink {
     count: Count,
     keep: bool,
     edges: Edges,
+    /// The large names each writer of the last pair listed, until they join the columns'.
+    large: [OwnLine<Vec<(u32, u32)>>; 2],
 }
 
 impl EdgeSink {
@@ -313,8 +315,7 @@ impl EdgeSink {
         keep: bool,
     ) -> Result<EdgeSink> {
         let n = if keep { expected } else { 0 };
-        let (packed, names) = (zeroed(n, "edge_count")?, zeroed(n, "edge_count")?);
-        let edges = Edges::in_columns(packed, names, type_count, node_count)
+        let edges = Edges::zeroed(n, type_count, node_count)
             .map_err(|message| SnapshotError::new(ErrorKind::Header(message)))?;
         Ok(EdgeSink {
             layout,
@@ -323,12 +324,14 @@ impl EdgeSink {
             count: Count { expected, next: 0, array: "edges", count_field: "edge_count" },
             keep,
             edges,
+            large: Default::default(),
         })
     }
 
     /// The columns, once the array has ended; checks the count against the header.
-    pub(crate) fn finish(self, end: ArrayEnd) -> Result<Edges> {
+    pub(crate) fn finish(mut self, end: ArrayEnd) -> Result<Edges> {
         self.count.check(end, self.layout.count)?;
+        self.edges.finish();
         Ok(self.edges)
     }
 }
@@ -343,7 +346,8 @@ impl RecordSink for EdgeSink {
     fn writers(&mut self, first: usize) -> (EdgeWriter<'_>, EdgeWriter<'_>) {
         let (run_a, run_b) = self.count.runs(first);
         let (from, first) = (run_a.start, run_a.room);
-        let (edges_a, edges_b) = self.edges.split_at_mut(from, first);
+        let [OwnLine(large_a), OwnLine(large_b)] = &mut self.large;
+        let (edges_a, edges_b) = self.edges.split_at_mut(from, first, [large_a, large_b]);
         let writer = |run, edges| EdgeWriter {
             layout: self.layout,
             type_count: self.type_count,
@@ -357,6 +361,9 @@ impl RecordSink for EdgeSink {
 
     fn advance(&mut self, records: usize) {
         self.count.next += records;
+        let [OwnLine(a), OwnLine(b)] = &mut self.large;
+        self.edges.append_large(a);
+        self.edges.append_large(b);
     }
 }
 

@@ -14,9 +14,9 @@ use crate::error::{ErrorKind, Result, SnapshotError};
 
 const BUFFER_SIZE: usize = 16 << 20;
 
-pub(crate) struct Scanner<S> {
+pub(crate) struct Scanner<S: Source> {
     src: S,
-    buf: Vec<u8>,
+    buf: S::Buffer,
     pos: usize,
     end: usize,
     /// Input offset of `buf[origin]`.
@@ -28,19 +28,25 @@ pub(crate) struct Scanner<S> {
 
 /// Where a scanner's bytes come from.
 pub(crate) trait Source {
+    /// What holds the bytes the scanner reads: memory of its own, or a view of a mapped file.
+    type Buffer: std::ops::Deref<Target = [u8]> + Default;
     /// Puts more input after the unread bytes `buf[unread]`, moving them or replacing `buf` as
     /// it likes. Returns where the unread bytes, followed by any new input, now lie in `buf`; no
     /// new input means the input has ended.
-    fn refill(&mut self, buf: &mut Vec<u8>, unread: Range<usize>) -> std::io::Result<Range<usize>>;
+    fn refill(&mut self, buf: &mut Self::Buffer, unread: Range<usize>) -> std::io::Result<Range<usize>>;
 }
 
 /// Any reader: unread bytes move to the front of the buffer, which doubles when they fill it.
 impl<R: Read> Source for R {
+    type Buffer = Vec<u8>;
+
     fn refill(&mut self, buf: &mut Vec<u8>, unread: Range<usize>) -> std::io::Result<Range<usize>> {
         let kept = unread.len();
         buf.copy_within(unread, 0);
-        if kept == buf.len() {
-            buf.resize(buf.len().max(1) * 2, 0);
+        if buf.len() < BUFFER_SIZE {
+            buf.resize(BUFFER_SIZE, 0);
+        } else if kept == buf.len() {
+            buf.resize(buf.len() * 2, 0);
         }
         loop {
             match self.read(&mut buf[kept..]) {
@@ -58,7 +64,7 @@ fn is_ws(b: u8) -> bool {
 
 impl<S: Source> Scanner<S> {
     pub(crate) fn new(src: S) -> Self {
-        Scanner { src, buf: vec![0; BUFFER_SIZE], pos: 0, end: 0, base: 0, origin: 0, eof: false }
+        Scanner { src, buf: S::Buffer::default(), pos: 0, end: 0, base: 0, origin: 0, eof: false }
     }
 
     /// Input offset of the next unread byte.

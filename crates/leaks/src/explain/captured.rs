@@ -85,7 +85,7 @@ pub fn find(g: &HeapGraph, scripts: &Scripts, group: &Group, preferred: u32) -> 
         .retainers()
         .of(variable.context)
         .iter()
-        .filter(|&&e| s.strings.eq(s.edges.name_or_index[e as usize], "context"))
+        .filter(|&&e| s.strings.eq(s.edges.name_or_index(e as usize), "context"))
         .map(|&e| s.edge_source(e))
         .filter(|&f| u16::from(s.nodes.kind[f as usize]) == g.node_kinds.closure)
         .collect();

@@ -221,7 +221,7 @@ fn module_script(g: &HeapGraph, scripts: &Scripts, context: u32) -> Option<Strin
         .retainers()
         .of(context)
         .iter()
-        .filter(|&&e| s.strings.eq(s.edges.name_or_index[e as usize], "context"))
+        .filter(|&&e| s.strings.eq(s.edges.name_or_index(e as usize), "context"))
         .take(MODULE_RETAINERS_READ)
         .map(|&e| s.edge_source(e));
     held.chain(holding)
@@ -247,7 +247,7 @@ fn is_node_server(g: &HeapGraph, scripts: &Scripts, node: u32) -> bool {
 fn string_property(g: &HeapGraph, node: u32, name: &str) -> Option<String> {
     let s = &g.snapshot;
     s.edge_range(node)
-        .find(|&e| u16::from(s.edges.kind(e)) == g.edge_kinds.property && s.strings.eq(s.edges.name_or_index[e], name))
+        .find(|&e| u16::from(s.edges.kind(e)) == g.edge_kinds.property && s.strings.eq(s.edges.name_or_index(e), name))
         .map(|e| g.display_name(s.edges.to_node(e)))
 }
 

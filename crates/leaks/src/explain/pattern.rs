@@ -105,7 +105,7 @@ fn iterated_event(g: &HeapGraph, context: u32) -> Option<String> {
     let ek = &g.edge_kinds;
     let named = |node: u32, kind: u16, name: &str| {
         s.edge_range(node)
-            .find(|&e| u16::from(s.edges.kind(e)) == kind && s.strings.eq(s.edges.name_or_index[e], name))
+            .find(|&e| u16::from(s.edges.kind(e)) == kind && s.strings.eq(s.edges.name_or_index(e), name))
             .map(|e| s.edges.to_node(e))
     };
     let events = named(named(context, ek.context, "emitter")?, ek.property, "_events")?;
@@ -120,7 +120,7 @@ fn iterated_event(g: &HeapGraph, context: u32) -> Option<String> {
 fn has_property(g: &HeapGraph, node: u32, name: &str) -> bool {
     let s = &g.snapshot;
     s.edge_range(node)
-        .any(|e| u16::from(s.edges.kind(e)) == g.edge_kinds.property && s.strings.eq(s.edges.name_or_index[e], name))
+        .any(|e| u16::from(s.edges.kind(e)) == g.edge_kinds.property && s.strings.eq(s.edges.name_or_index(e), name))
 }
 
 impl Structure {
@@ -169,7 +169,7 @@ impl Structure {
             if kind == "context" && edge_name == "unconsumedEvents" && found.iterator_event.is_none() {
                 let event = s.edge_range(from).find(|&e| {
                     u16::from(s.edges.kind(e)) == g.edge_kinds.context
-                        && s.strings.eq(s.edges.name_or_index[e], "event")
+                        && s.strings.eq(s.edges.name_or_index(e), "event")
                 });
                 found.iterator_event = Some(match event {
                     Some(e) => g.display_name(s.edges.to_node(e)),

@@ -106,7 +106,7 @@ fn is_closure(g: &HeapGraph, node: u32) -> bool {
 fn property(g: &HeapGraph, node: u32, name: &str) -> Option<u32> {
     let s = &g.snapshot;
     s.edge_range(node)
-        .find(|&e| u16::from(s.edges.kind(e)) == g.edge_kinds.property && s.strings.eq(s.edges.name_or_index[e], name))
+        .find(|&e| u16::from(s.edges.kind(e)) == g.edge_kinds.property && s.strings.eq(s.edges.name_or_index(e), name))
         .map(|e| s.edges.to_node(e))
 }
 
