@@ -8,6 +8,7 @@ use heaplens_snapshot::Snapshot;
 
 use crate::ephemeron::EphemeronNames;
 use crate::kinds::{BitSet, EdgeKinds, NodeKinds};
+use crate::memory::prefetch;
 use crate::ownership::is_user_root;
 
 /// Distance of a node no root reaches.
@@ -139,18 +140,6 @@ pub(crate) enum EdgeRole {
     /// through the second of them the search meets, so its distance is one more than the later
     /// of its two holders'.
     HalfOfPair(Box<str>),
-}
-
-/// Asks the CPU to bring `value`'s cache line in, without waiting for it.
-#[inline(always)]
-fn prefetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint; it reads nothing and cannot fault.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((value as *const T).cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
 }
 
 /// What a distance search learns: the nodes it reached, in the order it reached them, and where

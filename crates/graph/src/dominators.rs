@@ -3,10 +3,13 @@
 //! depth-first search under the root, and whatever is still unvisited hangs off the root.
 //!
 //! Everything is iterative (explicit stacks), so a million-long linked list costs memory, not
-//! call stack. Vertex numbers are 1-based as in the paper; 0 means "none".
+//! call stack. Vertex numbers are 1-based as in the paper; 0 means "none". Four `u32` arrays
+//! over the nodes and the later-numbered predecessors are all it holds at its peak.
+
+use std::sync::atomic::Ordering;
 
 use crate::kinds::BitSet;
-use crate::zeros::written_zeros;
+use crate::memory::{atomics, prefetch, written_zeros};
 
 /// A graph in compressed-sparse-row form: node `v`'s edges are `first_edge[v]..first_edge[v+1]`,
 /// edge `e` goes to `targets[e] & target_mask` (the snapshot's edges keep their type in the
@@ -37,10 +40,10 @@ impl FlowGraph<'_> {
 }
 
 /// The depth-first numbering, and what the search learns of each edge as it scans it. `number`
-/// is indexed by vertex (ordinal + 1); every other array by DFS number, 1..=n.
+/// is indexed by vertex (ordinal + 1); every other array by DFS number, 1..=n. No array maps
+/// numbers back to vertices: the main loop does without one, and it is made once that is done.
 struct Numbering {
     number: Vec<u32>,
-    vertex: Vec<u32>,
     /// The DFS parent's number.
     ancestor: Vec<u32>,
     /// Until a vertex is processed: the smallest number among it and its earlier predecessors.
@@ -57,7 +60,6 @@ impl Numbering {
         let zeros = || vec![0u32; len];
         Numbering {
             number: written_zeros(len),
-            vertex: zeros(),
             ancestor: zeros(),
             dom: zeros(),
             first: written_zeros(len + 1),
@@ -70,8 +72,7 @@ impl Numbering {
     fn assign(&mut self, v: u32, parent: u32) -> u32 {
         self.numbered += 1;
         let nv = self.numbered;
-        (self.number[v as usize], self.vertex[nv as usize], self.ancestor[nv as usize], self.dom[nv as usize]) =
-            (nv, v, parent, nv);
+        (self.number[v as usize], self.ancestor[nv as usize], self.dom[nv as usize]) = (nv, parent, nv);
         nv
     }
 
@@ -143,17 +144,16 @@ pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators
 }
 
 /// The first half of the dominators: the depth-first numbering, with every usable edge sorted
-/// into what the second half needs. It holds the most memory: five `u32` arrays over the nodes
-/// plus the later-numbered predecessors, which [`Numbered::dominators`] gives back to the system
-/// as it consumes them, so a step beside that second half has room that this half lacks.
+/// into what the second half needs. Its peak is four `u32` arrays over the nodes plus the
+/// later-numbered predecessors, which [`Numbered::dominators`] gives back to the system as it
+/// consumes them, while the one array it adds (`semi`) is touched a page at a time.
 pub(crate) struct Numbered {
-    vertex: Vec<u32>,
+    /// By vertex: its number.
+    number: Vec<u32>,
     ancestor: Vec<u32>,
     dom: Vec<u32>,
-    /// `number`'s memory, the vertex itself per number.
+    /// The counts' memory: each number itself until linked.
     label: Vec<u32>,
-    /// The counts' memory, each number itself.
-    semi: Vec<u32>,
     numbered: u32,
     /// Later predecessors, grouped by target number in ascending order.
     later: Vec<u32>,
@@ -162,8 +162,9 @@ pub(crate) struct Numbered {
     /// (descending) order.
     has_later: BitSet,
     group_start: BitSet,
-    /// Vertices with a usable retainer; `None` when the root reaches every node.
-    retained: Option<BitSet>,
+    /// Numbers of the vertices without a usable retainer; `None` when the root reaches every
+    /// node.
+    unretained: Option<BitSet>,
 }
 
 /// Numbers the nodes `root` reaches over the usable edges of `g`, then the others as DevTools
@@ -173,7 +174,8 @@ pub(crate) struct Numbered {
 /// main loop walks its arrays in order and path compression stays among nearby entries. The
 /// search also sorts each edge it scans: an edge from a node numbered earlier than its target
 /// only matters through that number, folded into the target's `dom` entry at once; the others
-/// (numbered later) are counted, then listed in `later`, grouped by target, by one more pass.
+/// (numbered later) are counted, then listed in `later`, grouped by target, by one more pass
+/// over the edges on both cores.
 pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbered {
     let n = node_count;
     let len = n + 1;
@@ -184,7 +186,7 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
     // Nodes the root does not reach: those without a usable retainer (DevTools: the others only
     // have weak ones) start their own search under the root; whatever is still unnumbered then
     // hangs off the root, its edges sorted here since no search scanned them.
-    let retained = ((numbering.numbered as usize) < n).then(|| {
+    let unretained = ((numbering.numbered as usize) < n).then(|| {
         let mut retained = BitSet::new(len);
         for v in 0..n {
             g.usable_targets(v).for_each(|w| retained.insert(w as usize + 1));
@@ -200,15 +202,21 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
                 numbering.assign(v, 1);
             }
         }
-        for sv in searched + 1..=numbering.numbered {
-            let v = numbering.vertex[sv as usize] as usize - 1;
-            for w in g.usable_targets(v) {
-                numbering.sort_edge(sv, numbering.number[w as usize + 1]);
+        let mut unretained = BitSet::new(len);
+        for v in 1..=n {
+            let sv = numbering.number[v];
+            if sv > searched {
+                for w in g.usable_targets(v - 1) {
+                    numbering.sort_edge(sv, numbering.number[w as usize + 1]);
+                }
+            }
+            if !retained.contains(v) {
+                unretained.insert(sv as usize);
             }
         }
-        retained
+        unretained
     });
-    let Numbering { number, vertex, ancestor, dom, mut first, numbered, .. } = numbering;
+    let Numbering { number, ancestor, dom, mut first, numbered, .. } = numbering;
 
     for i in 0..len {
         first[i + 1] += first[i];
@@ -221,27 +229,50 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
             group_start.insert(first[nw] as usize);
         }
     }
+    let later = fill_later(g, &number, &mut first);
+
+    // The offsets are done with: their memory becomes `label`, each number itself.
+    let mut label = first;
+    label.truncate(len);
+    label.iter_mut().enumerate().for_each(|(i, l)| *l = i as u32);
+    Numbered { number, ancestor, dom, label, numbered, later, has_later, group_start, unretained }
+}
+
+/// Lists the later-numbered sources of the usable edges, grouped by target number: each edge
+/// takes the next place of its target's group from `first` (the groups' starts, which end up as
+/// their ends). The sources are split between the cores; within a group the order is whichever
+/// came first, which the main loop does not depend on (it takes the least of what they give).
+fn fill_later(g: &FlowGraph<'_>, number: &[u32], first: &mut [u32]) -> Vec<u32> {
+    let len = number.len();
     let mut later = vec![0u32; first[len] as usize];
-    for v in 0..n {
-        let sv = number[v + 1];
-        for w in g.usable_targets(v) {
-            let nw = number[w as usize + 1] as usize;
-            if sv >= nw as u32 {
-                later[first[nw] as usize] = sv;
-                first[nw] += 1;
+    let next = atomics(first);
+    let places = atomics(&mut later);
+    let n = len - 1;
+    let fill = |sources: std::ops::Range<usize>| {
+        // Targets are read a few edges ahead of their number, which is far in memory.
+        const AHEAD: usize = 16;
+        let edges = g.first_edge[sources.start] as usize..g.first_edge[sources.end] as usize;
+        let mut v = sources.start;
+        for e in edges.clone() {
+            while g.first_edge[v + 1] as usize <= e {
+                v += 1;
+            }
+            if e + AHEAD < edges.end {
+                prefetch(&number[g.target(e + AHEAD) as usize + 1]);
+            }
+            if !g.usable.contains(e) {
+                continue;
+            }
+            let (sv, nw) = (number[v + 1], number[g.target(e) as usize + 1]);
+            if sv >= nw {
+                let at = next[nw as usize].fetch_add(1, Ordering::Relaxed);
+                places[at as usize].store(sv, Ordering::Relaxed);
             }
         }
-    }
-
-    // `number` is done with: its memory becomes `label`, the vertex itself until linked; while
-    // unlinked it heads the vertex's bucket (itself = empty). `semi` starts as the number.
-    let mut label = number;
-    label.iter_mut().enumerate().for_each(|(i, l)| *l = i as u32);
-    // The offsets are done with too: their memory becomes `semi`.
-    let mut semi = first;
-    semi.truncate(len);
-    semi.copy_from_slice(&label);
-    Numbered { vertex, ancestor, dom, label, semi, numbered, later, has_later, group_start, retained }
+    };
+    let middle = g.first_edge[..=n].partition_point(|&f| (f as usize) < g.targets.len() / 2).min(n);
+    rayon::join(|| fill(0..middle), || fill(middle..n));
+    later
 }
 
 /// Entries of `later` given back to the system at a time, once consumed.
@@ -252,22 +283,16 @@ impl Numbered {
     ///
     /// The bucket lists live in `label` (head, while a vertex is not yet linked) and `dom`
     /// (next link, until the vertex's dominator is known); a bit per vertex says whether it is
-    /// linked, so `ancestor` holds the DFS parent until then.
+    /// linked, so `ancestor` holds the DFS parent until then. `semi` is only read for numbers
+    /// already processed (and for the one being processed), so it starts untouched and its
+    /// pages are written from the top down as the loop goes, while `later` shrinks.
     pub(crate) fn dominators(self) -> Dominators {
-        let Numbered {
-            mut vertex,
-            mut ancestor,
-            mut dom,
-            mut label,
-            mut semi,
-            numbered,
-            mut later,
-            has_later,
-            group_start,
-            retained,
-        } = self;
+        let Numbered { number, mut ancestor, mut dom, mut label, numbered, mut later, has_later, group_start, unretained } =
+            self;
         let len = label.len();
         let n = len - 1;
+        let mut semi = vec![0u32; len];
+        semi[1] = 1;
         let mut group_end = later.len();
         let mut linked = BitSet::new(len);
         let mut path: Vec<u32> = Vec::new();
@@ -300,6 +325,7 @@ impl Numbered {
                 abandoned = next;
             }
             label[w as usize] = w;
+            semi[w as usize] = w;
             if later.len() - group_end >= LATER_RELEASE {
                 // The allocator shrinks a block this big in place, unmapping the tail.
                 later.truncate(group_end);
@@ -315,10 +341,9 @@ impl Numbered {
             } else {
                 group_end..group_end
             };
-            let no_retainer = || retained.as_ref().is_some_and(|r| !r.contains(vertex[w as usize] as usize));
-            if preds.is_empty() && no_retainer() {
+            if preds.is_empty() && unretained.as_ref().is_some_and(|u| u.contains(w as usize)) {
                 // A node without usable retainers has the root as its only predecessor.
-                semi[w as usize] = semi[1];
+                semi[w as usize] = 1;
             } else {
                 let mut best = dom[w as usize];
                 for &v in &later[preds] {
@@ -345,7 +370,7 @@ impl Numbered {
                 v = next;
             }
         }
-        drop((ancestor, later, has_later, group_start, linked, retained));
+        drop((later, has_later, group_start, linked, unretained));
         // "No dominator" (0) ends up at the root, number 1.
         dom[0] = 1;
         dom[1] = 1;
@@ -355,15 +380,19 @@ impl Numbered {
             }
         }
         drop(semi);
-        // Back to node ordinals: `label`'s memory becomes the dominator per ordinal.
-        let mut idom = label;
-        idom.truncate(n);
-        for i in 1..=numbered as usize {
-            idom[vertex[i] as usize - 1] = vertex[dom[i] as usize] - 1;
+        // Back to node ordinals. Every vertex is numbered: `ancestor`'s memory becomes the
+        // vertex of each number, `label`'s the dominator of each node.
+        let mut vertex = ancestor;
+        for v in 1..len {
+            vertex[number[v] as usize] = v as u32;
         }
-        drop(dom);
+        let mut idom = label;
+        for v in 1..len {
+            idom[v - 1] = vertex[dom[number[v] as usize] as usize] - 1;
+        }
+        idom.truncate(n);
+        drop((dom, number));
         vertex.remove(0);
-        vertex.truncate(numbered as usize);
         vertex.iter_mut().for_each(|v| *v -= 1);
         Dominators { idom, preorder: vertex }
     }

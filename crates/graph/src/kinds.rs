@@ -4,7 +4,7 @@
 use heaplens_snapshot::Snapshot;
 use rayon::prelude::*;
 
-use crate::zeros::written_zeros;
+use crate::memory::written_zeros;
 
 const ABSENT: u16 = u16::MAX;
 

@@ -27,6 +27,7 @@ mod dominators;
 mod duplicates;
 mod ephemeron;
 mod kinds;
+mod memory;
 mod ownership;
 mod paths;
 mod query;
@@ -35,7 +36,6 @@ mod retainers;
 mod sources;
 mod statistics;
 mod summary;
-mod zeros;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -371,7 +371,7 @@ impl DominatedLists {
         // Count children into `first[d]`, sum so that `first[d]` ends d's list, then fill each
         // list from its end: `first[d]` moves down to where the list starts. One offsets
         // array, no copy of it.
-        let mut first = zeros::written_zeros(n + 1);
+        let mut first = memory::written_zeros(n + 1);
         for (v, &d) in idom.iter().enumerate() {
             if v as u32 != root {
                 first[d as usize] += 1;

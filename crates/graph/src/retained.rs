@@ -3,7 +3,7 @@
 
 use heaplens_snapshot::Snapshot;
 
-use crate::zeros::written_zeros;
+use crate::memory::written_zeros;
 
 /// Retained size per node ordinal.
 pub(crate) struct RetainedSizes {

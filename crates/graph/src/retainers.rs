@@ -32,7 +32,7 @@ impl Retainers {
     /// Builds the index with a counting sort over the edges' targets.
     pub fn build(s: &Snapshot, internal: u16) -> Retainers {
         let n = s.node_count();
-        let mut first = crate::zeros::written_zeros(n + 1);
+        let mut first = crate::memory::written_zeros(n + 1);
         for to in s.edges.targets() {
             first[to as usize + 1] += 1;
         }

@@ -4,7 +4,7 @@
 use heaplens_snapshot::Snapshot;
 
 use crate::kinds::{EdgeKinds, NodeKinds};
-use crate::zeros::written_zeros;
+use crate::memory::written_zeros;
 
 /// Totals of the Statistics view, in bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,0 +1,37 @@
+//! How the analyses use memory, in one place: zero-filled arrays for steps that read an entry
+//! before they write it (counters, bit sets, "not yet seen" marks), prefetch hints for loops
+//! that jump around big arrays, and views of an array for several threads that each write their
+//! own places.
+//!
+//! Zero-filled arrays: A plain `vec![0; n]` of a big array gets fresh pages that are only
+//! mapped when touched: a read maps the shared zero page, and the write after it copies the
+//! page and flushes it from every core's TLB, a cross-core interrupt per page. Writing the zeros
+//! up front takes one ordinary fault per page instead.
+
+/// `n` zeros, every page of them already written.
+pub(crate) fn written_zeros<T: Copy + Default>(n: usize) -> Vec<T> {
+    // Opaque to the optimiser, which would otherwise merge the allocation and the fill below
+    // into a lazily zeroed allocation again.
+    let mut zeros = std::hint::black_box(Vec::with_capacity(n));
+    zeros.resize(n, T::default());
+    zeros
+}
+
+/// Asks the processor to start loading `value`, which a loop will read a little later.
+#[inline]
+pub(crate) fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it reads nothing and cannot fault.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((value as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
+/// An array of integers to be written from several threads at once, each place by one.
+pub(crate) fn atomics(values: &mut [u32]) -> &[std::sync::atomic::AtomicU32] {
+    // SAFETY: `AtomicU32` has the size, alignment and bit validity of `u32`, and the array is
+    // borrowed exclusively for as long as the atomics are.
+    unsafe { std::slice::from_raw_parts(values.as_mut_ptr().cast(), values.len()) }
+}
