@@ -3,8 +3,8 @@
 
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
-use crate::model::{Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
-use crate::records::{self, EdgeSink, NodeIndexes, NodeSink, Numbers};
+use crate::model::{has_string_name, Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
+use crate::records::{self, EdgeSink, LocationSink, NodeIndexes, NodeSink, Numbers, TypeSet};
 use crate::scanner::{Scanner, Source};
 use crate::strings::StringTable;
 
@@ -109,10 +109,13 @@ struct Builder {
     edge_count: usize,
     nodes: Option<Nodes>,
     edges: Option<Edges>,
+    /// The largest name index of a node, and of an edge named by a string: the strings come
+    /// last, and are counted against these.
+    max_names: (u32, u32),
     strings: Option<StringTable>,
     /// The file being read, for long strings to stay in (uncompressed files only).
     file: Option<Arc<File>>,
-    raw_locations: Option<Vec<u64>>,
+    locations: Option<Vec<Location>>,
     trace_functions: Option<Vec<TraceFunction>>,
     trace_tree: Option<TraceTree>,
     samples: Option<Vec<Sample>>,
@@ -149,9 +152,10 @@ impl Builder {
             edge_count,
             nodes: None,
             edges: None,
+            max_names: (0, 0),
             strings: None,
             file,
-            raw_locations: None,
+            locations: None,
             trace_functions: None,
             trace_tree: None,
             samples: None,
@@ -163,12 +167,11 @@ impl Builder {
             return self.check_section(s, key);
         }
         match key {
-            b"nodes" if self.nodes.is_none() => self.nodes = Some(self.read_nodes(s)?),
-            b"edges" if self.edges.is_none() => self.edges = Some(self.read_edges(s)?),
+            b"nodes" if self.nodes.is_none() => self.read_nodes(s)?,
+            b"edges" if self.edges.is_none() => self.read_edges(s)?,
             b"strings" if self.strings.is_none() => self.strings = Some(read_strings(s, self.file.clone())?),
-            b"locations" if self.raw_locations.is_none() && !self.header.meta.location_fields.is_empty() => {
-                let fields = self.header.meta.location_fields.len();
-                self.raw_locations = Some(read_numbers(s, "locations", fields)?);
+            b"locations" if self.locations.is_none() && !self.header.meta.location_fields.is_empty() => {
+                self.locations = Some(self.read_locations(s)?);
             }
             b"trace_function_infos"
                 if self.trace_functions.is_none() && !self.header.meta.trace_function_info_fields.is_empty() =>
@@ -198,9 +201,9 @@ impl Builder {
     /// everything else skipped.
     fn check_section<S: Source>(&mut self, s: &mut Scanner<S>, key: &[u8]) -> Result<()> {
         match key {
-            b"nodes" if self.nodes.is_none() => self.nodes = Some(self.read_nodes(s)?),
+            b"nodes" if self.nodes.is_none() => self.read_nodes(s)?,
             b"edges" if self.edges.is_none() => {
-                self.edges = Some(self.read_edges(s)?);
+                self.read_edges(s)?;
             }
             b"nodes" | b"edges" => return Err(duplicate(s, &String::from_utf8_lossy(key))),
             _ => s.skip_value(None, "a top-level field")?,
@@ -227,7 +230,7 @@ impl Builder {
             b"nodes" => self.nodes.is_some(),
             b"edges" => self.edges.is_some(),
             b"strings" => self.strings.is_some(),
-            b"locations" => self.raw_locations.is_some(),
+            b"locations" => self.locations.is_some(),
             b"trace_function_infos" => self.trace_functions.is_some(),
             b"trace_tree" => self.trace_tree.is_some(),
             b"samples" => self.samples.is_some(),
@@ -235,26 +238,45 @@ impl Builder {
         }
     }
 
-    fn read_nodes<S: Source>(&self, s: &mut Scanner<S>) -> Result<Nodes> {
+    fn read_nodes<S: Source>(&mut self, s: &mut Scanner<S>) -> Result<()> {
         // A check validates every record but keeps none: its memory does not grow with the file.
         let keep = self.parts != Parts::Check;
         let mut sink = NodeSink::new(self.node_layout, self.node_types.len(), self.node_count, keep)?;
         let end = s.read_records("the nodes array", &mut sink)?;
-        sink.finish(end, self.edge_count)
+        let (nodes, max_name) = sink.finish(end, self.edge_count)?;
+        (self.nodes, self.max_names.0) = (Some(nodes), max_name);
+        Ok(())
     }
 
     /// Edges are checked in every read, but kept only by a whole one.
-    fn read_edges<S: Source>(&self, s: &mut Scanner<S>) -> Result<Edges> {
+    fn read_edges<S: Source>(&mut self, s: &mut Scanner<S>) -> Result<()> {
         let keep = self.parts == Parts::All;
         let mut sink = EdgeSink::new(
             self.edge_layout,
             self.edge_types.len(),
+            TypeSet::of(&self.edge_types, has_string_name),
             self.node_layout.count,
             self.node_count,
             self.edge_count,
             keep,
         )?;
         let end = s.read_records("the edges array", &mut sink)?;
+        let (edges, max_string_name) = sink.finish(end)?;
+        (self.edges, self.max_names.1) = (Some(edges), max_string_name);
+        Ok(())
+    }
+
+    fn read_locations<S: Source>(&self, s: &mut Scanner<S>) -> Result<Vec<Location>> {
+        let f = &self.header.meta.location_fields;
+        let field = |name: &str| {
+            optional_field(f, name).ok_or_else(|| {
+                SnapshotError::new(ErrorKind::Header(format!("meta.location_fields has no \"{name}\"")))
+            })
+        };
+        let fields = [field("object_index")?, field("script_id")?, field("line")?, field("column")?];
+        let nodes = NodeIndexes::new(self.node_layout.count, self.node_count);
+        let mut sink = LocationSink::new(fields, f.len(), nodes);
+        let end = s.read_records("locations", &mut sink)?;
         sink.finish(end)
     }
 
@@ -360,19 +382,18 @@ impl Builder {
         let edges = self.edges.ok_or_else(|| missing("edges"))?;
         let strings = self.strings.ok_or_else(|| missing("strings"))?;
         let string_count = strings.len() as u64;
-        let string_named: Vec<bool> =
-            self.edge_types.iter().map(|t| !matches!(t.as_str(), "element" | "hidden")).collect();
-        // The strings come last in the file, so names are checked here: first with branch-free
-        // passes, then, only when one fails, again to find the first bad record.
-        let bad_node = (u64::from(nodes.name.iter().copied().max().unwrap_or(0)) >= string_count)
+        let string_named: Vec<bool> = self.edge_types.iter().map(|t| has_string_name(t)).collect();
+        // The strings come last in the file, so names are checked here, against the largest
+        // ones the reading saw; only when one is past the end are the records gone through
+        // again, to find the first bad one.
+        let (max_node_name, max_edge_name) = self.max_names;
+        let bad_node = (u64::from(max_node_name) >= string_count && !nodes.name.is_empty())
             .then(|| nodes.name.iter().position(|&s| u64::from(s) >= string_count))
             .flatten();
         let named_past_end =
             |(kind, name): (u8, u32)| string_named[kind as usize] & (u64::from(name) >= string_count);
-        let edge_names = || edges.kinds().zip(edges.names());
-        let bad_edge = edge_names()
-            .fold(false, |bad, edge| bad | named_past_end(edge))
-            .then(|| edge_names().position(named_past_end))
+        let bad_edge = (u64::from(max_edge_name) >= string_count && !edges.is_empty())
+            .then(|| edges.kinds().zip(edges.names()).position(named_past_end))
             .flatten();
         if let Some(i) = bad_node {
             return Err(SnapshotError::inconsistent(format!(
@@ -393,28 +414,7 @@ impl Builder {
                 .ok_or_else(|| SnapshotError::inconsistent(format!("{what} {index} is not the index of a node")))
         };
         let root = to_ordinal(self.header.root_index.unwrap_or(0), "root_index")?;
-        let mut locations = Vec::new();
-        if let Some(raw) = self.raw_locations {
-            let f = &self.header.meta.location_fields;
-            let count = f.len();
-            let field = |name: &str| {
-                optional_field(f, name).ok_or_else(|| {
-                    SnapshotError::new(ErrorKind::Header(format!("meta.location_fields has no \"{name}\"")))
-                })
-            };
-            let (object, script, line, column) =
-                (field("object_index")?, field("script_id")?, field("line")?, field("column")?);
-            locations.reserve_exact(raw.len() / count);
-            for rec in raw.chunks_exact(count) {
-                let small = |v: u64| u32::try_from(v).map_err(|_| too_large("location field", v));
-                locations.push(Location {
-                    node: to_ordinal(rec[object], "a location's object_index")?,
-                    script_id: small(rec[script])?,
-                    line: small(rec[line])?,
-                    column: small(rec[column])?,
-                });
-            }
-        }
+        let locations = self.locations.unwrap_or_default();
         let trace_functions = self.trace_functions.unwrap_or_default();
         for f in &trace_functions {
             if u64::from(f.name) >= string_count || u64::from(f.script_name) >= string_count {

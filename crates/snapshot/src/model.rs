@@ -337,6 +337,12 @@ impl EdgeRun<'_> {
     }
 }
 
+/// Whether edges of the type named `name` name their target with a string (all but element and
+/// hidden edges, which give an index).
+pub(crate) fn has_string_name(name: &str) -> bool {
+    !matches!(name, "element" | "hidden")
+}
+
 /// A source position attached to a node (`locations` in the file); 0-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Location {
@@ -455,7 +461,7 @@ impl Snapshot {
 
     /// Whether edges of type `kind` name their target with a string (all but element and hidden).
     pub fn edge_type_has_string_name(&self, kind: u8) -> bool {
-        !matches!(self.edge_types.get(kind as usize).map(String::as_str), Some("element" | "hidden"))
+        self.edge_types.get(kind as usize).is_none_or(|name| has_string_name(name))
     }
 
     /// Allocation trace node id of a node, 0 when unknown.

@@ -4,7 +4,7 @@
 
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{EdgeLayout, NodeLayout};
-use crate::model::{EdgeRun, Edges, Nodes};
+use crate::model::{EdgeRun, Edges, Location, Nodes};
 use crate::scanner::{ArrayEnd, RecordSink, RecordWriter};
 
 /// A column of `n` zeros. The zeros are not written: the pages stay untouched, and cost
@@ -114,6 +114,8 @@ struct NodeTotals {
     edges: u64,
     /// Whether a node had a trace node id other than 0.
     traced: bool,
+    /// The largest name index, for the names to be checked against the strings in one compare.
+    max_name: u32,
 }
 
 /// Node records: checked, and written into the node columns unless only a check is asked for.
@@ -151,8 +153,9 @@ impl NodeSink {
         })
     }
 
-    /// The columns, once the array has ended; checks the counts against the header.
-    pub(crate) fn finish(mut self, end: ArrayEnd, edge_count: usize) -> Result<Nodes> {
+    /// The columns and their largest name index, once the array has ended; checks the counts
+    /// against the header.
+    pub(crate) fn finish(mut self, end: ArrayEnd, edge_count: usize) -> Result<(Nodes, u32)> {
         self.count.check(end, self.layout.count)?;
         let [OwnLine(a), OwnLine(b)] = self.totals;
         let edges = a.edges + b.edges;
@@ -175,7 +178,7 @@ impl NodeSink {
         if !(a.traced || b.traced) {
             self.nodes.trace_node_id = Vec::new();
         }
-        Ok(self.nodes)
+        Ok((self.nodes, a.max_name.max(b.max_name)))
     }
 }
 
@@ -272,6 +275,7 @@ impl RecordWriter for NodeWriter<'_> {
         // Under 2^32 counts under 2^32 each: the sum cannot overflow, and `finish` compares it
         // with the header's edge_count.
         self.totals.edges += u64::from(edges);
+        self.totals.max_name = self.totals.max_name.max(name);
         let trace = l.trace_node_id.map(|t| small("trace_node_id", rec[t])).transpose()?.unwrap_or(0);
         if self.keep {
             let c = &mut self.columns;
@@ -297,18 +301,43 @@ impl RecordWriter for NodeWriter<'_> {
 pub(crate) struct EdgeSink {
     layout: EdgeLayout,
     type_count: u64,
+    string_named: TypeSet,
     nodes: NodeIndexes,
     count: Count,
     keep: bool,
     edges: Edges,
     /// The large names each writer of the last pair listed, until they join the columns'.
     large: [OwnLine<Vec<(u32, u32)>>; 2],
+    /// Each writer's largest name among the edges named by a string.
+    max_string_name: [OwnLine<u32>; 2],
+}
+
+/// A set of type indexes (below 256), one bit each.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TypeSet([u64; 4]);
+
+impl TypeSet {
+    /// The types whose names `member` accepts.
+    pub(crate) fn of(names: &[String], member: impl Fn(&str) -> bool) -> TypeSet {
+        let mut set = TypeSet::default();
+        for (i, _) in names.iter().enumerate().filter(|(_, name)| member(name)) {
+            set.0[i / 64] |= 1 << (i % 64);
+        }
+        set
+    }
+
+    /// 1 when `kind` is in the set, 0 when not.
+    #[inline(always)]
+    fn bit(self, kind: u8) -> u32 {
+        (self.0[usize::from(kind / 64)] >> (kind % 64) & 1) as u32
+    }
 }
 
 impl EdgeSink {
     pub(crate) fn new(
         layout: EdgeLayout,
         type_count: usize,
+        string_named: TypeSet,
         node_fields: usize,
         node_count: usize,
         expected: usize,
@@ -320,19 +349,23 @@ impl EdgeSink {
         Ok(EdgeSink {
             layout,
             type_count: type_count as u64,
+            string_named,
             nodes: NodeIndexes::new(node_fields, node_count),
             count: Count { expected, next: 0, array: "edges", count_field: "edge_count" },
             keep,
             edges,
             large: Default::default(),
+            max_string_name: Default::default(),
         })
     }
 
-    /// The columns, once the array has ended; checks the count against the header.
-    pub(crate) fn finish(mut self, end: ArrayEnd) -> Result<Edges> {
+    /// The columns and their largest name among the edges named by a string, once the array
+    /// has ended; checks the count against the header.
+    pub(crate) fn finish(mut self, end: ArrayEnd) -> Result<(Edges, u32)> {
         self.count.check(end, self.layout.count)?;
         self.edges.finish();
-        Ok(self.edges)
+        let [OwnLine(a), OwnLine(b)] = self.max_string_name;
+        Ok((self.edges, a.max(b)))
     }
 }
 
@@ -348,15 +381,18 @@ impl RecordSink for EdgeSink {
         let (from, first) = (run_a.start, run_a.room);
         let [OwnLine(large_a), OwnLine(large_b)] = &mut self.large;
         let (edges_a, edges_b) = self.edges.split_at_mut(from, first, [large_a, large_b]);
-        let writer = |run, edges| EdgeWriter {
+        let [OwnLine(max_a), OwnLine(max_b)] = &mut self.max_string_name;
+        let writer = |run, edges, max_string_name| EdgeWriter {
             layout: self.layout,
             type_count: self.type_count,
+            string_named: self.string_named,
             nodes: self.nodes,
             keep: self.keep,
             run,
             edges,
+            max_string_name,
         };
-        (writer(run_a, edges_a), writer(run_b, edges_b))
+        (writer(run_a, edges_a, max_a), writer(run_b, edges_b, max_b))
     }
 
     fn advance(&mut self, records: usize) {
@@ -372,10 +408,12 @@ impl RecordSink for EdgeSink {
 pub(crate) struct EdgeWriter<'a> {
     layout: EdgeLayout,
     type_count: u64,
+    string_named: TypeSet,
     nodes: NodeIndexes,
     keep: bool,
     run: Run,
     edges: EdgeRun<'a>,
+    max_string_name: &'a mut u32,
 }
 
 impl RecordWriter for EdgeWriter<'_> {
@@ -392,6 +430,8 @@ impl RecordWriter for EdgeWriter<'_> {
             ));
         };
         let name = small("edge name", rec[l.name_or_index])?;
+        // Branch-free: the types come in no order.
+        *self.max_string_name = (*self.max_string_name).max(name * self.string_named.bit(kind));
         if self.keep {
             self.edges.put(i, kind, name, ordinal);
         }
@@ -457,6 +497,74 @@ impl ExactDivisor {
     fn quotient(self, dividend: u64) -> Option<u64> {
         let quotient = dividend.wrapping_mul(self.inverse).rotate_right(self.twos);
         (quotient <= self.largest_quotient).then_some(quotient)
+    }
+}
+
+/// Location records (`object_index`, `script_id`, `line`, `column` at the header's places),
+/// checked and kept as [`Location`]s with node ordinals.
+pub(crate) struct LocationSink {
+    /// Where `object_index`, `script_id`, `line` and `column` are in a record.
+    fields: [usize; 4],
+    width: usize,
+    nodes: NodeIndexes,
+    values: OwnLine<Vec<Location>>,
+    /// The second writer's locations, until they are appended.
+    tail: OwnLine<Vec<Location>>,
+}
+
+impl LocationSink {
+    pub(crate) fn new(fields: [usize; 4], width: usize, nodes: NodeIndexes) -> LocationSink {
+        LocationSink { fields, width, nodes, values: OwnLine::default(), tail: OwnLine::default() }
+    }
+
+    /// The locations, once the array has ended; it must hold whole records.
+    pub(crate) fn finish(self, end: ArrayEnd) -> Result<Vec<Location>> {
+        if end.leftover != 0 {
+            return Err(SnapshotError::inconsistent("locations is not a whole number of records"));
+        }
+        let mut locations = self.values.0;
+        locations.shrink_to_fit();
+        Ok(locations)
+    }
+}
+
+impl RecordSink for LocationSink {
+    type Writer<'a> = LocationWriter<'a>;
+
+    fn width(&self) -> usize {
+        self.width
+    }
+
+    fn writers(&mut self, _first: usize) -> (LocationWriter<'_>, LocationWriter<'_>) {
+        let (fields, nodes) = (self.fields, self.nodes);
+        (
+            LocationWriter { fields, nodes, out: &mut self.values.0 },
+            LocationWriter { fields, nodes, out: &mut self.tail.0 },
+        )
+    }
+
+    fn advance(&mut self, _records: usize) {
+        self.values.0.append(&mut self.tail.0);
+    }
+}
+
+/// Appends location records to a list.
+pub(crate) struct LocationWriter<'a> {
+    fields: [usize; 4],
+    nodes: NodeIndexes,
+    out: &'a mut Vec<Location>,
+}
+
+impl RecordWriter for LocationWriter<'_> {
+    fn put(&mut self, rec: &[u64]) -> std::result::Result<(), String> {
+        let [object, script, line, column] = self.fields.map(|f| rec[f]);
+        let node = self
+            .nodes
+            .ordinal(object)
+            .ok_or_else(|| format!("a location's object_index {object} is not the index of a node"))?;
+        let field = |value| small("location field", value);
+        self.out.push(Location { node, script_id: field(script)?, line: field(line)?, column: field(column)? });
+        Ok(())
     }
 }
 

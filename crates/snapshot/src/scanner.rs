@@ -285,7 +285,19 @@ impl<S: Source> Scanner<S> {
         let mut records = 0;
         loop {
             let window = &self.buf[self.pos..self.end];
-            let Some(limit) = parse_limit(window, self.eof) else {
+            // A big window is split at a comma near its middle; where the array ends (if it
+            // does in this window) and how many numbers come before the split are found on
+            // both cores at once.
+            let middle = window.len() / 2;
+            let comma = (window.len() >= PARALLEL_SPAN).then(|| memchr::memchr(b',', &window[middle..])).flatten();
+            let (close, commas) = match comma {
+                Some(at) => rayon::join(
+                    || memchr::memchr(b']', window),
+                    || bytecount::count(&window[..middle + at], b','),
+                ),
+                None => (memchr::memchr(b']', window), 0),
+            };
+            let Some(limit) = parse_limit(window, close, self.eof) else {
                 // The input ended inside the array: its last number may be cut short, so no
                 // record of this window is handed on. Bad syntax before the end is still named.
                 let checked = Part::whole(&carried, self.offset(), window, &mut Discard);
@@ -297,18 +309,18 @@ impl<S: Source> Scanner<S> {
             };
             let window = &window[..limit];
             let base = self.offset();
-            let split = if limit >= PARALLEL_SPAN {
-                memchr::memchr(b',', &window[limit / 2..]).map(|at| limit / 2 + at)
-            } else {
-                None
+            let split = match comma.map(|at| (middle + at, commas)) {
+                Some((at, commas)) if at < limit => Some((at, commas)),
+                // The array ends before the middle: the split is made again, below its end.
+                _ if limit >= PARALLEL_SPAN => memchr::memchr(b',', &window[limit / 2..])
+                    .map(|at| (limit / 2 + at, bytecount::count(&window[..limit / 2 + at], b','))),
+                _ => None,
             };
             let parts = match split {
-                Some(at) => {
+                Some((at, commas)) => {
                     // Numbers before `at`: those of the carried record, then one per comma, and
                     // one more when the window does not start after a number.
-                    let before = carried.field
-                        + bytecount::count(&window[..at], b',')
-                        + usize::from(carried.expect != Expect::CommaOrClose);
+                    let before = carried.field + commas + usize::from(carried.expect != Expect::CommaOrClose);
                     let (mut first, mut second) = sink.writers(before.div_ceil(width));
                     let skip = (width - before % width) % width;
                     let (a, b) = rayon::join(
@@ -394,11 +406,11 @@ enum Expect {
     CommaOrClose,
 }
 
-/// How much of `window` can be parsed now: all of it up to and including a ']', but not a
-/// number that the next read may continue (unless the digits are already too many for any
-/// number). `None` when the input has ended (`eof`) before the array's ']'.
-fn parse_limit(window: &[u8], eof: bool) -> Option<usize> {
-    if let Some(close) = memchr::memchr(b']', window) {
+/// How much of `window` can be parsed now: all of it up to and including its first ']'
+/// (`close`), but not a number that the next read may continue (unless the digits are already
+/// too many for any number). `None` when the input has ended (`eof`) before the array's ']'.
+fn parse_limit(window: &[u8], close: Option<usize>, eof: bool) -> Option<usize> {
+    if let Some(close) = close {
         return Some(close + 1);
     }
     if eof {
