@@ -73,6 +73,10 @@ pub(crate) fn base_class_indexes(s: &Snapshot, nk: &NodeKinds) -> (Vec<u32>, Pro
     let function = intern("Function".into());
     let regexp = intern("RegExp".into());
     let mut by_type: HashMap<u16, u32> = HashMap::new();
+    // An object's class depends on its name alone: worked out once per name, in the order
+    // nodes first show it (the order names are interned in).
+    const UNSEEN: u32 = u32::MAX;
+    let mut by_name: Vec<u32> = vec![UNSEEN; s.strings.len()];
     let n = s.node_count();
     let mut classes = Vec::with_capacity(n);
     for i in 0..n {
@@ -81,22 +85,13 @@ pub(crate) fn base_class_indexes(s: &Snapshot, nk: &NodeKinds) -> (Vec<u32>, Pro
             system
         } else if kind == nk.object || kind == nk.native {
             let name_index = s.nodes.name[i];
-            if s.strings.starts_with(name_index, "<") {
-                let name = s.strings.get(name_index);
-                let short = match name.find(' ') {
-                    Some(space) => format!("{}>", &name[..space]),
-                    None => name.into_owned(),
-                };
-                intern(short)
-            } else if s.strings.starts_with(name_index, "Detached <") {
-                let name = s.strings.get(name_index);
-                let short = match name[10..].find(' ') {
-                    Some(space) => format!("{}>", &name[..10 + space]),
-                    None => name.into_owned(),
-                };
-                intern(short)
-            } else {
-                name_index
+            match by_name[name_index as usize] {
+                UNSEEN => {
+                    let class = object_class(s, name_index, &mut intern);
+                    by_name[name_index as usize] = class;
+                    class
+                }
+                class => class,
             }
         } else if kind == nk.code {
             code
@@ -114,6 +109,24 @@ pub(crate) fn base_class_indexes(s: &Snapshot, nk: &NodeKinds) -> (Vec<u32>, Pro
         classes.push(class);
     }
     (classes, names)
+}
+
+/// The class of an object or native node named `name_index`: the name, or for a DOM-like
+/// `<div class=...>` (detached or not) its tag alone.
+fn object_class(s: &Snapshot, name_index: u32, intern: &mut impl FnMut(String) -> u32) -> u32 {
+    let tag_end = if s.strings.starts_with(name_index, "<") {
+        0
+    } else if s.strings.starts_with(name_index, "Detached <") {
+        10
+    } else {
+        return name_index;
+    };
+    let name = s.strings.get(name_index);
+    let short = match name[tag_end..].find(' ') {
+        Some(space) => format!("{}>", &name[..tag_end + space]),
+        None => name.into_owned(),
+    };
+    intern(short)
 }
 
 /// Whether node `i` is a plain JavaScript `Object`.

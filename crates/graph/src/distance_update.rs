@@ -36,7 +36,7 @@ pub(crate) fn distances_ignoring(g: &HeapGraph, ignored: &[u32]) -> Vec<i32> {
     }
     // Finding the affected nodes only asked the filter how it treats edges, so the search can
     // start with it as new.
-    distances::distances(&mut filter, ignored)
+    distances::distances(&mut filter, ignored).to_vec()
 }
 
 struct Update<'g, 'f> {
@@ -59,7 +59,7 @@ impl<'g, 'f> Update<'g, 'f> {
 
     /// Whether `node` still counts as a holder at its ordinary distance.
     fn keeps_distance(&self, node: u32) -> bool {
-        self.g.distance[node as usize] != NO_DISTANCE
+        self.g.distance(node) != NO_DISTANCE
             && !self.blocked.contains(&node)
             && !self.is_affected.contains(&node)
     }
@@ -96,14 +96,14 @@ impl<'g, 'f> Update<'g, 'f> {
     ) {
         let g = self.g;
         let s = &g.snapshot;
-        let d = g.distance[node as usize];
+        let d = g.distance(node);
         if d == NO_DISTANCE {
             return;
         }
         self.work += s.edge_range(node).len();
         for e in s.edge_range(node) {
             let child = s.edges.to_node(e);
-            let child_distance = g.distance[child as usize];
+            let child_distance = g.distance(child);
             if child_distance > d && !self.blocked.contains(&child) && queued.insert(child) {
                 candidates.push(Reverse((child_distance, child)));
             }
@@ -114,12 +114,12 @@ impl<'g, 'f> Update<'g, 'f> {
     /// a followed edge or as the second of a WeakMap pair's two holders.
     fn holds_on(&mut self, node: u32) -> bool {
         let g = self.g;
-        let d = g.distance[node as usize];
+        let d = g.distance(node);
         let mut pair_halves: HashMap<Box<str>, usize> = HashMap::default();
         for &edge in g.retainers().of(node) {
             self.work += 1;
             let holder = g.snapshot.edge_source(edge);
-            if !self.keeps_distance(holder) || g.distance[holder as usize] >= d {
+            if !self.keeps_distance(holder) || g.distance(holder) >= d {
                 continue;
             }
             match self.filter.role(holder, edge as usize) {
@@ -142,7 +142,7 @@ impl<'g, 'f> Update<'g, 'f> {
     fn resettle(self) -> Vec<i32> {
         let g = self.g;
         let s = &g.snapshot;
-        let mut distance = g.distance.clone();
+        let mut distance = g.distances().to_vec();
         for &node in self.affected.iter().chain(&self.blocked) {
             distance[node as usize] = NO_DISTANCE;
         }
@@ -156,7 +156,7 @@ impl<'g, 'f> Update<'g, 'f> {
                 if !self.keeps_distance(holder) {
                     continue;
                 }
-                let level = g.distance[holder as usize];
+                let level = g.distance(holder);
                 match self.filter.role(holder, edge as usize) {
                     EdgeRole::Refused => {}
                     EdgeRole::Followed => best = best.min(level + 1),
@@ -207,8 +207,8 @@ impl<'g, 'f> Update<'g, 'f> {
 
 /// The roots the search starts from: the root, and the user roots when there are any.
 fn is_search_root(g: &HeapGraph, node: u32) -> bool {
-    let d = g.distance[node as usize];
-    node == g.snapshot.root || (d == 1 && g.distance[g.snapshot.root as usize] == SYSTEM_DISTANCE)
+    let d = g.distance(node);
+    node == g.snapshot.root || (d == 1 && g.distance(g.snapshot.root) == SYSTEM_DISTANCE)
 }
 
 /// The second smallest of `levels`: the level of a WeakMap value's later holder.
@@ -232,7 +232,7 @@ mod tests {
             let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/snapshots").join(file);
             let g = HeapGraph::analyze(heaplens_snapshot::read_path(&path).expect("fixture reads"));
             let reachable: Vec<u32> =
-                (0..g.snapshot.node_count() as u32).filter(|&n| g.distance[n as usize] != NO_DISTANCE).collect();
+                (0..g.snapshot.node_count() as u32).filter(|&n| g.distance(n) != NO_DISTANCE).collect();
             let step = (reachable.len() / 150).max(1);
             let mut sets: Vec<Vec<u32>> = reachable.iter().step_by(step).map(|&n| vec![n]).collect();
             sets.extend(reachable.chunks(step).take(40).map(|c| vec![c[0], c[c.len() / 2], *c.last().unwrap()]));
@@ -251,7 +251,7 @@ mod tests {
             for ignored in &sets {
                 let mut ephemerons = EphemeronNames::new(&g.snapshot.strings);
                 let mut filter = DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &mut ephemerons);
-                let searched = distances::distances(&mut filter, ignored);
+                let searched = distances::distances(&mut filter, ignored).to_vec();
                 let mut ephemerons = EphemeronNames::new(&g.snapshot.strings);
                 let mut filter = DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &mut ephemerons);
                 let mut update = Update::new(&g, ignored, &mut filter);

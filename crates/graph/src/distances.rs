@@ -142,81 +142,102 @@ pub(crate) enum EdgeRole {
     HalfOfPair(Box<str>),
 }
 
-/// What a distance search learns: the nodes it reached, in the order it reached them, and where
-/// each distance's run of them ends. One `u32` per reached node, half of what the search would
-/// hold with the distances beside its queue; [`Reached::distances`] spreads it out.
-pub(crate) struct Reached {
-    order: Vec<u32>,
-    /// (distance, end in `order`) per level, in order.
-    levels: Vec<(i32, u32)>,
+/// Every node's distance from the roots, in two bytes a node: user distances as they are,
+/// system ones ([`SYSTEM_DISTANCE`] and up) as their offset with the top bit set, and the rare
+/// distance too large for that in a map beside.
+#[derive(Debug, Clone)]
+pub struct Distances {
+    short: Vec<u16>,
+    large: rustc_hash::FxHashMap<u32, i32>,
 }
 
-impl Reached {
-    /// Every node's distance, [`NO_DISTANCE`] for those the search did not reach.
-    pub(crate) fn distances(self, node_count: usize) -> Vec<i32> {
-        let mut distances = vec![NO_DISTANCE; node_count];
-        let mut start = 0;
-        for (distance, end) in self.levels {
-            for &node in &self.order[start..end as usize] {
-                distances[node as usize] = distance;
-            }
-            start = end as usize;
-        }
-        distances
+impl Distances {
+    /// No distance yet.
+    const UNREACHED: u16 = u16::MAX;
+    /// The distance is in `large`.
+    const LARGE: u16 = u16::MAX - 1;
+    /// Marks a system distance.
+    const SYSTEM: u16 = 1 << 15;
+
+    fn unreached(node_count: usize) -> Distances {
+        Distances { short: vec![Distances::UNREACHED; node_count], large: Default::default() }
     }
 
-    /// Breadth-first search from the nodes of `order` after `start`, all at distance `level`,
-    /// skipping weak edges, edges the filter refuses, and nodes already `seen` (a bit per node:
-    /// small enough that the test of every edge's target stays in the cache).
+    /// Node `node`'s distance ([`NO_DISTANCE`] when no root reaches it).
+    #[inline]
+    pub fn get(&self, node: u32) -> i32 {
+        match self.short[node as usize] {
+            Distances::UNREACHED => NO_DISTANCE,
+            Distances::LARGE => self.large[&node],
+            system if system & Distances::SYSTEM != 0 => SYSTEM_DISTANCE + i32::from(system & !Distances::SYSTEM),
+            user => i32::from(user),
+        }
+    }
+
+    fn set(&mut self, node: u32, distance: i32) {
+        let short = if (0..i32::from(Distances::SYSTEM)).contains(&distance) {
+            distance as u16
+        } else if (0..i32::from(Distances::LARGE & !Distances::SYSTEM)).contains(&(distance - SYSTEM_DISTANCE)) {
+            (distance - SYSTEM_DISTANCE) as u16 | Distances::SYSTEM
+        } else {
+            self.large.insert(node, distance);
+            Distances::LARGE
+        };
+        self.short[node as usize] = short;
+    }
+
+    /// Every node's distance, as a plain array.
+    pub fn to_vec(&self) -> Vec<i32> {
+        (0..self.short.len() as u32).map(|node| self.get(node)).collect()
+    }
+
+    /// Breadth-first search from the nodes of `frontier`, all at distance `level`, skipping weak
+    /// edges, edges the filter refuses, and nodes already `seen` (a bit per node: small enough
+    /// that the test of every edge's target stays in the cache). Only two levels are ever held.
     fn search(
         &mut self,
         s: &Snapshot,
         ek: &EdgeKinds,
         seen: &mut BitSet,
-        start: usize,
+        mut frontier: Vec<u32>,
         mut level: i32,
         filter: &mut DistanceFilter<'_>,
     ) {
-        let queue = &mut self.order;
-        let mut head = start;
-        // The queue holds one level after another: `level_end` is where the current one ends.
-        let mut level_end = queue.len();
-        while head < queue.len() {
-            if head == level_end {
-                self.levels.push((level, level_end as u32));
-                level += 1;
-                level_end = queue.len();
-            }
-            let node = queue[head];
-            // The queue is in discovery order, scattered over the arrays: ask for what the nodes
-            // a few steps ahead will read, so that their loads overlap this node's work.
-            if let Some(&later) = queue.get(head + 16) {
-                prefetch(&s.nodes.first_edge[later as usize]);
-            }
-            if let Some(&soon) = queue.get(head + 8) {
-                s.edges.prefetch(s.nodes.first_edge[soon as usize] as usize);
-            }
-            head += 1;
-            let guarded = filter.guarded.contains(node as usize);
-            for e in s.edge_range(node) {
-                let kind = u16::from(s.edges.kind(e));
-                if kind == ek.weak {
-                    continue;
+        let mut next = Vec::new();
+        while !frontier.is_empty() {
+            for (at, &node) in frontier.iter().enumerate() {
+                self.set(node, level);
+                // The frontier is in discovery order, scattered over the arrays: ask for what
+                // the nodes a few steps ahead will read, so that their loads overlap this
+                // node's work.
+                if let Some(&later) = frontier.get(at + 16) {
+                    prefetch(&s.nodes.first_edge[later as usize]);
                 }
-                let child = s.edges.to_node(e);
-                if seen.contains(child as usize) {
-                    continue;
+                if let Some(&soon) = frontier.get(at + 8) {
+                    s.edges.prefetch(s.nodes.first_edge[soon as usize] as usize);
                 }
-                let filtered = guarded || (kind == ek.internal && filter.ephemerons.may_be(s.edges.name_or_index(e)));
-                if filtered && !filter.allows(node, e) {
-                    continue;
+                let guarded = filter.guarded.contains(node as usize);
+                for e in s.edge_range(node) {
+                    let kind = u16::from(s.edges.kind(e));
+                    if kind == ek.weak {
+                        continue;
+                    }
+                    let child = s.edges.to_node(e);
+                    if seen.contains(child as usize) {
+                        continue;
+                    }
+                    let filtered =
+                        guarded || (kind == ek.internal && filter.ephemerons.may_be(s.edges.name_or_index(e)));
+                    if filtered && !filter.allows(node, e) {
+                        continue;
+                    }
+                    seen.insert(child as usize);
+                    next.push(child);
                 }
-                seen.insert(child as usize);
-                queue.push(child);
             }
-        }
-        if start < queue.len() {
-            self.levels.push((level, queue.len() as u32));
+            frontier.clear();
+            std::mem::swap(&mut frontier, &mut next);
+            level += 1;
         }
     }
 }
@@ -224,40 +245,49 @@ impl Reached {
 /// Every node's distance, by a search with `filter` (new: no WeakMap half met yet); `blocked`
 /// nodes are never entered through an edge (DevTools' "ignore this retainer"; user roots keep
 /// distance 1).
-pub(crate) fn distances(filter: &mut DistanceFilter<'_>, blocked: &[u32]) -> Vec<i32> {
-    reach(filter, blocked).distances(filter.s.node_count())
-}
-
-/// The search behind [`distances`], with what it learns kept compact.
-pub(crate) fn reach(filter: &mut DistanceFilter<'_>, blocked: &[u32]) -> Reached {
+pub(crate) fn distances(filter: &mut DistanceFilter<'_>, blocked: &[u32]) -> Distances {
     let (s, nk, ek) = (filter.s, filter.nk, filter.ek);
     let mut seen = BitSet::new(s.node_count());
     for &node in blocked {
         seen.insert(node as usize);
     }
-    // Room for every node up front: pages are only taken as the search reaches nodes, and no
-    // growth step ever copies the queue.
-    let mut reached = Reached { order: Vec::with_capacity(s.node_count()), levels: Vec::new() };
+    let mut distances = Distances::unreached(s.node_count());
+    let mut user_roots = Vec::new();
     for e in s.edge_range(s.root) {
         let child = s.edges.to_node(e);
         if is_user_root(s, &nk, child) {
             seen.insert(child as usize);
-            reached.order.push(child);
+            user_roots.push(child);
         }
     }
-    let has_user_roots = !reached.order.is_empty();
-    reached.search(s, &ek, &mut seen, 0, 1, filter);
-    let root_distance = if has_user_roots { SYSTEM_DISTANCE } else { 0 };
-    let start = reached.order.len();
+    let root_distance = if user_roots.is_empty() { 0 } else { SYSTEM_DISTANCE };
+    distances.search(s, &ek, &mut seen, user_roots, 1, filter);
     seen.insert(s.root as usize);
-    reached.order.push(s.root);
-    reached.search(s, &ek, &mut seen, start, root_distance, filter);
-    reached
+    distances.search(s, &ek, &mut seen, vec![s.root], root_distance, filter);
+    distances
 }
 
 #[cfg(test)]
 mod tests {
     use super::parse_int_prefix as p;
+    use super::{Distances, NO_DISTANCE, SYSTEM_DISTANCE};
+
+    #[test]
+    fn every_distance_reads_back_in_two_bytes_or_beside() {
+        let values = [0, 1, 2, 32_767, 32_768, 5_000_000, SYSTEM_DISTANCE, SYSTEM_DISTANCE + 1]
+            .into_iter()
+            .chain([SYSTEM_DISTANCE + 32_765, SYSTEM_DISTANCE + 32_766, SYSTEM_DISTANCE + 9_000_000]);
+        let values: Vec<i32> = values.collect();
+        let mut distances = Distances::unreached(values.len() + 1);
+        for (node, &d) in values.iter().enumerate() {
+            distances.set(node as u32, d);
+        }
+        let mut expected = values.clone();
+        expected.push(NO_DISTANCE);
+        assert_eq!(distances.to_vec(), expected);
+        // Only the ones two bytes cannot hold are kept beside.
+        assert_eq!(distances.large.len(), 4);
+    }
 
     #[test]
     fn parses_like_javascript_parse_int() {

@@ -44,7 +44,7 @@ use heaplens_snapshot::{Location, Snapshot};
 
 pub use classes::{format_property_name, InterfaceDefinition};
 pub use diff::{diff, diff_classified, ClassDiff, ForeignClasses, PendingClasses};
-pub use distances::{NO_DISTANCE, SYSTEM_DISTANCE};
+pub use distances::{Distances, NO_DISTANCE, SYSTEM_DISTANCE};
 pub use dom_state::{ATTACHED, DETACHED, UNKNOWN};
 pub use dominators::{dominators, Dominators, FlowGraph};
 pub use duplicates::{duplicate_strings, DuplicateString};
@@ -75,8 +75,8 @@ pub struct HeapGraph {
     /// DOM link state per node ([`UNKNOWN`], [`ATTACHED`], [`DETACHED`]); empty when every
     /// node's is unknown (no DOM in the heap), see [`HeapGraph::dom_state`].
     dom_state: Vec<u8>,
-    /// Distance from the roots per node ([`NO_DISTANCE`] when unreachable).
-    pub distance: Vec<i32>,
+    /// Distance from the roots per node.
+    distances: Distances,
     /// Immediate dominator (ordinal) per node; the root dominates itself.
     pub dominator: Vec<u32>,
     /// Retained size per node.
@@ -157,11 +157,11 @@ impl HeapGraph {
             },
         );
         drop(essential);
-        let (d, reached) = rayon::join(
+        let (d, distances) = rayon::join(
             || timed("dominators", || numbered.dominators()),
             || {
                 timed("distances", || {
-                    distances::reach(&mut distances::DistanceFilter::new(s, nk, ek, &mut ephemerons), &[])
+                    distances::distances(&mut distances::DistanceFilter::new(s, nk, ek, &mut ephemerons), &[])
                 })
             },
         );
@@ -169,7 +169,7 @@ impl HeapGraph {
 
         let s = &snapshot;
         let dominator = d.idom;
-        let ((mut class_index, base_names, new_interface_names), (retained_size, dominated, distance)) = rayon::join(
+        let ((mut class_index, base_names, new_interface_names), (retained_size, dominated)) = rayon::join(
             || {
                 let (mut class_index, base_names) = timed("class names", || classes::base_class_indexes(s, &nk));
                 let new_names = timed("interfaces", || {
@@ -179,9 +179,8 @@ impl HeapGraph {
                 (class_index, base_names, new_names)
             },
             || {
-                let distance = timed("distances out", || reached.distances(s.node_count()));
                 let retained = timed("retained sizes", || retained::RetainedSizes::of(s, &dominator, d.preorder));
-                (retained, timed("dominated lists", || DominatedLists::of(&dominator, s.root)), distance)
+                (retained, timed("dominated lists", || DominatedLists::of(&dominator, s.root)))
             },
         );
         base_names.push_into(&mut snapshot);
@@ -196,7 +195,7 @@ impl HeapGraph {
             node_kinds: nk,
             edge_kinds: ek,
             dom_state,
-            distance,
+            distances,
             dominator,
             retained_size,
             class_ids,
@@ -212,6 +211,17 @@ impl HeapGraph {
     /// Total size as DevTools shows it: the root's retained size plus extra native bytes.
     pub fn total_size(&self) -> u64 {
         self.statistics.total
+    }
+
+    /// Node `node`'s distance from the roots ([`NO_DISTANCE`] when no root reaches it).
+    #[inline]
+    pub fn distance(&self, node: u32) -> i32 {
+        self.distances.get(node)
+    }
+
+    /// Every node's distance from the roots.
+    pub fn distances(&self) -> &Distances {
+        &self.distances
     }
 
     /// The retained size of node `node`: its own size after the ownership transfer plus that of

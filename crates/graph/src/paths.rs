@@ -34,7 +34,7 @@ pub struct RetainingPath {
 /// Up to `limit` shortest retaining paths of `target`, best (least internal) first. Empty when
 /// no root reaches the node.
 pub fn shortest_paths(g: &HeapGraph, target: u32, limit: usize) -> Vec<RetainingPath> {
-    if g.distance[target as usize] == NO_DISTANCE || limit == 0 {
+    if g.distance(target) == NO_DISTANCE || limit == 0 {
         return Vec::new();
     }
     let closer = closer_retainers_by_cost(g, target);
@@ -49,7 +49,7 @@ pub fn shortest_paths(g: &HeapGraph, target: u32, limit: usize) -> Vec<Retaining
 /// [`shortest_paths`] (the least internal path overall) suits one. `None` when no root
 /// reaches the node.
 pub fn quick_path(g: &HeapGraph, target: u32) -> Option<RetainingPath> {
-    if g.distance[target as usize] == NO_DISTANCE {
+    if g.distance(target) == NO_DISTANCE {
         return None;
     }
     let mut hops = Vec::new();
@@ -67,20 +67,20 @@ pub fn quick_path(g: &HeapGraph, target: u32) -> Option<RetainingPath> {
 
 /// Whether a path may stop at `node`: a user root, or the root itself.
 fn is_start(g: &HeapGraph, node: u32) -> bool {
-    node == g.snapshot.root || g.distance[node as usize] == 1
+    node == g.snapshot.root || g.distance(node) == 1
 }
 
 /// The retainers of `node` that lie one step closer to a root, with the cost of the hop.
 fn closer_retainers(g: &HeapGraph, node: u32) -> Vec<(Hop, u32)> {
     let s = &g.snapshot;
-    let want = g.distance[node as usize] - 1;
+    let want = g.distance(node) - 1;
     g.retainers()
         .of(node)
         .iter()
         .rev()
         .filter(|&&e| u16::from(s.edges.kind(e as usize)) != g.edge_kinds.weak)
         .map(|&e| (e, s.edge_source(e)))
-        .filter(|&(_, from)| g.distance[from as usize] == want)
+        .filter(|&(_, from)| g.distance(from) == want)
         .map(|(edge, from)| (Hop { from, edge, to: node }, hop_cost(g, from, edge)))
         .collect()
 }
@@ -177,7 +177,7 @@ fn hop_cost(g: &HeapGraph, from: u32, edge: u32) -> u32 {
 
 /// Whether a path runs only through system roots (the snapshot's root, not a user root).
 pub fn is_system_path(g: &HeapGraph, path: &RetainingPath) -> bool {
-    g.distance[path.start as usize] >= SYSTEM_DISTANCE || path.start == g.snapshot.root
+    g.distance(path.start) >= SYSTEM_DISTANCE || path.start == g.snapshot.root
 }
 
 /// The path in words: one step per holder that code would name, objects reached through

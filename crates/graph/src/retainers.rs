@@ -159,7 +159,7 @@ impl<'g> RetainerView<'g> {
     /// A node's distance in this view: its distance without passing through ignored nodes, or
     /// [`UNREACHABLE_DISTANCE`] plus its ordinary distance when ignoring cuts it off.
     pub fn distance(&self, node: u32) -> i32 {
-        let ordinary = self.graph.distance[node as usize];
+        let ordinary = self.graph.distance(node);
         let d = self.ignoring.distances.as_ref().map_or(ordinary, |d| d[node as usize]);
         if d == NO_DISTANCE {
             ordinary.max(0) + UNREACHABLE_DISTANCE

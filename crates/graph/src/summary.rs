@@ -214,7 +214,7 @@ impl ClassTotals {
             }
             t.count[class] += 1;
             t.self_size[class] += u64::from(size);
-            t.distance[class] = t.distance[class].min(g.distance[i]);
+            t.distance[class] = t.distance[class].min(g.distance(i as u32));
             if let Some(list) = t.listed.get_mut(class) {
                 list.push(i as u32);
             }

@@ -15,7 +15,7 @@ fn check(file: &str) {
     let step = (n / 400).max(1);
     let mut checked = 0;
     for target in (0..n).step_by(step as usize) {
-        let distance = g.distance[target as usize];
+        let distance = g.distance(target);
         let paths = shortest_paths(&g, target, 3);
         if distance == NO_DISTANCE {
             assert!(paths.is_empty(), "{file}: unreachable @{} has a path", s.nodes.id[target as usize]);
@@ -37,12 +37,12 @@ fn check(file: &str) {
 fn check_path(g: &HeapGraph, file: &str, target: u32, path: &heaplens_graph::RetainingPath) {
     let s = &g.snapshot;
     let id = s.nodes.id[target as usize];
-    let start_distance = g.distance[path.start as usize];
+    let start_distance = g.distance(path.start);
     let expected_hops = if path.start == s.root {
-        g.distance[target as usize] - start_distance
+        g.distance(target) - start_distance
     } else {
         assert_eq!(start_distance, 1, "{file} @{id}: path starts at a node that is not a user root");
-        g.distance[target as usize] - 1
+        g.distance(target) - 1
     };
     assert!(start_distance == 1 || path.start == s.root);
     assert_eq!(path.hops.len() as i32, expected_hops, "{file} @{id}: path length differs from its distance");
@@ -55,8 +55,8 @@ fn check_path(g: &HeapGraph, file: &str, target: u32, path: &heaplens_graph::Ret
         at = hop.to;
     }
     assert_eq!(at, target);
-    let has_user_roots = g.distance[s.root as usize] == SYSTEM_DISTANCE;
-    if has_user_roots && target != s.root && g.distance[target as usize] < SYSTEM_DISTANCE {
+    let has_user_roots = g.distance(s.root) == SYSTEM_DISTANCE;
+    if has_user_roots && target != s.root && g.distance(target) < SYSTEM_DISTANCE {
         assert_ne!(path.start, s.root, "{file} @{id}: a user-reachable node got a system path");
     }
 }

@@ -80,7 +80,7 @@ fn added_per_interval(g: &HeapGraph, birth: &[u16], intervals: usize) -> (Vec<Ad
             if born != 0 {
                 let bytes = u64::from(sizes[node]);
                 all[born as usize - 1].add(bytes);
-                if g.distance[node] == NO_DISTANCE {
+                if g.distance(node as u32) == NO_DISTANCE {
                     unreachable[born as usize - 1].add(bytes);
                 }
             }

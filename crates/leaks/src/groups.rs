@@ -113,7 +113,7 @@ impl Group {
     /// Keeps, per class, the instance closest below a root (then closest to a GC root).
     fn note_shallowest(&mut self, g: &HeapGraph, class: u64, depth: u32, node: u32) {
         let entry = self.shallowest.entry(class).or_insert((depth, node));
-        if depth < entry.0 || (depth == entry.0 && g.distance[node as usize] < g.distance[entry.1 as usize]) {
+        if depth < entry.0 || (depth == entry.0 && g.distance(node) < g.distance(entry.1)) {
             *entry = (depth, node);
         }
     }

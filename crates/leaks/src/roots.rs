@@ -32,7 +32,7 @@ pub fn leak_roots(g: &HeapGraph, birth: &[u16]) -> (Vec<LeakRoot>, Vec<LeakRoot>
     let mut storage = Vec::new();
     for node in 0..birth.len() as u32 {
         let v = node as usize;
-        if birth[v] == 0 || g.distance[v] == NO_DISTANCE || node == root {
+        if birth[v] == 0 || g.distance(v as u32) == NO_DISTANCE || node == root {
             continue;
         }
         if is_storage(g, node) {

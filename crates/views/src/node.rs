@@ -59,7 +59,7 @@ impl<'g> JsonNode<'g> {
             class: graph.class_name(node),
             self_size: s.nodes.self_size[i],
             retained_size: graph.retained_size(i as u32),
-            distance: graph.distance[i],
+            distance: graph.distance(i as u32),
             dominator: s.nodes.id[graph.dominator[i] as usize],
         }
     }

@@ -84,7 +84,7 @@ impl Serialize for Paths<'_> {
 impl fmt::Display for Paths<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let graph = self.graph;
-        let distance = graph.distance[self.node as usize];
+        let distance = graph.distance(self.node);
         writeln!(f, "{} (distance {})", node_title(graph, self.node), table::distance(distance))?;
         if self.paths.is_empty() {
             writeln!(f, "unreachable: no root holds it (it goes at the next garbage collection)")?;

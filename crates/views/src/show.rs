@@ -149,7 +149,7 @@ impl fmt::Display for Show<'_> {
         field(f, "class", graph.class_name(self.node).into_owned())?;
         field(f, "self size", table::bytes(u64::from(s.nodes.self_size[i])))?;
         field(f, "retained", table::bytes(graph.retained_size(self.node)))?;
-        field(f, "distance", table::distance(graph.distance[i]))?;
+        field(f, "distance", table::distance(graph.distance(i as u32)))?;
         field(f, "dominator", node_title(graph, graph.dominator[i]))?;
         field(f, "retainers", self.retainer_count.to_string())?;
         if let Some(p) = &self.source {

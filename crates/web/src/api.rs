@@ -114,7 +114,7 @@ fn node_row(g: &HeapGraph, node: u32) -> Value {
         "class": clip(&g.class_name(node)),
         "self_size": g.snapshot.nodes.self_size[i],
         "retained_size": g.retained_size(i as u32),
-        "distance": g.distance[i],
+        "distance": g.distance(i as u32),
     })
 }
 

@@ -51,7 +51,7 @@ pub fn node_table(graph: &HeapGraph, nodes: &[u32], out: &mut dyn Write) -> Resu
         t.row(vec![
             table::bytes(graph.retained_size(n)),
             table::bytes(u64::from(graph.snapshot.nodes.self_size[n as usize])),
-            table::distance(graph.distance[n as usize]),
+            table::distance(graph.distance(n)),
             node_title(graph, n),
         ]);
     }

@@ -144,7 +144,7 @@ pub fn check_against_oracle(stem: &str, g: &HeapGraph, oracle: &Value) {
             g.class_name(n),
             s.nodes.self_size[i],
             g.retained_size(i as u32),
-            g.distance[i],
+            g.distance(i as u32),
             s.nodes.id[g.dominator[i] as usize],
             g.dom_state(n),
         ]);

@@ -71,7 +71,7 @@ struct Found {
 
 /// A readable path to `target`, or the shortest one; `None` when no root reaches it.
 pub fn readable(g: &HeapGraph, scripts: &Scripts, target: u32) -> Option<ReadablePath> {
-    if g.distance[target as usize] == NO_DISTANCE {
+    if g.distance(target) == NO_DISTANCE {
         return None;
     }
     let shortest = quick_path(g, target).map_or(usize::MAX, |p| p.hops.len());
