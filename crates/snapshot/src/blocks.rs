@@ -81,12 +81,11 @@ fn below(n: u32) -> u64 {
     1u64.checked_shl(n).map_or(u64::MAX, |bit| bit - 1)
 }
 
-/// Parses the numbers of the block at `bytes[at..]`, which starts just after a number (its
-/// next token must be a comma), and hands each number the block proves well formed to `take`
-/// with its offset in `bytes`, until `take` returns false. `bytes` must hold [`BLOCK_READ`]
-/// bytes from `at`. Returns the offset just after the last number handed on (`at` if none was).
+/// What the masks vouch for in the block at `bytes[at..]`, which starts just after a number
+/// (its next token must be a comma): the ends of the numbers proven well formed (a bit at each
+/// number's last digit), the starts of all numbers, and the digits.
 #[inline(always)]
-pub(crate) fn parse_block(bytes: &[u8], at: usize, mut take: impl FnMut(usize, u64) -> bool) -> usize {
+fn vouched(bytes: &[u8], at: usize) -> (u64, u64, u64) {
     let block: &[u8; BLOCK] = bytes[at..at + BLOCK].try_into().expect("a whole block");
     let Classes { digit, comma, space } = Classes::of(block);
     let other = !(digit | comma | space);
@@ -98,8 +97,17 @@ pub(crate) fn parse_block(bytes: &[u8], at: usize, mut take: impl FnMut(usize, u
     let after_comma = next_token(comma << 1, space);
     let fault = other | (after_number & !comma) | (after_comma & !digit);
     // A number touching the block's last byte may go on past it.
-    let mut ends = ends & below(fault.trailing_zeros()) & !(1 << (BLOCK - 1));
-    let mut starts = digit & !(digit << 1);
+    let ends = ends & below(fault.trailing_zeros()) & !(1 << (BLOCK - 1));
+    (ends, digit & !(digit << 1), digit)
+}
+
+/// Parses the numbers of the block at `bytes[at..]`, which starts just after a number (its
+/// next token must be a comma), and hands each number the block proves well formed to `take`
+/// with its offset in `bytes`, until `take` returns false. `bytes` must hold [`BLOCK_READ`]
+/// bytes from `at`. Returns the offset just after the last number handed on (`at` if none was).
+#[inline(always)]
+pub(crate) fn parse_block(bytes: &[u8], at: usize, mut take: impl FnMut(usize, u64) -> bool) -> usize {
+    let (mut ends, mut starts, _) = vouched(bytes, at);
     let mut done = at;
     while ends != 0 {
         let (start, end) = (starts.trailing_zeros() as usize, ends.trailing_zeros() as usize);
@@ -116,6 +124,21 @@ pub(crate) fn parse_block(bytes: &[u8], at: usize, mut take: impl FnMut(usize, u
         ends &= ends - 1;
     }
     done
+}
+
+/// Counts the numbers of the block at `bytes[at..]` that [`parse_block`] would hand on, without
+/// reading their values, when none is longer than 16 digits: how many, and the offset just
+/// after the last; `(0, at)` when the block vouches for none or has a longer one (the byte
+/// parser then takes over, as after [`parse_block`]).
+#[inline(always)]
+pub(crate) fn count_block(bytes: &[u8], at: usize) -> (usize, usize) {
+    let (ends, _, digit) = vouched(bytes, at);
+    // An end with digits at all of the 16 places before it ends a number of 17 or more.
+    let long = (1..=16).fold(ends, |long, k| long & digit << k);
+    if ends == 0 || long != 0 {
+        return (0, at);
+    }
+    (ends.count_ones() as usize, at + BLOCK - ends.leading_zeros() as usize)
 }
 
 /// The value of the `len` (1 to 16) digits at `bytes[start..]`, which holds 16 bytes from there.

@@ -4,7 +4,7 @@
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
 use crate::model::{has_string_name, Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
-use crate::records::{self, EdgeSink, LocationSink, NodeIndexes, NodeSink, Numbers, TypeSet};
+use crate::records::{self, Counted, EdgeSink, LocationSink, NodeIndexes, NodeSink, Numbers, TypeSet};
 use crate::scanner::{Scanner, Source};
 use crate::strings::StringTable;
 
@@ -112,6 +112,8 @@ struct Builder {
     /// The largest name index of a node, and of an edge named by a string: the strings come
     /// last, and are counted against these.
     max_names: (u32, u32),
+    /// Whether an ids-only read or a check has counted the edges.
+    edges_counted: bool,
     strings: Option<StringTable>,
     /// The file being read, for long strings to stay in (uncompressed files only).
     file: Option<Arc<File>>,
@@ -153,6 +155,7 @@ impl Builder {
             nodes: None,
             edges: None,
             max_names: (0, 0),
+            edges_counted: false,
             strings: None,
             file,
             locations: None,
@@ -197,13 +200,17 @@ impl Builder {
         Ok(())
     }
 
-    /// For an ids-only read or a check: nodes are kept (ids only) or checked, edges counted,
-    /// everything else skipped.
+    /// For an ids-only read or a check: nodes are kept (ids only) or checked, edges counted
+    /// (their syntax checked, their numbers not read), everything else skipped.
     fn check_section<S: Source>(&mut self, s: &mut Scanner<S>, key: &[u8]) -> Result<()> {
         match key {
             b"nodes" if self.nodes.is_none() => self.read_nodes(s)?,
-            b"edges" if self.edges.is_none() => {
-                self.read_edges(s)?;
+            b"edges" if !self.edges_counted => {
+                let width = self.edge_layout.count;
+                let mut sink = Counted::new(width, self.edge_count, "edges", "edge_count");
+                let end = s.read_records("the edges array", &mut sink)?;
+                sink.finish(end)?;
+                self.edges_counted = true;
             }
             b"nodes" | b"edges" => return Err(duplicate(s, &String::from_utf8_lossy(key))),
             _ => s.skip_value(None, "a top-level field")?,
@@ -214,14 +221,18 @@ impl Builder {
     fn finish_ids(self) -> Result<NodeIds> {
         let missing = |what: &str| SnapshotError::inconsistent(format!("the \"{what}\" array is missing"));
         let nodes = self.nodes.ok_or_else(|| missing("nodes"))?;
-        self.edges.ok_or_else(|| missing("edges"))?;
+        if !self.edges_counted {
+            return Err(missing("edges"));
+        }
         Ok(NodeIds::of(&nodes))
     }
 
     fn finish_check(self) -> Result<usize> {
         let missing = |what: &str| SnapshotError::inconsistent(format!("the \"{what}\" array is missing"));
         self.nodes.ok_or_else(|| missing("nodes"))?;
-        self.edges.ok_or_else(|| missing("edges"))?;
+        if !self.edges_counted {
+            return Err(missing("edges"));
+        }
         Ok(self.node_count)
     }
 

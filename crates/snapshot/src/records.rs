@@ -5,7 +5,7 @@
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{EdgeLayout, NodeLayout};
 use crate::model::{EdgeRun, Edges, Location, Nodes};
-use crate::scanner::{ArrayEnd, RecordSink, RecordWriter};
+use crate::scanner::{ArrayEnd, Discard, RecordSink, RecordWriter};
 
 /// A column of `n` zeros. The zeros are not written: the pages stay untouched, and cost
 /// nothing, until a value lands on them.
@@ -497,6 +497,43 @@ impl ExactDivisor {
     fn quotient(self, dividend: u64) -> Option<u64> {
         let quotient = dividend.wrapping_mul(self.inverse).rotate_right(self.twos);
         (quotient <= self.largest_quotient).then_some(quotient)
+    }
+}
+
+/// The records of an array that a read only checks: counted against the header, their numbers
+/// checked for syntax but not read (see [`RecordSink::counts_only`]).
+pub(crate) struct Counted {
+    width: usize,
+    count: Count,
+}
+
+impl Counted {
+    /// `expected` records of `width` numbers, as the header's `count_field` says.
+    pub(crate) fn new(width: usize, expected: usize, array: &'static str, count_field: &'static str) -> Counted {
+        Counted { width, count: Count { expected, next: 0, array, count_field } }
+    }
+
+    /// Checks, once the array has ended, that it held exactly the expected records.
+    pub(crate) fn finish(self, end: ArrayEnd) -> Result<()> {
+        self.count.check(end, self.width)
+    }
+}
+
+impl RecordSink for Counted {
+    type Writer<'a> = Discard;
+
+    fn width(&self) -> usize {
+        self.width
+    }
+
+    fn writers(&mut self, _first: usize) -> (Discard, Discard) {
+        (Discard, Discard)
+    }
+
+    fn advance(&mut self, _records: usize) {}
+
+    fn counts_only(&self) -> bool {
+        true
     }
 }
 

@@ -9,7 +9,7 @@
 use std::io::{ErrorKind as IoErrorKind, Read};
 use std::ops::Range;
 
-use crate::blocks::{first_digits, leading_digits, parse_block, BLOCK_READ};
+use crate::blocks::{count_block, first_digits, leading_digits, parse_block, BLOCK_READ};
 use crate::error::{ErrorKind, Result, SnapshotError};
 
 const BUFFER_SIZE: usize = 16 << 20;
@@ -282,6 +282,7 @@ impl<S: Source> Scanner<S> {
         let width = sink.width();
         assert!(width > 0, "a record holds at least one number");
         let mut carried = Part::new(Expect::NumberOrClose, width, self.offset());
+        carried.counting = sink.counts_only();
         let mut records = 0;
         loop {
             let window = &self.buf[self.pos..self.end];
@@ -325,7 +326,7 @@ impl<S: Source> Scanner<S> {
                     let skip = (width - before % width) % width;
                     let (a, b) = rayon::join(
                         || Part::up_to(&carried, base, window, at, &mut first),
-                        || Part::after(window, at, skip, width, base, &mut second),
+                        || Part::after(&carried, window, at, skip, base, &mut second),
                     );
                     [a, b]
                 }
@@ -374,6 +375,11 @@ pub(crate) trait RecordSink {
     fn writers(&mut self, first: usize) -> (Self::Writer<'_>, Self::Writer<'_>);
     /// Takes note that the writers last handed out took `records` records between them.
     fn advance(&mut self, records: usize);
+    /// Whether the records are only counted: their writers take nothing, so the numbers the
+    /// masks vouch for are counted without reading their values.
+    fn counts_only(&self) -> bool {
+        false
+    }
 }
 
 /// Takes records one after the other.
@@ -383,7 +389,7 @@ pub(crate) trait RecordWriter {
 }
 
 /// Takes every record and keeps none: for checking syntax only.
-struct Discard;
+pub(crate) struct Discard;
 
 impl RecordWriter for Discard {
     fn put(&mut self, _record: &[u64]) -> std::result::Result<(), String> {
@@ -474,6 +480,8 @@ struct Part {
     closed: Option<usize>,
     /// The first fault and its input offset.
     fault: Option<(u64, Fault)>,
+    /// Whether numbers are only counted (see [`RecordSink::counts_only`]).
+    counting: bool,
 }
 
 impl Part {
@@ -490,6 +498,7 @@ impl Part {
             record: self.record.clone(),
             field: self.field,
             record_start: self.record_start - (base - self.base) as isize,
+            counting: self.counting,
             ..Part::default()
         }
     }
@@ -518,10 +527,11 @@ impl Part {
 
     /// The records that start after `at`, a comma in `window`, whose first `skip` numbers end
     /// a record that [`Part::up_to`] takes.
-    fn after(window: &[u8], at: usize, skip: usize, width: usize, base: u64, writer: &mut impl RecordWriter) -> Part {
-        let mut part = Part::new(Expect::CommaOrClose, width, base);
+    fn after(before: &Part, window: &[u8], at: usize, skip: usize, base: u64, writer: &mut impl RecordWriter) -> Part {
+        let mut part = Part::new(Expect::CommaOrClose, before.record.len(), base);
+        part.counting = before.counting;
         if skip > 0 {
-            part.field = width - skip;
+            part.field = before.record.len() - skip;
             part.foreign = true;
         }
         part.run(window, at, writer, false);
@@ -550,6 +560,15 @@ impl Part {
         // byte up to the end of its next number.
         let mut blocks = !one_record;
         while i < n {
+            if blocks && self.expect == Expect::CommaOrClose && i + BLOCK_READ <= n && self.counting && !self.foreign {
+                let (count, next) = count_block(bytes, i);
+                self.field += count;
+                self.records += self.field / self.record.len();
+                self.field %= self.record.len();
+                blocks = next > i;
+                i = next;
+                continue;
+            }
             if blocks && self.expect == Expect::CommaOrClose && i + BLOCK_READ <= n {
                 let next = parse_block(bytes, i, |at, value| self.push(at, value, writer));
                 if self.fault.is_some() {
@@ -678,6 +697,11 @@ mod tests {
         Ok((sink.finish(ArrayEnd { leftover: 0, ..end }, "test")?, end))
     }
 
+    /// How a read that only counts records ends on `reader`.
+    fn counted(width: usize, reader: impl Read) -> Result<ArrayEnd> {
+        Scanner::new(reader).read_records("test", &mut crate::records::Counted::new(width, 0, "test", "count"))
+    }
+
     fn numbers(input: &str) -> Result<Vec<u64>> {
         numbers_of(input.as_bytes())
     }
@@ -726,6 +750,7 @@ mod tests {
             let (read, end) = records(width, text.as_bytes()).unwrap();
             assert_eq!(end, ArrayEnd { records: values.len() / width, leftover: values.len() % width });
             assert_eq!(read, values[..end.records * width], "width {width}");
+            assert_eq!(counted(width, text.as_bytes()).unwrap(), end, "counted, width {width}");
         }
     }
 
@@ -807,7 +832,14 @@ mod tests {
                 }
             }
             let read = numbers_of(&text).map_err(|e| e.offset);
-            proptest::prop_assert_eq!(read, plain_reading(&text), "{}", String::from_utf8_lossy(&text));
+            let plain = plain_reading(&text);
+            proptest::prop_assert_eq!(&read, &plain, "{}", String::from_utf8_lossy(&text));
+            // Counting alone accepts and refuses the same bytes, and counts the same numbers.
+            for width in [1, 3] {
+                let count = counted(width, &text[..]).map_err(|e| e.offset);
+                let expected = plain.as_ref().map(|v| ArrayEnd { records: v.len() / width, leftover: v.len() % width });
+                proptest::prop_assert_eq!(count, expected.map_err(|e| *e), "width {}: {}", width, String::from_utf8_lossy(&text));
+            }
         }
     }
 
