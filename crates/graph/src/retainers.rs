@@ -29,43 +29,95 @@ pub struct Retainers {
 }
 
 impl Retainers {
-    /// Builds the index with a counting sort over the edges' targets.
+    /// Builds the index with a counting sort over the edges' targets, on every core: each core
+    /// reads every edge but counts and places only those into its own range of targets, so
+    /// no two cores write one place and each keeps DevTools' order (last edge first).
     pub fn build(s: &Snapshot, internal: u16) -> Retainers {
-        let n = s.node_count();
+        use rayon::prelude::*;
+        let (n, m) = (s.node_count(), s.edge_count());
+        let parts = rayon::current_num_threads().clamp(1, 8);
+        let bounds: Vec<usize> = (0..=parts).map(|k| n * k / parts).collect();
         let mut first = crate::memory::written_zeros(n + 1);
-        for to in s.edges.targets() {
-            first[to as usize + 1] += 1;
-        }
+        let counts = split_at_bounds(&mut first[1..], &bounds, |i| i);
+        counts.into_par_iter().enumerate().for_each(|(k, counts)| {
+            let base = bounds[k];
+            for to in s.edges.targets() {
+                if let Some(count) = counts.get_mut((to as usize).wrapping_sub(base)) {
+                    *count += 1;
+                }
+            }
+        });
         for i in 0..n {
             first[i + 1] += first[i];
         }
-        let mut fill = first[1..].to_vec();
-        let mut edges = vec![0u32; s.edge_count()];
-        let mut ephemerons = EphemeronNames::new(&s.strings);
-        let mut pairs: HashMap<Box<str>, u32> = HashMap::new();
-        let mut weak_map_halves = Vec::new();
-        for node in 0..n as u32 {
-            for e in s.edge_range(node) {
-                let slot = &mut fill[s.edges.to_node(e) as usize];
-                *slot -= 1;
-                edges[*slot as usize] = e as u32;
-                if u16::from(s.edges.kind(e)) != internal {
-                    continue;
-                }
-                if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index(e)) {
-                    let next = pairs.len() as u32;
-                    let pair = *pairs.entry(eph.pair.clone()).or_insert(next);
-                    weak_map_halves.push(WeakMapHalf { edge: e as u32, holder: node, pair });
+        let mut edges = vec![0u32; m];
+        let slots = split_at_bounds(&mut edges, &bounds, |i| first[i] as usize);
+        slots.into_par_iter().enumerate().for_each(|(k, slots)| {
+            let targets = bounds[k]..bounds[k + 1];
+            let base = first[targets.start];
+            // Each target's edges fill its slots from the end.
+            let mut fill: Vec<u32> = first[targets.start + 1..=targets.end].iter().map(|&f| f - base).collect();
+            for (e, to) in s.edges.targets().enumerate() {
+                if targets.contains(&(to as usize)) {
+                    let slot = &mut fill[to as usize - targets.start];
+                    *slot -= 1;
+                    slots[*slot as usize] = e as u32;
                 }
             }
-        }
-        Retainers { first, edges, weak_map_halves }
+        });
+        Retainers { first, edges, weak_map_halves: weak_map_halves(s, internal) }
     }
 
     /// Ordinals of the edges that point at `node`.
     pub fn of(&self, node: u32) -> &[u32] {
         &self.edges[self.first[node as usize] as usize..self.first[node as usize + 1] as usize]
     }
+}
+
+/// Nodes looked through at once by one thread.
+const CHUNK: usize = 1 << 16;
+
+/// `values` cut where `at` puts each of `bounds` (ascending, the first at 0, the last at the end).
+fn split_at_bounds<'a>(values: &'a mut [u32], bounds: &[usize], at: impl Fn(usize) -> usize) -> Vec<&'a mut [u32]> {
+    let mut parts = Vec::with_capacity(bounds.len() - 1);
+    let mut rest = values;
+    for pair in bounds.windows(2) {
+        let (part, tail) = rest.split_at_mut(at(pair[1]) - at(pair[0]));
+        parts.push(part);
+        rest = tail;
+    }
+    parts
+}
+
+/// The halves of the WeakMap pairs, in edge order, each pair numbered as first met. The
+/// candidates are found on every core; their names are read in order.
+fn weak_map_halves(s: &Snapshot, internal: u16) -> Vec<WeakMapHalf> {
+    use rayon::prelude::*;
+    let mut ephemerons = EphemeronNames::new(&s.strings);
+    let n = s.node_count();
+    let candidates: Vec<(u32, u32)> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .flat_map_iter(|c| {
+            let ephemerons = &ephemerons;
+            (c * CHUNK..((c + 1) * CHUNK).min(n)).flat_map(move |node| {
+                s.edge_range(node as u32)
+                    .filter(move |&e| {
+                        u16::from(s.edges.kind(e)) == internal && ephemerons.may_be(s.edges.name_or_index(e))
+                    })
+                    .map(move |e| (e as u32, node as u32))
+            })
+        })
+        .collect();
+    let mut pairs: HashMap<Box<str>, u32> = HashMap::new();
+    let mut halves = Vec::new();
+    for (edge, holder) in candidates {
+        if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index(edge as usize)) {
+            let next = pairs.len() as u32;
+            let pair = *pairs.entry(eph.pair.clone()).or_insert(next);
+            halves.push(WeakMapHalf { edge, holder, pair });
+        }
+    }
+    halves
 }
 
 /// One of the two edges that hold a WeakMap value.

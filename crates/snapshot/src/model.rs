@@ -505,6 +505,12 @@ impl NodeIds {
         self.ids.binary_search(&id).is_ok()
     }
 
+    /// A cursor to look ids up one after the other: V8 writes most nodes in id order, so
+    /// looking up the ids of another snapshot in its node order moves a short way each time.
+    pub fn cursor(&self) -> IdCursor<'_> {
+        IdCursor { ids: self, at: 0 }
+    }
+
     /// The largest node id, 0 for an empty set.
     pub fn max_id(&self) -> u32 {
         self.ids.last().copied().unwrap_or(0)
@@ -518,9 +524,68 @@ impl NodeIds {
     }
 }
 
+/// Looks up ids near the last one found (see [`NodeIds::cursor`]).
+pub struct IdCursor<'a> {
+    ids: &'a NodeIds,
+    at: usize,
+}
+
+impl IdCursor<'_> {
+    /// The shape of the node with id `id`, if there is one.
+    pub fn shape(&mut self, id: u32) -> Option<u32> {
+        self.find(id).map(|at| self.ids.shapes[at])
+    }
+
+    /// Whether the snapshot has a node with id `id`.
+    pub fn contains(&mut self, id: u32) -> bool {
+        self.find(id).is_some()
+    }
+
+    /// Where `id` is among the sorted ids: searched in steps that double from the last place
+    /// found, in the direction of `id`, then by halves within the last step.
+    fn find(&mut self, id: u32) -> Option<usize> {
+        let ids = &self.ids.ids;
+        let (mut low, mut high) = (self.at.min(ids.len()), self.at.min(ids.len()));
+        let mut step = 1;
+        if ids.get(low).is_some_and(|&at| at < id) {
+            while high < ids.len() && ids[high] < id {
+                low = high;
+                high = (high + step).min(ids.len());
+                step *= 2;
+            }
+        } else {
+            while low > 0 && ids[low - 1] >= id {
+                high = low;
+                low = low.saturating_sub(step);
+                step *= 2;
+            }
+        }
+        let at = low + ids[low..high].partition_point(|&i| i < id);
+        self.at = at;
+        (ids.get(at) == Some(&id)).then_some(at)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Edges;
+
+    #[test]
+    fn a_cursor_finds_what_a_binary_search_finds_in_any_order() {
+        let nodes = super::Nodes {
+            kind: vec![0; 6],
+            id: vec![9, 3, 5, 11, 1, 7],
+            self_size: vec![0; 6],
+            first_edge: vec![0; 7],
+            ..Default::default()
+        };
+        let ids = super::NodeIds::of(&nodes);
+        let mut cursor = ids.cursor();
+        for id in [0, 1, 2, 3, 11, 12, 4, 5, 7, 6, 9, 10, 1, 0, 13, 11, 8] {
+            assert_eq!(cursor.contains(id), ids.contains(id), "{id}");
+            assert_eq!(cursor.shape(id), ids.shape(id), "{id}");
+        }
+    }
 
     /// Writes `(kind, name, to)` edges as two runs, the way the parser's two writers do.
     fn written(node_count: usize, edges: &[(u8, u32, u32)]) -> Edges {
