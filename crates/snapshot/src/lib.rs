@@ -38,13 +38,15 @@ pub fn read_path(path: &Path) -> Result<Snapshot> {
 }
 
 /// Reads only the node ids of the snapshot at `path` (`-` for standard input; gzip is
-/// detected), still checking the whole file.
+/// detected), still checking the whole file's syntax and counts (the edges' values are
+/// counted, not read).
 pub fn read_node_ids(path: &Path) -> Result<NodeIds> {
     Input::open(path)?.read_node_ids()
 }
 
-/// Checks that the file at `path` is a whole, consistent snapshot as [`read_path`] would, in
-/// memory that does not grow with the file; returns its node count.
+/// Checks that the file at `path` is a whole snapshot — its syntax, its nodes, and the counts of
+/// its records — as [`read_node_ids`] does, in memory that does not grow with the file;
+/// returns its node count.
 pub fn check_path(path: &Path) -> Result<usize> {
     Input::open(path)?.check()
 }

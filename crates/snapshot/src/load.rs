@@ -18,12 +18,14 @@ pub(crate) fn read_json<S: Source>(src: S, file: Option<Arc<File>>) -> Result<Sn
 }
 
 /// Reads only the node ids of a snapshot; the rest of the file is still checked for syntax and
-/// counts, so a truncated or corrupt file fails here as it would in [`read_json`].
+/// counts, so a truncated file, or one whose syntax or counts are wrong, fails here as it would
+/// in [`read_json`] (the edges' values are counted, not read, so a wrong type or target in
+/// them is left to the full read).
 pub(crate) fn read_ids_json<S: Source>(src: S) -> Result<NodeIds> {
     walk(src, Parts::NodeIds, None)?.finish_ids()
 }
 
-/// Checks a whole snapshot as [`read_json`] would, keeping nothing: returns its node count.
+/// Checks a whole snapshot as [`read_ids_json`] does, keeping nothing: returns its node count.
 pub(crate) fn check_json<S: Source>(src: S) -> Result<usize> {
     walk(src, Parts::Check, None)?.finish_check()
 }
