@@ -6,10 +6,8 @@
 //! call stack. Vertex numbers are 1-based as in the paper; 0 means "none". Four `u32` arrays
 //! over the nodes and the later-numbered predecessors are all it holds at its peak.
 
-use std::sync::atomic::Ordering;
-
 use crate::kinds::BitSet;
-use crate::memory::{atomics, prefetch, written_zeros};
+use crate::memory::{prefetch, written_zeros};
 
 /// A graph in compressed-sparse-row form: node `v`'s edges are `first_edge[v]..first_edge[v+1]`,
 /// edge `e` goes to `targets[e] & target_mask` (the snapshot's edges keep their type in the
@@ -175,7 +173,7 @@ pub(crate) struct Numbered {
 /// search also sorts each edge it scans: an edge from a node numbered earlier than its target
 /// only matters through that number, folded into the target's `dom` entry at once; the others
 /// (numbered later) are counted, then listed in `later`, grouped by target, by one more pass
-/// over the edges on both cores.
+/// over the edges.
 pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbered {
     let n = node_count;
     let len = n + 1;
@@ -240,38 +238,33 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
 
 /// Lists the later-numbered sources of the usable edges, grouped by target number: each edge
 /// takes the next place of its target's group from `first` (the groups' starts, which end up as
-/// their ends). The sources are split between the cores; within a group the order is whichever
-/// came first, which the main loop does not depend on (it takes the least of what they give).
+/// their ends). One core: the loads it waits on are the targets' numbers, asked for a few edges
+/// ahead; atomic places shared by two cores cost more than they save.
 fn fill_later(g: &FlowGraph<'_>, number: &[u32], first: &mut [u32]) -> Vec<u32> {
     let len = number.len();
     let mut later = vec![0u32; first[len] as usize];
-    let next = atomics(first);
-    let places = atomics(&mut later);
     let n = len - 1;
-    let fill = |sources: std::ops::Range<usize>| {
-        // Targets are read a few edges ahead of their number, which is far in memory.
-        const AHEAD: usize = 16;
-        let edges = g.first_edge[sources.start] as usize..g.first_edge[sources.end] as usize;
-        let mut v = sources.start;
-        for e in edges.clone() {
-            while g.first_edge[v + 1] as usize <= e {
-                v += 1;
-            }
-            if e + AHEAD < edges.end {
-                prefetch(&number[g.target(e + AHEAD) as usize + 1]);
-            }
-            if !g.usable.contains(e) {
-                continue;
-            }
-            let (sv, nw) = (number[v + 1], number[g.target(e) as usize + 1]);
-            if sv >= nw {
-                let at = next[nw as usize].fetch_add(1, Ordering::Relaxed);
-                places[at as usize].store(sv, Ordering::Relaxed);
-            }
+    // How many edges ahead a target's number is asked for.
+    const AHEAD: usize = 16;
+    let edges = g.first_edge[0] as usize..g.first_edge[n] as usize;
+    let mut v = 0;
+    for e in edges.clone() {
+        while g.first_edge[v + 1] as usize <= e {
+            v += 1;
         }
-    };
-    let middle = g.first_edge[..=n].partition_point(|&f| (f as usize) < g.targets.len() / 2).min(n);
-    rayon::join(|| fill(0..middle), || fill(middle..n));
+        if e + AHEAD < edges.end {
+            prefetch(&number[g.target(e + AHEAD) as usize + 1]);
+        }
+        if !g.usable.contains(e) {
+            continue;
+        }
+        let (sv, nw) = (number[v + 1], number[g.target(e) as usize + 1]);
+        if sv >= nw {
+            let at = &mut first[nw as usize];
+            later[*at as usize] = sv;
+            *at += 1;
+        }
+    }
     later
 }
 
@@ -282,8 +275,9 @@ impl Numbered {
     /// The second half: semi-dominators from the later predecessors, then immediate dominators.
     ///
     /// The bucket lists live in `label` (head, while a vertex is not yet linked) and `dom`
-    /// (next link, until the vertex's dominator is known); a bit per vertex says whether it is
-    /// linked, so `ancestor` holds the DFS parent until then. `semi` is only read for numbers
+    /// (next link, until the vertex's dominator is known). Vertices are linked in the order they
+    /// are processed, from the highest number down, so a vertex is linked when its number is
+    /// at least the lowest linked one; `ancestor` holds the DFS parent until then. `semi` is only read for numbers
     /// already processed (and for the one being processed), so it starts untouched and its
     /// pages are written from the top down as the loop goes, while `later` shrinks.
     pub(crate) fn dominators(self) -> Dominators {
@@ -294,14 +288,14 @@ impl Numbered {
         let mut semi = vec![0u32; len];
         semi[1] = 1;
         let mut group_end = later.len();
-        let mut linked = BitSet::new(len);
         let mut path: Vec<u32> = Vec::new();
-        let mut eval = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], linked: &BitSet| -> u32 {
-            if !linked.contains(v as usize) {
+        // `linked`: the lowest linked number.
+        let mut eval = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], linked: u32| -> u32 {
+            if v < linked {
                 return v;
             }
             let mut x = v;
-            while linked.contains(ancestor[x as usize] as usize) {
+            while ancestor[x as usize] >= linked {
                 path.push(x);
                 x = ancestor[x as usize];
             }
@@ -347,7 +341,7 @@ impl Numbered {
             } else {
                 let mut best = dom[w as usize];
                 for &v in &later[preds] {
-                    let u = eval(v, &mut ancestor, &mut label, &semi, &linked);
+                    let u = eval(v, &mut ancestor, &mut label, &semi, w + 1);
                     best = best.min(semi[u as usize]);
                 }
                 semi[w as usize] = best;
@@ -361,16 +355,15 @@ impl Numbered {
                 label[b as usize] = w;
             }
             let p = ancestor[w as usize];
-            linked.insert(w as usize);
             let mut v = std::mem::replace(&mut label[p as usize], p);
             while v != p {
                 let next = dom[v as usize];
-                let u = eval(v, &mut ancestor, &mut label, &semi, &linked);
+                let u = eval(v, &mut ancestor, &mut label, &semi, w);
                 dom[v as usize] = if semi[u as usize] < semi[v as usize] { u } else { p };
                 v = next;
             }
         }
-        drop((later, has_later, group_start, linked, unretained));
+        drop((later, has_later, group_start, unretained));
         // "No dominator" (0) ends up at the root, number 1.
         dom[0] = 1;
         dom[1] = 1;

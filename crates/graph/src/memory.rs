@@ -1,7 +1,6 @@
 //! How the analyses use memory, in one place: zero-filled arrays for steps that read an entry
-//! before they write it (counters, bit sets, "not yet seen" marks), prefetch hints for loops
-//! that jump around big arrays, and views of an array for several threads that each write their
-//! own places.
+//! before they write it (counters, bit sets, "not yet seen" marks), and prefetch hints for
+//! loops that jump around big arrays.
 //!
 //! Zero-filled arrays: A plain `vec![0; n]` of a big array gets fresh pages that are only
 //! mapped when touched: a read maps the shared zero page, and the write after it copies the
@@ -27,11 +26,4 @@ pub(crate) fn prefetch<T>(value: &T) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = value;
-}
-
-/// An array of integers to be written from several threads at once, each place by one.
-pub(crate) fn atomics(values: &mut [u32]) -> &[std::sync::atomic::AtomicU32] {
-    // SAFETY: `AtomicU32` has the size, alignment and bit validity of `u32`, and the array is
-    // borrowed exclusively for as long as the atomics are.
-    unsafe { std::slice::from_raw_parts(values.as_mut_ptr().cast(), values.len()) }
 }
