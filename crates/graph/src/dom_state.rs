@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use heaplens_snapshot::Snapshot;
 
-use crate::kinds::{EdgeKinds, NodeKinds};
+use crate::kinds::{BitSet, EdgeKinds, NodeKinds};
 
 /// DOM link state of a node as DevTools encodes it.
 pub const UNKNOWN: u8 = 0;
@@ -16,20 +16,18 @@ pub const ATTACHED: u8 = 1;
 pub const DETACHED: u8 = 2;
 
 /// Computes every node's DOM state and renames detached native nodes in `s.nodes.name`. The
-/// snapshot's `detachedness` column becomes the states (it is of no use once they are known);
-/// they come back empty when all are [`UNKNOWN`] (a heap without DOM nodes, as in Node.js).
-pub(crate) fn propagate(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
-    let mut state = states(s, nk, ek);
-    if state.iter().all(|&d| d == UNKNOWN) {
-        state = Vec::new();
-    }
-    state
+/// snapshot's `detachedness` list becomes the states (it is of no use once they are known):
+/// the nodes whose state is not [`UNKNOWN`], with it, by node — none in a heap without DOM
+/// nodes, as in Node.js.
+pub(crate) fn propagate(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<(u32, u8)> {
+    let state = states(s, nk, ek);
+    state.iter().enumerate().filter(|&(_, &d)| d != UNKNOWN).map(|(node, &d)| (node as u32, d)).collect()
 }
 
 fn states(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
     let n = s.node_count();
     let native = nk.native;
-    if s.nodes.detachedness.is_empty() {
+    let Some(known) = s.nodes.detachedness.take() else {
         // Old snapshots without the field: native nodes named `Detached ...` are detached.
         return (0..n)
             .map(|i| {
@@ -42,10 +40,15 @@ fn states(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
                 }
             })
             .collect();
+    };
+    let mut state = vec![UNKNOWN; n];
+    if known.is_empty() {
+        return state;
     }
-    let mut state = std::mem::take(&mut s.nodes.detachedness);
-    state.iter_mut().for_each(|d| *d &= 3);
-    let mut visited = vec![false; n];
+    for (node, d) in known {
+        state[node as usize] = d & 3;
+    }
+    let mut visited = BitSet::new(n);
     let mut attached: Vec<u32> = Vec::new();
     let mut detached: Vec<u32> = Vec::new();
     let mut renamed: HashMap<u32, u32> = HashMap::new();
@@ -56,10 +59,10 @@ fn states(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
                        new_state: u8,
                        attached: &mut Vec<u32>,
                        detached: &mut Vec<u32>| {
-        if visited[node] {
+        if visited.contains(node) {
             return;
         }
-        visited[node] = true;
+        visited.insert(node);
         if u16::from(s.nodes.kind[node]) != native {
             return;
         }

@@ -65,16 +65,16 @@ pub use summary::{ClassIds, ClassKey, ClassSummary, Members};
 pub struct HeapGraph {
     /// The snapshot; `nodes.self_size` holds sizes after the ownership transfer, detached
     /// native nodes carry their `Detached ` names, its locations have moved to the graph
-    /// (sorted by node: see [`HeapGraph::location_of`]) and its detachedness column has become
+    /// (sorted by node: see [`HeapGraph::location_of`]) and its detachedness list has become
     /// [`HeapGraph::dom_state`].
     pub snapshot: Snapshot,
     /// Node types by meaning.
     pub node_kinds: NodeKinds,
     /// Edge types by meaning.
     pub edge_kinds: EdgeKinds,
-    /// DOM link state per node ([`UNKNOWN`], [`ATTACHED`], [`DETACHED`]); empty when every
-    /// node's is unknown (no DOM in the heap), see [`HeapGraph::dom_state`].
-    dom_state: Vec<u8>,
+    /// DOM link state ([`ATTACHED`], [`DETACHED`]) of the nodes whose state is known, by node;
+    /// empty when there is no DOM in the heap. See [`HeapGraph::dom_state`].
+    dom_state: Vec<(u32, u8)>,
     /// Distance from the roots per node.
     distances: Distances,
     /// Immediate dominator (ordinal) per node; the root dominates itself.
@@ -232,7 +232,7 @@ impl HeapGraph {
 
     /// The DOM link state of node `node` ([`UNKNOWN`], [`ATTACHED`], [`DETACHED`]).
     pub fn dom_state(&self, node: u32) -> u8 {
-        self.dom_state.get(node as usize).copied().unwrap_or(UNKNOWN)
+        self.dom_state.binary_search_by_key(&node, |&(n, _)| n).map_or(UNKNOWN, |at| self.dom_state[at].1)
     }
 
     /// The source location of node `node`, if the snapshot gives one.

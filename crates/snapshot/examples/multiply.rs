@@ -61,7 +61,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "self_size" => u64::from(s.nodes.self_size[i]),
                 "edge_count" => u64::from(s.nodes.first_edge[i + 1] - s.nodes.first_edge[i]) + extra as u64,
                 "trace_node_id" => 0,
-                "detachedness" => s.nodes.detachedness.get(i).map_or(0, |&d| u64::from(d)),
+                "detachedness" => s.nodes.detachedness.as_ref().map_or(0, |known| {
+                    known.binary_search_by_key(&(i as u32), |&(node, _)| node).map_or(0, |at| u64::from(known[at].1))
+                }),
                 _ => 0,
             });
             write_row(&mut out, values)?;

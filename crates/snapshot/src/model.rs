@@ -23,8 +23,9 @@ pub struct Nodes {
     /// Allocation trace node id per node; empty when the snapshot has no such field (Node 24)
     /// or when every value is 0.
     pub trace_node_id: Vec<u32>,
-    /// DOM link state per node (0 unknown, 1 attached, 2 detached); empty when absent.
-    pub detachedness: Vec<u8>,
+    /// DOM link state (1 attached, 2 detached) of the nodes whose state is not 0 (unknown), by
+    /// node; `None` when the snapshot has no such field.
+    pub detachedness: Option<Vec<(u32, u8)>>,
 }
 
 impl Nodes {

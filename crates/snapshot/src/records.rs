@@ -128,6 +128,9 @@ pub(crate) struct NodeSink {
     nodes: Nodes,
     /// One per writer, each on a cache line of its own, as the writers themselves are.
     totals: [OwnLine<NodeTotals>; 2],
+    /// The (node, detachedness) each writer of the last pair met that is not 0, until they
+    /// join the list.
+    detached: [OwnLine<Vec<(u32, u8)>>; 2],
 }
 
 impl NodeSink {
@@ -141,7 +144,7 @@ impl NodeSink {
             self_size: zeroed(n, field)?,
             first_edge: zeroed(if keep { n + 1 } else { 0 }, field)?,
             trace_node_id: if layout.trace_node_id.is_some() { zeroed(n, field)? } else { Vec::new() },
-            detachedness: if layout.detachedness.is_some() { zeroed(n, field)? } else { Vec::new() },
+            detachedness: layout.detachedness.map(|_| Vec::new()),
         };
         Ok(NodeSink {
             layout,
@@ -150,6 +153,7 @@ impl NodeSink {
             keep,
             nodes,
             totals: Default::default(),
+            detached: Default::default(),
         })
     }
 
@@ -193,19 +197,26 @@ impl RecordSink for NodeSink {
         let (run_a, run_b) = self.count.runs(first);
         let (columns_a, columns_b) = NodeRuns::split(&mut self.nodes, run_a.start, run_a.room);
         let [OwnLine(totals_a), OwnLine(totals_b)] = &mut self.totals;
-        let writer = |run, columns, totals| NodeWriter {
+        let [OwnLine(detached_a), OwnLine(detached_b)] = &mut self.detached;
+        let writer = |run, columns, totals, detached| NodeWriter {
             layout: self.layout,
             type_count: self.type_count,
             keep: self.keep,
             run,
             columns,
             totals,
+            detached,
         };
-        (writer(run_a, columns_a, totals_a), writer(run_b, columns_b, totals_b))
+        (writer(run_a, columns_a, totals_a, detached_a), writer(run_b, columns_b, totals_b, detached_b))
     }
 
     fn advance(&mut self, records: usize) {
         self.count.next += records;
+        if let Some(list) = &mut self.nodes.detachedness {
+            let [OwnLine(a), OwnLine(b)] = &mut self.detached;
+            list.append(a);
+            list.append(b);
+        }
     }
 }
 
@@ -218,6 +229,7 @@ pub(crate) struct NodeWriter<'a> {
     run: Run,
     columns: NodeRuns<'a>,
     totals: &'a mut NodeTotals,
+    detached: &'a mut Vec<(u32, u8)>,
 }
 
 /// A run of the node columns (empty when they are not kept).
@@ -228,7 +240,6 @@ struct NodeRuns<'a> {
     self_size: &'a mut [u32],
     edge_count: &'a mut [u32],
     trace: &'a mut [u32],
-    detachedness: &'a mut [u8],
 }
 
 impl<'a> NodeRuns<'a> {
@@ -238,8 +249,7 @@ impl<'a> NodeRuns<'a> {
             (runs(&mut nodes.kind, from, first), runs(&mut nodes.name, from, first), runs(&mut nodes.id, from, first));
         let (self_size, edge_count) =
             (runs(&mut nodes.self_size, from, first), runs(&mut nodes.first_edge, from, first));
-        let (trace, detachedness) =
-            (runs(&mut nodes.trace_node_id, from, first), runs(&mut nodes.detachedness, from, first));
+        let trace = runs(&mut nodes.trace_node_id, from, first);
         (
             NodeRuns {
                 kind: kind.0,
@@ -248,7 +258,6 @@ impl<'a> NodeRuns<'a> {
                 self_size: self_size.0,
                 edge_count: edge_count.0,
                 trace: trace.0,
-                detachedness: detachedness.0,
             },
             NodeRuns {
                 kind: kind.1,
@@ -257,7 +266,6 @@ impl<'a> NodeRuns<'a> {
                 self_size: self_size.1,
                 edge_count: edge_count.1,
                 trace: trace.1,
-                detachedness: detachedness.1,
             },
         )
     }
@@ -288,8 +296,8 @@ impl RecordWriter for NodeWriter<'_> {
                 c.trace[i] = trace;
                 self.totals.traced = true;
             }
-            if let Some(d) = l.detachedness {
-                c.detachedness[i] = rec[d].min(255) as u8;
+            if let Some(d) = l.detachedness.filter(|&d| rec[d] != 0) {
+                self.detached.push(((self.run.start + i) as u32, rec[d].min(255) as u8));
             }
         }
         Ok(())

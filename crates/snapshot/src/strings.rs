@@ -19,10 +19,62 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct StringTable {
     bytes: Vec<u8>,
-    offsets: Vec<u64>,
+    offsets: Offsets,
     escaped: Vec<u64>,
     in_file: Option<FileStrings>,
     added: Vec<String>,
+}
+
+/// Where each string starts in the table's bytes (and the last ends): four bytes each while
+/// the bytes stay under 4 GiB, eight past that.
+#[derive(Debug, Clone)]
+enum Offsets {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Default for Offsets {
+    fn default() -> Offsets {
+        Offsets::Narrow(vec![0])
+    }
+}
+
+impl Offsets {
+    #[inline]
+    fn get(&self, index: usize) -> usize {
+        match self {
+            Offsets::Narrow(offsets) => offsets[index] as usize,
+            Offsets::Wide(offsets) => offsets[index] as usize,
+        }
+    }
+
+    fn push(&mut self, offset: usize) {
+        match self {
+            Offsets::Narrow(offsets) => match u32::try_from(offset) {
+                Ok(narrow) => offsets.push(narrow),
+                Err(_) => {
+                    let mut wide: Vec<u64> = offsets.iter().map(|&o| u64::from(o)).collect();
+                    wide.push(offset as u64);
+                    *self = Offsets::Wide(wide);
+                }
+            },
+            Offsets::Wide(offsets) => offsets.push(offset as u64),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Offsets::Narrow(offsets) => offsets.len(),
+            Offsets::Wide(offsets) => offsets.len(),
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        match self {
+            Offsets::Narrow(offsets) => offsets.shrink_to_fit(),
+            Offsets::Wide(offsets) => offsets.shrink_to_fit(),
+        }
+    }
 }
 
 /// The strings of at least [`FileStrings::LONG`] raw bytes, left in the snapshot file.
@@ -92,7 +144,7 @@ impl StringTable {
             let stamp = stamp(&file)?;
             Some(FileStrings { file, stamp, spans: Vec::new() })
         });
-        StringTable { bytes: Vec::new(), offsets: vec![0], escaped: Vec::new(), in_file, added: Vec::new() }
+        StringTable { bytes: Vec::new(), offsets: Offsets::default(), escaped: Vec::new(), in_file, added: Vec::new() }
     }
 
     /// Appends the next string of the file (its raw bytes must already be in `raw_bytes_mut`).
@@ -110,7 +162,7 @@ impl StringTable {
         if has_escape {
             self.escaped[index / 64] |= 1 << (index % 64);
         }
-        let start = self.offsets[index] as usize;
+        let start = self.offsets.get(index);
         let len = self.bytes.len() - start;
         if let Some(in_file) = self.in_file.as_mut().filter(|_| len >= FileStrings::LONG) {
             if let Ok(raw_len) = u32::try_from(len) {
@@ -118,7 +170,7 @@ impl StringTable {
                 self.bytes.truncate(start);
             }
         }
-        self.offsets.push(self.bytes.len() as u64);
+        self.offsets.push(self.bytes.len());
     }
 
     pub(crate) fn shrink(&mut self) {
@@ -162,7 +214,7 @@ impl StringTable {
     /// Where string `index` stays in the file, when it does.
     fn span_in_file(&self, index: usize) -> Option<(u64, u32)> {
         match &self.in_file {
-            Some(in_file) if index < self.file_len() && self.offsets[index] == self.offsets[index + 1] => {
+            Some(in_file) if index < self.file_len() && self.offsets.get(index) == self.offsets.get(index + 1) => {
                 in_file.span(index)
             }
             _ => None,
@@ -183,9 +235,7 @@ impl StringTable {
                 None => (Cow::Borrowed(UNREADABLE.as_bytes()), false),
             };
         }
-        let start = self.offsets[index] as usize;
-        let end = self.offsets[index + 1] as usize;
-        (Cow::Borrowed(&self.bytes[start..end]), escaped)
+        (Cow::Borrowed(&self.bytes[self.offsets.get(index)..self.offsets.get(index + 1)]), escaped)
     }
 
     /// The string at `index`, decoded. Panics when `index >= len()`; loading checks every index
@@ -272,7 +322,7 @@ impl StringTable {
         }
         match self.span_in_file(i) {
             Some((_, len)) => len as usize,
-            None => (self.offsets[i + 1] - self.offsets[i]) as usize,
+            None => self.offsets.get(i + 1) - self.offsets.get(i),
         }
     }
 }
@@ -365,6 +415,18 @@ fn push_utf16_unit(out: &mut String, pending_high: &mut Option<u16>, unit: u16) 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn offsets_take_eight_bytes_only_past_4_gib() {
+        let mut offsets = super::Offsets::default();
+        offsets.push(7);
+        assert!(matches!(offsets, super::Offsets::Narrow(_)));
+        offsets.push(5 << 30);
+        offsets.push((5 << 30) + 1);
+        assert!(matches!(offsets, super::Offsets::Wide(_)));
+        let read: Vec<usize> = (0..offsets.len()).map(|i| offsets.get(i)).collect();
+        assert_eq!(read, [0, 7, 5 << 30, (5 << 30) + 1]);
+    }
+
     use super::decode_json_string as d;
 
     #[test]
