@@ -193,29 +193,24 @@ impl Distances {
 
     /// Breadth-first search from the nodes of `frontier`, all at distance `level`, skipping weak
     /// edges, edges the filter refuses, and nodes already `seen` (a bit per node: small enough
-    /// that the test of every edge's target stays in the cache). Only two levels are ever held.
+    /// that the test of every edge's target stays in the cache). Only two levels are ever held,
+    /// a big one as a bit per node. Within a level the order nodes are taken in changes no
+    /// distance: a node's is its level's plus one whichever edge of the level reaches it first,
+    /// and a WeakMap value is entered at the later of its two holders' levels either way.
     fn search(
         &mut self,
         s: &Snapshot,
         ek: &EdgeKinds,
         seen: &mut BitSet,
-        mut frontier: Vec<u32>,
+        mut frontier: Frontier,
         mut level: i32,
         filter: &mut DistanceFilter<'_>,
     ) {
-        let mut next = Vec::new();
+        let big = s.node_count() / 64;
         while !frontier.is_empty() {
-            for (at, &node) in frontier.iter().enumerate() {
+            let mut next = Frontier::List(Vec::new());
+            let mut visit = |node: u32| {
                 self.set(node, level);
-                // The frontier is in discovery order, scattered over the arrays: ask for what
-                // the nodes a few steps ahead will read, so that their loads overlap this
-                // node's work.
-                if let Some(&later) = frontier.get(at + 16) {
-                    prefetch(&s.nodes.first_edge[later as usize]);
-                }
-                if let Some(&soon) = frontier.get(at + 8) {
-                    s.edges.prefetch(s.nodes.first_edge[soon as usize] as usize);
-                }
                 let guarded = filter.guarded.contains(node as usize);
                 for e in s.edge_range(node) {
                     let kind = u16::from(s.edges.kind(e));
@@ -232,12 +227,59 @@ impl Distances {
                         continue;
                     }
                     seen.insert(child as usize);
-                    next.push(child);
+                    next.push(child, big, s.node_count());
                 }
+            };
+            match &frontier {
+                Frontier::List(nodes) => {
+                    for (at, &node) in nodes.iter().enumerate() {
+                        // A list is in discovery order, scattered over the arrays: ask for what
+                        // the nodes a few steps ahead will read, so that their loads overlap
+                        // this node's work.
+                        if let Some(&later) = nodes.get(at + 16) {
+                            prefetch(&s.nodes.first_edge[later as usize]);
+                        }
+                        if let Some(&soon) = nodes.get(at + 8) {
+                            s.edges.prefetch(s.nodes.first_edge[soon as usize] as usize);
+                        }
+                        visit(node);
+                    }
+                }
+                Frontier::Bits(bits) => bits.ones().for_each(|node| visit(node as u32)),
             }
-            frontier.clear();
-            std::mem::swap(&mut frontier, &mut next);
+            frontier = next;
             level += 1;
+        }
+    }
+}
+
+/// The nodes of one level of a search: a list while they are few, a bit per node once they are
+/// many (at most a bit per node, however big the level).
+enum Frontier {
+    List(Vec<u32>),
+    Bits(BitSet),
+}
+
+impl Frontier {
+    fn is_empty(&self) -> bool {
+        match self {
+            Frontier::List(nodes) => nodes.is_empty(),
+            // Only a list past `big` nodes becomes bits.
+            Frontier::Bits(_) => false,
+        }
+    }
+
+    /// Adds `node`; a list of more than `big` nodes becomes a set of `node_count` bits.
+    fn push(&mut self, node: u32, big: usize, node_count: usize) {
+        match self {
+            Frontier::List(nodes) if nodes.len() >= big => {
+                let mut bits = BitSet::new(node_count);
+                nodes.iter().for_each(|&n| bits.insert(n as usize));
+                bits.insert(node as usize);
+                *self = Frontier::Bits(bits);
+            }
+            Frontier::List(nodes) => nodes.push(node),
+            Frontier::Bits(bits) => bits.insert(node as usize),
         }
     }
 }
@@ -261,9 +303,9 @@ pub(crate) fn distances(filter: &mut DistanceFilter<'_>, blocked: &[u32]) -> Dis
         }
     }
     let root_distance = if user_roots.is_empty() { 0 } else { SYSTEM_DISTANCE };
-    distances.search(s, &ek, &mut seen, user_roots, 1, filter);
+    distances.search(s, &ek, &mut seen, Frontier::List(user_roots), 1, filter);
     seen.insert(s.root as usize);
-    distances.search(s, &ek, &mut seen, vec![s.root], root_distance, filter);
+    distances.search(s, &ek, &mut seen, Frontier::List(vec![s.root]), root_distance, filter);
     distances
 }
 

@@ -111,6 +111,15 @@ impl BitSet {
         self.words[i / 64] >> (i % 64) & 1 == 1
     }
 
+    /// The members, in ascending order.
+    pub(crate) fn ones(&self) -> impl Iterator<Item = usize> + '_ {
+        self.words.iter().enumerate().flat_map(|(k, &word)| {
+            std::iter::successors(Some(word), |&w| Some(w & w.wrapping_sub(1)))
+                .take_while(|&w| w != 0)
+                .map(move |w| k * 64 + w.trailing_zeros() as usize)
+        })
+    }
+
     /// The set of the `i` in `0..len` that `member` accepts, asked on every core. The indexes go
     /// in chunks of whole words, each in ascending order with a state `start` makes from the
     /// chunk's first index (a cursor, a cache).
