@@ -67,7 +67,7 @@ impl Side<'_> {
     fn members(&self, key: &str) -> Vec<(u32, u64, u32)> {
         let s = &self.graph.snapshot;
         let mut m: Vec<(u32, u64, u32)> = self.rows.get(key).map_or_else(Vec::new, |r| {
-            r.members.iter().map(|&i| (s.nodes.id[i as usize], u64::from(s.nodes.self_size[i as usize]), i)).collect()
+            r.members.iter().map(|&i| (s.nodes.id.get(i as usize), u64::from(s.nodes.self_size[i as usize]), i)).collect()
         });
         m.sort_unstable_by_key(|&(id, _, _)| id);
         m
@@ -170,7 +170,7 @@ pub fn diff_classified(base: &HeapGraph, current: &HeapGraph, foreign: &ForeignC
                 let row = &base_side.rows[key];
                 // DevTools names a class gone from the current snapshot after the base's own
                 // classification of its last instance by id.
-                let last = row.members.iter().copied().max_by_key(|&m| base.snapshot.nodes.id[m as usize]);
+                let last = row.members.iter().copied().max_by_key(|&m| base.snapshot.nodes.id.get(m as usize));
                 d.name = last.map_or_else(String::new, |m| base.class_name(m).into_owned());
                 d.location = row.location;
             }

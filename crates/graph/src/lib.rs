@@ -242,7 +242,7 @@ impl HeapGraph {
 
     /// The ordinal of the node with V8 id `id`.
     pub fn node_by_id(&self, id: u32) -> Option<u32> {
-        self.snapshot.nodes.id.iter().position(|&i| i == id).map(|i| i as u32)
+        self.snapshot.nodes.id.iter().position(|i| i == id).map(|i| i as u32)
     }
 
     /// The retainers index (built on first call).
@@ -343,12 +343,12 @@ impl HeapGraph {
     pub fn summary_allocated_after(&self, previous_max_js_id: u32, members: Members) -> Vec<ClassSummary> {
         let max = self.max_js_object_id();
         let ids = &self.snapshot.nodes.id;
-        self.summary(Some(&|n: u32| ids[n as usize] > previous_max_js_id && ids[n as usize] <= max), members)
+        self.summary(Some(&|n: u32| ids.get(n as usize) > previous_max_js_id && ids.get(n as usize) <= max), members)
     }
 
     /// The largest odd (JavaScript) node id: DevTools' `maxJSObjectId`.
     pub fn max_js_object_id(&self) -> u32 {
-        self.snapshot.nodes.id.iter().copied().filter(|id| id % 2 == 1).max().unwrap_or(0)
+        self.snapshot.nodes.id.iter().filter(|id| id % 2 == 1).max().unwrap_or(0)
     }
 }
 

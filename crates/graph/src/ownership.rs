@@ -66,7 +66,7 @@ pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephe
             let kind = u16::from(s.edges.kind(e));
             if kind == ek.internal {
                 if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index(e)) {
-                    if eph.table_id == u64::from(s.nodes.id[node as usize]) {
+                    if eph.table_id == u64::from(s.nodes.id.get(node as usize)) {
                         return false;
                     }
                 }

@@ -226,7 +226,7 @@ pub fn describe_from(g: &HeapGraph, path: &RetainingPath, start_label: Option<&s
     steps.retain(|step| !step.is_empty());
     let mut steps = collapse_repeats(steps);
     let target = path.hops.last().map_or(path.start, |h| h.to);
-    steps.push(format!("{} @{}", g.class_name(target), s.nodes.id[target as usize]));
+    steps.push(format!("{} @{}", g.class_name(target), s.nodes.id.get(target as usize)));
     steps
 }
 
@@ -429,7 +429,7 @@ fn key_text(g: &HeapGraph, key: u32) -> String {
     if kind == nk.number {
         return g.display_name(key);
     }
-    format!("{} @{}", g.class_name(key), s.nodes.id[key as usize])
+    format!("{} @{}", g.class_name(key), s.nodes.id.get(key as usize))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -48,7 +48,7 @@ impl HeapGraph {
         let mut found: Vec<u32> = (0..self.snapshot.node_count() as u32)
             .filter(|&n| {
                 let i = n as usize;
-                query.id.is_none_or(|id| self.snapshot.nodes.id[i] == id)
+                query.id.is_none_or(|id| self.snapshot.nodes.id.get(i) == id)
                     && self.retained_size(i as u32) >= query.min_retained
                     && class.as_mut().is_none_or(|c| c.matches(self, self.class_index(n)))
                     && name.as_mut().is_none_or(|c| c.matches(self, self.snapshot.nodes.name[i]))

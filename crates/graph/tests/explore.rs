@@ -19,7 +19,7 @@ fn tree_json(g: &HeapGraph, view: &RetainerView<'_>, tree: &RetainerTree) -> Val
             let mut v = json!({
                 "edgeType": g.edge_type_name(r.edge),
                 "edgeName": g.edge_name(r.edge),
-                "id": s.nodes.id[r.retainer as usize],
+                "id": s.nodes.id.get(r.retainer as usize),
                 "name": g.display_name(r.retainer),
                 "distance": r.distance,
                 "ignored": view.is_ignored(r.retainer),
@@ -82,7 +82,7 @@ fn check(stem: &str, file: &str) {
         .iter()
         .enumerate()
         .filter(|&(n, d)| d.as_i64() != Some(i64::from(view.distance(n as u32))))
-        .map(|(n, d)| format!("@{}: ours {} DevTools {d}", g.snapshot.nodes.id[n], view.distance(n as u32)))
+        .map(|(n, d)| format!("@{}: ours {} DevTools {d}", g.snapshot.nodes.id.get(n), view.distance(n as u32)))
         .collect();
     assert!(
         wrong.is_empty(),
@@ -97,7 +97,7 @@ fn check(stem: &str, file: &str) {
             json!({
                 "value": d.value, "count": d.nodes.len(), "totalSelfSize": d.total_self_size,
                 "totalRetainedSize": d.total_retained_size, "truncated": d.truncated,
-                "ids": d.nodes.iter().map(|&n| g.snapshot.nodes.id[n as usize]).collect::<Vec<_>>(),
+                "ids": d.nodes.iter().map(|&n| g.snapshot.nodes.id.get(n as usize)).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -14,9 +14,10 @@ pub fn births(earlier: &[NodeIds], last: &HeapGraph) -> Vec<u16> {
     let mut birth = vec![newest; ids.len()];
     // In chunks, each looking its ids up with cursors of its own: in node order, ids mostly
     // rise, and a cursor moves a short way from one to the next.
-    birth.par_chunks_mut(CHUNK).zip(ids.par_chunks(CHUNK)).for_each(|(birth, ids)| {
+    birth.par_chunks_mut(CHUNK).enumerate().for_each(|(chunk, birth)| {
         let mut cursors: Vec<_> = earlier.iter().map(NodeIds::cursor).collect();
-        for (born, &id) in birth.iter_mut().zip(ids) {
+        for (i, born) in birth.iter_mut().enumerate() {
+            let id = ids.get(chunk * CHUNK + i);
             if let Some(k) = cursors.iter_mut().position(|c| c.contains(id)) {
                 *born = k as u16;
             }
@@ -42,7 +43,7 @@ pub fn id_agreement(earlier: &NodeIds, last: &HeapGraph) -> Option<f64> {
             let mut cursor = earlier.cursor();
             let (mut shared, mut same) = (0u64, 0u64);
             for i in chunk * CHUNK..((chunk + 1) * CHUNK).min(nodes.id.len()) {
-                if let Some(shape) = cursor.shape(nodes.id[i]) {
+                if let Some(shape) = cursor.shape(nodes.id.get(i)) {
                     shared += 1;
                     same += u64::from(shape == nodes.shape(i));
                 }

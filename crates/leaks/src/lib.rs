@@ -238,7 +238,7 @@ fn unattributed(g: &HeapGraph, mut small: Vec<Group>, accounting: &[IntervalAcco
             Unattributed {
                 name: explain::holder_name(g, holder),
                 class: g.class_name(holder).into_owned(),
-                id: g.snapshot.nodes.id[holder as usize],
+                id: g.snapshot.nodes.id.get(holder as usize),
                 added: group.added.clone(),
             }
         })
@@ -288,7 +288,7 @@ fn leak_group(
         container: explanation.container,
         pattern: explanation.pattern,
         sources: explanation.sources,
-        example: Example { id: g.snapshot.nodes.id[explanation.example as usize], path: explanation.example_path },
+        example: Example { id: g.snapshot.nodes.id.get(explanation.example as usize), path: explanation.example_path },
         code: explanation.code,
         captured: explanation.captured,
         root_count: group.roots.len(),

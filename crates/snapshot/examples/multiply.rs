@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (names("node_fields"), names("edge_fields"), names("location_fields"));
     let n = s.node_count();
     let width = node_fields.len();
-    let id_stride = (s.nodes.id.iter().copied().max().unwrap_or(0) as u64 + 2) & !1;
+    let id_stride = (s.nodes.id.iter().max().unwrap_or(0) as u64 + 2) & !1;
     if id_stride * copies as u64 > u64::from(u32::MAX) {
         return Err(format!("{copies} copies need ids beyond 32 bits").into());
     }
@@ -57,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let values = node_fields.iter().map(|field| match field.as_str() {
                 "type" => u64::from(s.nodes.kind[i]),
                 "name" => u64::from(s.nodes.name[i]),
-                "id" => u64::from(s.nodes.id[i]) + id_stride * copy as u64,
+                "id" => u64::from(s.nodes.id.get(i)) + id_stride * copy as u64,
                 "self_size" => u64::from(s.nodes.self_size[i]),
                 "edge_count" => u64::from(s.nodes.first_edge[i + 1] - s.nodes.first_edge[i]) + extra as u64,
                 "trace_node_id" => 0,

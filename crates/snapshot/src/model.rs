@@ -15,7 +15,7 @@ pub struct Nodes {
     /// String index of the node's name.
     pub name: Vec<u32>,
     /// V8's node id (stable between snapshots of one process).
-    pub id: Vec<u32>,
+    pub id: NodeIdColumn,
     /// Shallow size in bytes, as written by V8.
     pub self_size: Vec<u32>,
     /// `first_edge[i]..first_edge[i + 1]` are node `i`'s edges; length is node count + 1.
@@ -26,6 +26,78 @@ pub struct Nodes {
     /// DOM link state (1 attached, 2 detached) of the nodes whose state is not 0 (unknown), by
     /// node; `None` when the snapshot has no such field.
     pub detachedness: Option<Vec<(u32, u8)>>,
+}
+
+/// V8's node ids, in a little over two bytes a node. Nodes go in blocks of 64: each block has a
+/// base (its smallest id) and each node its offset from the base in 16 bits. V8 writes the
+/// nodes of a snapshot almost in id order, so a block's ids lie close together; a block whose
+/// ids lie 65,536 or more apart keeps them whole, beside.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct NodeIdColumn {
+    /// Per block, its smallest id ([`NodeIdColumn::WIDE`] for a block kept whole).
+    bases: Vec<u32>,
+    /// Per node, its id less its block's base.
+    offsets: Vec<u16>,
+    /// (block, its ids) of the blocks kept whole, by block.
+    wide: Vec<(u32, Box<[u32]>)>,
+}
+
+impl NodeIdColumn {
+    const BLOCK: usize = 64;
+    const WIDE: u32 = u32::MAX;
+
+    /// The id of node `node`.
+    #[inline]
+    pub fn get(&self, node: usize) -> u32 {
+        let block = node / Self::BLOCK;
+        match self.bases[block] {
+            Self::WIDE => self.wide_ids(block)[node % Self::BLOCK],
+            base => base + u32::from(self.offsets[node]),
+        }
+    }
+
+    #[cold]
+    fn wide_ids(&self, block: usize) -> &[u32] {
+        let at = self.wide.binary_search_by_key(&(block as u32), |(b, _)| *b).expect("a wide block is listed");
+        &self.wide[at].1
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.offsets.len()
+    }
+
+    /// Whether there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.offsets.is_empty()
+    }
+
+    /// Every node's id, in node order.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.len()).map(|node| self.get(node))
+    }
+}
+
+impl From<&[u32]> for NodeIdColumn {
+    fn from(ids: &[u32]) -> NodeIdColumn {
+        let mut column = NodeIdColumn {
+            bases: Vec::with_capacity(ids.len().div_ceil(Self::BLOCK)),
+            offsets: Vec::with_capacity(ids.len()),
+            wide: Vec::new(),
+        };
+        for (block, chunk) in ids.chunks(Self::BLOCK).enumerate() {
+            let base = chunk.iter().copied().min().unwrap_or(0);
+            if chunk.iter().all(|&id| id - base <= u32::from(u16::MAX)) && base != Self::WIDE {
+                column.bases.push(base);
+                column.offsets.extend(chunk.iter().map(|&id| (id - base) as u16));
+            } else {
+                column.bases.push(Self::WIDE);
+                column.offsets.extend(std::iter::repeat_n(0, chunk.len()));
+                column.wide.push((block as u32, chunk.into()));
+            }
+        }
+        column
+    }
 }
 
 impl Nodes {
@@ -488,7 +560,7 @@ impl NodeIds {
     /// Indexes the ids and shapes of `nodes` (any order, as the file gives them).
     pub fn of(nodes: &Nodes) -> NodeIds {
         let node_count = nodes.id.len();
-        let mut pairs: Vec<(u32, u32)> = (0..node_count).map(|i| (nodes.id[i], nodes.shape(i))).collect();
+        let mut pairs: Vec<(u32, u32)> = (0..node_count).map(|i| (nodes.id.get(i), nodes.shape(i))).collect();
         pairs.sort_unstable_by_key(|p| p.0);
         pairs.dedup_by_key(|p| p.0);
         let (ids, shapes) = pairs.into_iter().unzip();
@@ -572,10 +644,21 @@ mod tests {
     use super::Edges;
 
     #[test]
+    fn ids_read_back_from_their_blocks_whether_close_together_or_not() {
+        // Rising ids, a block with a jump (kept whole), a short last block, and u32::MAX.
+        let mut ids: Vec<u32> = (0..200).map(|i| 1 + 2 * i).collect();
+        ids[70] = 2_806_845_760;
+        ids.extend([u32::MAX, 5, 0]);
+        let column = super::NodeIdColumn::from(&ids[..]);
+        assert_eq!(column.iter().collect::<Vec<_>>(), ids);
+        assert_eq!(column.wide.len(), 2, "the blocks with the jump and with u32::MAX");
+    }
+
+    #[test]
     fn a_cursor_finds_what_a_binary_search_finds_in_any_order() {
         let nodes = super::Nodes {
             kind: vec![0; 6],
-            id: vec![9, 3, 5, 11, 1, 7],
+            id: [9, 3, 5, 11, 1, 7][..].into(),
             self_size: vec![0; 6],
             first_edge: vec![0; 7],
             ..Default::default()

@@ -4,7 +4,7 @@
 
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{EdgeLayout, NodeLayout};
-use crate::model::{EdgeRun, Edges, Location, Nodes};
+use crate::model::{EdgeRun, Edges, Location, NodeIdColumn, Nodes};
 use crate::scanner::{ArrayEnd, Discard, RecordSink, RecordWriter};
 
 /// A column of `n` zeros. The zeros are not written: the pages stay untouched, and cost
@@ -126,6 +126,8 @@ pub(crate) struct NodeSink {
     keep: bool,
     /// `first_edge` holds each node's edge count until [`NodeSink::finish`] sums them up.
     nodes: Nodes,
+    /// The ids, whole until [`NodeSink::finish`] packs them into the column.
+    ids: Vec<u32>,
     /// One per writer, each on a cache line of its own, as the writers themselves are.
     totals: [OwnLine<NodeTotals>; 2],
     /// The (node, detachedness) each writer of the last pair met that is not 0, until they
@@ -140,7 +142,7 @@ impl NodeSink {
         let nodes = Nodes {
             kind: zeroed(n, field)?,
             name: zeroed(n, field)?,
-            id: zeroed(n, field)?,
+            id: Default::default(),
             self_size: zeroed(n, field)?,
             first_edge: zeroed(if keep { n + 1 } else { 0 }, field)?,
             trace_node_id: if layout.trace_node_id.is_some() { zeroed(n, field)? } else { Vec::new() },
@@ -152,6 +154,7 @@ impl NodeSink {
             count: Count { expected, next: 0, array: "nodes", count_field: "node_count" },
             keep,
             nodes,
+            ids: zeroed(n, field)?,
             totals: Default::default(),
             detached: Default::default(),
         })
@@ -182,6 +185,7 @@ impl NodeSink {
         if !(a.traced || b.traced) {
             self.nodes.trace_node_id = Vec::new();
         }
+        self.nodes.id = NodeIdColumn::from(&self.ids[..]);
         Ok((self.nodes, a.max_name.max(b.max_name)))
     }
 }
@@ -195,7 +199,7 @@ impl RecordSink for NodeSink {
 
     fn writers(&mut self, first: usize) -> (NodeWriter<'_>, NodeWriter<'_>) {
         let (run_a, run_b) = self.count.runs(first);
-        let (columns_a, columns_b) = NodeRuns::split(&mut self.nodes, run_a.start, run_a.room);
+        let (columns_a, columns_b) = NodeRuns::split(&mut self.nodes, &mut self.ids, run_a.start, run_a.room);
         let [OwnLine(totals_a), OwnLine(totals_b)] = &mut self.totals;
         let [OwnLine(detached_a), OwnLine(detached_b)] = &mut self.detached;
         let writer = |run, columns, totals, detached| NodeWriter {
@@ -244,9 +248,9 @@ struct NodeRuns<'a> {
 
 impl<'a> NodeRuns<'a> {
     /// The next `first` nodes from `from` on, and the nodes after them.
-    fn split(nodes: &'a mut Nodes, from: usize, first: usize) -> (NodeRuns<'a>, NodeRuns<'a>) {
+    fn split(nodes: &'a mut Nodes, ids: &'a mut [u32], from: usize, first: usize) -> (NodeRuns<'a>, NodeRuns<'a>) {
         let (kind, name, id) =
-            (runs(&mut nodes.kind, from, first), runs(&mut nodes.name, from, first), runs(&mut nodes.id, from, first));
+            (runs(&mut nodes.kind, from, first), runs(&mut nodes.name, from, first), runs(ids, from, first));
         let (self_size, edge_count) =
             (runs(&mut nodes.self_size, from, first), runs(&mut nodes.first_edge, from, first));
         let trace = runs(&mut nodes.trace_node_id, from, first);

@@ -53,14 +53,14 @@ impl<'g> JsonNode<'g> {
         let s = &graph.snapshot;
         let i = node as usize;
         JsonNode {
-            id: s.nodes.id[i],
+            id: s.nodes.id.get(i),
             kind: graph.type_name(node),
             name: cut(graph.display_name(node), NAME_LIMIT),
             class: graph.class_name(node),
             self_size: s.nodes.self_size[i],
             retained_size: graph.retained_size(i as u32),
             distance: graph.distance(i as u32),
-            dominator: s.nodes.id[graph.dominator[i] as usize],
+            dominator: s.nodes.id.get(graph.dominator[i] as usize),
         }
     }
 }
@@ -69,7 +69,7 @@ impl<'g> JsonNode<'g> {
 pub fn node_title(graph: &HeapGraph, node: u32) -> String {
     let class = graph.class_name(node);
     let name = graph.display_name(node);
-    let id = graph.snapshot.nodes.id[node as usize];
+    let id = graph.snapshot.nodes.id.get(node as usize);
     if name.is_empty() || name == class {
         format!("{} @{id}", table::clip(&class, 60))
     } else {

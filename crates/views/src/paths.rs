@@ -57,15 +57,15 @@ fn path_json(graph: &HeapGraph, path: &RetainingPath) -> JsonPath {
         steps: describe(graph, path),
         system: is_system_path(graph, path),
         internal_cost: path.cost,
-        start: s.nodes.id[path.start as usize],
+        start: s.nodes.id.get(path.start as usize),
         hops: path
             .hops
             .iter()
             .map(|h| JsonHop {
-                from: s.nodes.id[h.from as usize],
+                from: s.nodes.id.get(h.from as usize),
                 edge_type: graph.edge_type_name(h.edge).to_owned(),
                 edge_name: graph.edge_name(h.edge),
-                to: s.nodes.id[h.to as usize],
+                to: s.nodes.id.get(h.to as usize),
             })
             .collect(),
     }

@@ -97,7 +97,7 @@ impl Serialize for Retainers<'_> {
         let ids = &self.graph.snapshot.nodes.id;
         JsonRetainers {
             node: JsonNode::of(self.graph, self.node),
-            ignored: self.ignored.iter().map(|&n| ids[n as usize]).collect(),
+            ignored: self.ignored.iter().map(|&n| ids.get(n as usize)).collect(),
             retainers: tree_json(self.graph, &self.tree),
         }
         .serialize(serializer)

@@ -108,7 +108,7 @@ fn node_row(g: &HeapGraph, node: u32) -> Value {
         "dominated_count": g.dominated(node).len(),
         "retainer_count": g.retainer_count(node),
         "node": node,
-        "id": g.snapshot.nodes.id[i],
+        "id": g.snapshot.nodes.id.get(i),
         "type": g.type_name(node),
         "name": clip(&g.display_name(node)),
         "class": clip(&g.class_name(node)),

@@ -48,7 +48,7 @@ pub fn run(args: &StringsArgs, out: &mut dyn Write) -> Result<()> {
                     total_self_size: g.total_self_size,
                     total_retained_size: g.total_retained_size,
                     wasted_size: g.wasted_size(&graph),
-                    ids: g.nodes.iter().map(|&n| graph.snapshot.nodes.id[n as usize]).collect(),
+                    ids: g.nodes.iter().map(|&n| graph.snapshot.nodes.id.get(n as usize)).collect(),
                 })
                 .collect(),
         };

@@ -16,7 +16,7 @@ pub fn run(args: &SummaryArgs, out: &mut dyn Write) -> Result<()> {
     let allocated_after = match &args.between {
         Some(prev) => {
             let prev = load::read(prev)?;
-            Some(prev.nodes.id.iter().copied().filter(|id| id % 2 == 1).max().unwrap_or(0))
+            Some(prev.nodes.id.iter().filter(|id| id % 2 == 1).max().unwrap_or(0))
         }
         None => None,
     };

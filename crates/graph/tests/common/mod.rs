@@ -138,14 +138,14 @@ pub fn check_against_oracle(stem: &str, g: &HeapGraph, oracle: &Value) {
     for (i, row) in rows.iter().enumerate() {
         let n = i as u32;
         let ours = serde_json::json!([
-            s.nodes.id[i],
+            s.nodes.id.get(i),
             g.type_name(n),
             g.display_name(n),
             g.class_name(n),
             s.nodes.self_size[i],
             g.retained_size(i as u32),
             g.distance(i as u32),
-            s.nodes.id[g.dominator[i] as usize],
+            s.nodes.id.get(g.dominator[i] as usize),
             g.dom_state(n),
         ]);
         if &ours != row {

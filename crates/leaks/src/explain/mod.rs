@@ -101,7 +101,7 @@ pub fn explain(g: &HeapGraph, scripts: &Scripts, group: &Group) -> Explanation {
     let container = Container {
         kind: structure.container_kind(g, holder, hops),
         name,
-        id: g.snapshot.nodes.id[holder as usize],
+        id: g.snapshot.nodes.id.get(holder as usize),
         path: holder_path.as_ref().map(|p| p.describe(g)).unwrap_or_default(),
         package,
     };
