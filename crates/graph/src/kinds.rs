@@ -111,6 +111,11 @@ impl BitSet {
         self.words[i / 64] >> (i % 64) & 1 == 1
     }
 
+    /// The set as words, bit `i % 64` of word `i / 64` for `i`.
+    pub(crate) fn words(&self) -> &[u64] {
+        &self.words
+    }
+
     /// The members, in ascending order.
     pub(crate) fn ones(&self) -> impl Iterator<Item = usize> + '_ {
         self.words.iter().enumerate().flat_map(|(k, &word)| {

@@ -27,6 +27,7 @@ mod dominators;
 mod duplicates;
 mod ephemeron;
 mod kinds;
+mod locations;
 mod memory;
 mod ownership;
 mod paths;
@@ -41,6 +42,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use heaplens_snapshot::{Location, Snapshot};
+use locations::Locations;
 
 pub use classes::{format_property_name, InterfaceDefinition};
 pub use diff::{diff, diff_classified, ClassDiff, ForeignClasses, PendingClasses};
@@ -90,8 +92,8 @@ pub struct HeapGraph {
     interface_names: HashMap<String, u32>,
     /// Dominator tree children.
     dominated: DominatedLists,
-    /// Locations sorted by node, one per node (the last one the file gives).
-    locations: Vec<Location>,
+    /// Source locations by node.
+    locations: Locations,
     /// Edges grouped by target, built on first use (the summary views do not need them).
     retainers: OnceLock<Retainers>,
 }
@@ -133,12 +135,12 @@ impl HeapGraph {
         let mut ephemerons = ephemeron::EphemeronNames::new(&snapshot.strings);
 
         let mut self_size = std::mem::take(&mut snapshot.nodes.self_size);
-        let mut locations = std::mem::take(&mut snapshot.locations);
+        let locations = std::mem::take(&mut snapshot.locations);
         let s = &snapshot;
         let owned = timed("page-owned", || ownership::page_owned(s, &nk, &ek));
         let essential = timed("essential edges", || ownership::essential_edges(s, &ek, &owned, &ephemerons));
         drop(owned);
-        let (numbered, (partial_statistics, interfaces)) = rayon::join(
+        let (numbered, (partial_statistics, interfaces, locations)) = rayon::join(
             || {
                 let flow = FlowGraph {
                     first_edge: &s.nodes.first_edge,
@@ -152,8 +154,8 @@ impl HeapGraph {
                 timed("shallow sizes", || ownership::transfer_shallow_sizes(s, &nk, &ek, &mut self_size));
                 let statistics = timed("statistics", || statistics::statistics(s, &nk, &ek, &self_size));
                 let interfaces = timed("interface inference", || classes::infer_interfaces(s, &nk, &ek));
-                timed("locations", || sort_locations(&mut locations, s.node_count()));
-                (statistics, interfaces)
+                let locations = timed("locations", || Locations::of(locations, s.node_count()));
+                (statistics, interfaces, locations)
             },
         );
         drop(essential);
@@ -237,7 +239,7 @@ impl HeapGraph {
 
     /// The source location of node `node`, if the snapshot gives one.
     pub fn location_of(&self, node: u32) -> Option<Location> {
-        self.locations.binary_search_by_key(&node, |l| l.node).ok().map(|i| self.locations[i])
+        self.locations.get(node)
     }
 
     /// The ordinal of the node with V8 id `id`.
@@ -398,51 +400,5 @@ impl DominatedLists {
             }
         }
         DominatedLists { first, nodes }
-    }
-}
-
-/// Sorts locations by node; when the file gives a node several, the last one counts. V8 gives
-/// each node one at most: then the sort is in place, with no scratch memory, so it can run
-/// beside the dominators, the step that holds the most.
-fn sort_locations(locations: &mut Vec<Location>, node_count: usize) {
-    let mut seen = BitSet::new(node_count);
-    let repeated = locations.iter().any(|l| {
-        let again = seen.contains(l.node as usize);
-        seen.insert(l.node as usize);
-        again
-    });
-    drop(seen);
-    if !repeated {
-        locations.sort_unstable_by_key(|l| l.node);
-        return;
-    }
-    // Reversed, a stable sort puts each node's last location first, which dedup keeps.
-    locations.reverse();
-    locations.sort_by_key(|l| l.node);
-    locations.dedup_by_key(|l| l.node);
-    locations.shrink_to_fit();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(node: u32, line: u32) -> Location {
-        Location { node, script_id: 1, line, column: 0 }
-    }
-
-    fn sorted(mut locations: Vec<Location>) -> Vec<Location> {
-        sort_locations(&mut locations, 10);
-        locations
-    }
-
-    #[test]
-    fn locations_end_sorted_by_node_with_each_nodes_last_one() {
-        let one_each = vec![at(9, 90), at(1, 10), at(4, 40)];
-        assert_eq!(sorted(one_each), vec![at(1, 10), at(4, 40), at(9, 90)]);
-        let shuffled = vec![at(9, 90), at(1, 10), at(4, 40), at(1, 11), at(9, 91)];
-        assert_eq!(sorted(shuffled), vec![at(1, 11), at(4, 40), at(9, 91)]);
-        let repeated_in_order = vec![at(1, 10), at(1, 11), at(4, 40)];
-        assert_eq!(sorted(repeated_in_order), vec![at(1, 11), at(4, 40)]);
     }
 }

@@ -65,7 +65,7 @@ impl Scripts {
     pub fn build(g: &HeapGraph) -> Scripts {
         let s = &g.snapshot;
         let mut by_id = HashMap::new();
-        for location in &g.locations {
+        for location in g.locations.iter() {
             if by_id.contains_key(&location.script_id)
                 || u16::from(s.nodes.kind[location.node as usize]) != g.node_kinds.closure
             {

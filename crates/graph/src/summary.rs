@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 use heaplens_snapshot::{Location, Snapshot};
 
 use crate::kinds::NodeKinds;
+use crate::locations::Locations;
 use crate::HeapGraph;
 
 /// A class key as DevTools builds it: `,Name`, or `script,line,column,Name` for objects with a
@@ -65,7 +66,7 @@ pub struct ClassIds {
 impl ClassIds {
     /// Assigns ids from class indexes (per node) and object locations; each node's class index
     /// becomes its id in place.
-    pub(crate) fn build(s: &Snapshot, nk: &NodeKinds, locations: &[Location], classes: Vec<u32>) -> ClassIds {
+    pub(crate) fn build(s: &Snapshot, nk: &NodeKinds, locations: &Locations, classes: Vec<u32>) -> ClassIds {
         let mut of_node = classes;
         let mut by_index: Vec<u32> = vec![u32::MAX; s.strings.len()];
         // Located classes are keyed by name, which more than one string may spell: nodes look
@@ -80,7 +81,7 @@ impl ClassIds {
             let class = *slot;
             while locations.next_if(|l| (l.node as usize) < i).is_some() {}
             let located = match locations.peek() {
-                Some(l) if l.node as usize == i && u16::from(s.nodes.kind[i]) == object => Some(**l),
+                Some(l) if l.node as usize == i && u16::from(s.nodes.kind[i]) == object => Some(*l),
                 _ => None,
             };
             let id = match located {
