@@ -36,7 +36,7 @@ fn first_nodes(nodes: &heaplens_snapshot::Nodes, n: usize) -> heaplens_snapshot:
     let part = heaplens_snapshot::Nodes {
         kind: nodes.kind[..n].to_vec(),
         id: nodes.id.iter().take(n).collect::<Vec<u32>>()[..].into(),
-        self_size: nodes.self_size[..n].to_vec(),
+        self_size: nodes.self_size.iter().take(n).collect::<Vec<u32>>()[..].into(),
         first_edge: nodes.first_edge[..=n].to_vec(),
         ..Default::default()
     };

@@ -27,7 +27,7 @@ pub struct DuplicateString {
 impl DuplicateString {
     /// Bytes that one shared copy would save: all copies but the largest.
     pub fn wasted_size(&self, g: &HeapGraph) -> u64 {
-        let largest = self.nodes.iter().map(|&n| u64::from(g.snapshot.nodes.self_size[n as usize])).max().unwrap_or(0);
+        let largest = self.nodes.iter().map(|&n| u64::from(g.snapshot.nodes.self_size.get(n as usize))).max().unwrap_or(0);
         self.total_self_size - largest
     }
 }
@@ -78,7 +78,7 @@ impl<K: std::hash::Hash + Eq> Keys<K> {
         for (id, node) in self.members {
             if let Some((_, group)) = groups.get_mut(group_of[id as usize] as usize) {
                 group.nodes.push(node);
-                group.total_self_size += u64::from(g.snapshot.nodes.self_size[node as usize]);
+                group.total_self_size += u64::from(g.snapshot.nodes.self_size.get(node as usize));
                 group.total_retained_size += g.retained_size(node);
             }
         }
@@ -106,7 +106,7 @@ pub fn duplicate_strings(g: &HeapGraph) -> Vec<DuplicateString> {
             if kind != nk.string && kind != nk.cons_string {
                 return None;
             }
-            if s.nodes.self_size[node as usize] == 0 || is_flat_cons_string(g, node) {
+            if s.nodes.self_size.get(node as usize) == 0 || is_flat_cons_string(g, node) {
                 return None;
             }
             let text = if kind == nk.cons_string {

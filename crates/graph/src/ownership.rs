@@ -2,7 +2,7 @@
 //! the dominator tree is built from, and the shallow-size transfer of internal arrays to their
 //! single owner.
 
-use heaplens_snapshot::Snapshot;
+use heaplens_snapshot::{SizeColumn, Snapshot};
 
 use crate::ephemeron::EphemeronNames;
 use crate::kinds::{BitSet, EdgeKinds, NodeKinds};
@@ -83,7 +83,7 @@ pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephe
 
 /// Moves the self size of hidden and array nodes (and `system / ExternalStringData`) that have
 /// exactly one owner to that owner, as DevTools does when the snapshot has user roots.
-pub(crate) fn transfer_shallow_sizes(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, self_size: &mut [u32]) {
+pub(crate) fn transfer_shallow_sizes(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, self_size: &mut SizeColumn) {
     let has_user_roots = s.edge_range(s.root).any(|e| is_user_root(s, nk, s.edges.to_node(e)));
     if !has_user_roots {
         return;
@@ -134,7 +134,8 @@ pub(crate) fn transfer_shallow_sizes(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKind
         if u16::from(s.nodes.kind[o as usize]) == nk.synthetic || o == s.root {
             continue;
         }
-        let size = std::mem::take(&mut self_size[i]);
-        self_size[o as usize] = self_size[o as usize].wrapping_add(size);
+        let size = self_size.get(i);
+        self_size.set(i, 0);
+        self_size.set(o as usize, self_size.get(o as usize).wrapping_add(size));
     }
 }

@@ -15,7 +15,7 @@ impl RetainedSizes {
     /// Each node's transferred self size plus its dominator subtree's, summed children first
     /// (`preorder` lists every node after its dominator `idom`; it is freed once read).
     pub(crate) fn of(s: &Snapshot, idom: &[u32], preorder: Vec<u32>) -> RetainedSizes {
-        let mut sizes = RetainedSizes { low: s.nodes.self_size.clone(), high: written_zeros(s.node_count()) };
+        let mut sizes = RetainedSizes { low: s.nodes.self_size.iter().collect(), high: written_zeros(s.node_count()) };
         for &v in preorder.iter().skip(1).rev() {
             let dom = idom[v as usize];
             sizes.set(dom, sizes.get(dom) + sizes.get(v));

@@ -1,7 +1,7 @@
 //! The Statistics view: how the heap splits into code, strings, JS arrays, typed arrays, system
 //! objects and native memory, as DevTools' `calculateStatistics` adds it up.
 
-use heaplens_snapshot::Snapshot;
+use heaplens_snapshot::{SizeColumn, Snapshot};
 
 use crate::kinds::{EdgeKinds, NodeKinds};
 use crate::memory::written_zeros;
@@ -37,14 +37,14 @@ impl Statistics {
 }
 
 /// Adds up the view, all but the totals ([`Statistics::with_total`]).
-pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, self_size: &[u32]) -> Statistics {
+pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, self_size: &SizeColumn) -> Statistics {
     let retainer_counts = retainer_counts(s);
     let mut st = Statistics { native_total: s.extra_native_bytes, ..Statistics::default() };
     let array_names = s.strings.indexes_of("Array");
     let buffer_data_names = s.strings.indexes_of("system / JSArrayBufferData");
     let elements_names = s.strings.indexes_of("elements");
     for i in 0..s.node_count() {
-        let size = u64::from(self_size[i]);
+        let size = u64::from(self_size.get(i));
         let kind = u16::from(s.nodes.kind[i]);
         let name = s.nodes.name[i];
         if kind == nk.hidden {
@@ -66,7 +66,7 @@ pub(crate) fn statistics(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds, self_size
             if let Some(e) = elements {
                 let target = s.edges.to_node(e) as usize;
                 if retainer_counts[target] == 1 {
-                    st.js_arrays += u64::from(self_size[target]);
+                    st.js_arrays += u64::from(self_size.get(target));
                 }
             }
         }

@@ -205,7 +205,7 @@ impl ClassTotals {
                 Members::Omitted => Vec::new(),
             },
         };
-        for (i, &size) in g.snapshot.nodes.self_size.iter().enumerate() {
+        for (i, size) in g.snapshot.nodes.self_size.iter().enumerate() {
             if size == 0 || !accepts(i as u32) {
                 continue;
             }
@@ -235,7 +235,7 @@ fn retained_by_class(g: &HeapGraph, ids: &ClassIds, accepts: &(impl Fn(u32) -> b
     const TOP_LEVELS: usize = 16;
     let s = &g.snapshot;
     let class_count = ids.keys.len();
-    let counts = |node: u32| s.nodes.self_size[node as usize] != 0 && accepts(node);
+    let counts = |node: u32| s.nodes.self_size.get(node as usize) != 0 && accepts(node);
     let mut retained = vec![0u64; class_count];
     // The classes counted on the path above each subtree; `(node, path)` per subtree.
     let mut paths: Vec<Vec<u32>> = vec![Vec::new()];

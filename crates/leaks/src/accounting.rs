@@ -78,7 +78,7 @@ fn added_per_interval(g: &HeapGraph, birth: &[u16], intervals: usize) -> (Vec<Ad
         .enumerate()
         .fold(zero, |(mut all, mut unreachable), (node, &born)| {
             if born != 0 {
-                let bytes = u64::from(sizes[node]);
+                let bytes = u64::from(sizes.get(node));
                 all[born as usize - 1].add(bytes);
                 if g.distance(node as u32) == NO_DISTANCE {
                     unreachable[born as usize - 1].add(bytes);

@@ -87,7 +87,7 @@ pub fn by_holder(ctx: &Grouping<'_>, roots: &[LeakRoot], storage: &[LeakRoot]) -
         }
         seen.insert(node as usize);
         let group = groups.entry(holder).or_insert_with(|| Group::new(ctx.intervals, holder));
-        group.retained_size += u64::from(g.snapshot.nodes.self_size[node as usize]);
+        group.retained_size += u64::from(g.snapshot.nodes.self_size.get(node as usize));
         group.count(ctx, node, 0);
     }
     groups
@@ -103,7 +103,7 @@ impl Group {
         if birth == 0 {
             return;
         }
-        let bytes = u64::from(ctx.graph.snapshot.nodes.self_size[node as usize]);
+        let bytes = u64::from(ctx.graph.snapshot.nodes.self_size.get(node as usize));
         self.added[birth - 1].add(bytes);
         let class = ctx.graph.class_index(node);
         self.by_class.entry(class).or_insert_with(|| vec![Added::default(); ctx.intervals])[birth - 1].add(bytes);

@@ -199,7 +199,7 @@ pub fn find_leaks(earlier: &[NodeIds], last: &HeapGraph, options: &Options) -> L
         .map(|ids| SnapshotFigures { node_count: ids.node_count, total_size: ids.total_self_size })
         .chain(std::iter::once(SnapshotFigures {
             node_count: g.snapshot.node_count(),
-            total_size: g.snapshot.nodes.self_size.iter().map(|&s| u64::from(s)).sum(),
+            total_size: g.snapshot.nodes.self_size.iter().map(u64::from).sum(),
         }))
         .collect();
     let engine_internals = accounts.engine.clone();

@@ -58,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "type" => u64::from(s.nodes.kind[i]),
                 "name" => u64::from(s.nodes.name[i]),
                 "id" => u64::from(s.nodes.id.get(i)) + id_stride * copy as u64,
-                "self_size" => u64::from(s.nodes.self_size[i]),
+                "self_size" => u64::from(s.nodes.self_size.get(i)),
                 "edge_count" => u64::from(s.nodes.first_edge[i + 1] - s.nodes.first_edge[i]) + extra as u64,
                 "trace_node_id" => 0,
                 "detachedness" => s.nodes.detachedness.as_ref().map_or(0, |known| {

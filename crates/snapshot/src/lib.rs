@@ -27,7 +27,9 @@ mod strings;
 
 pub use error::{ErrorKind, Result, SnapshotError};
 pub use input::{Input, Progress};
-pub use model::{Edges, IdCursor, Location, NodeIdColumn, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
+pub use model::{
+    Edges, IdCursor, Location, NodeIdColumn, NodeIds, Nodes, Sample, SizeColumn, Snapshot, TraceFunction, TraceTree,
+};
 pub use strings::{decode_json_string, StringTable};
 
 use std::path::Path;

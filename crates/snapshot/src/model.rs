@@ -17,7 +17,7 @@ pub struct Nodes {
     /// V8's node id (stable between snapshots of one process).
     pub id: NodeIdColumn,
     /// Shallow size in bytes, as written by V8.
-    pub self_size: Vec<u32>,
+    pub self_size: SizeColumn,
     /// `first_edge[i]..first_edge[i + 1]` are node `i`'s edges; length is node count + 1.
     pub first_edge: Vec<u32>,
     /// Allocation trace node id per node; empty when the snapshot has no such field (Node 24)
@@ -75,6 +75,86 @@ impl NodeIdColumn {
     /// Every node's id, in node order.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         (0..self.len()).map(|node| self.get(node))
+    }
+}
+
+/// Shallow sizes, in two bytes a node: most objects are smaller than 64 KiB; the sizes from
+/// 65,535 up are kept beside.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SizeColumn {
+    /// Each size, or [`SizeColumn::LARGE`] for one kept in `large`.
+    small: Vec<u16>,
+    large: std::collections::HashMap<u32, u32>,
+}
+
+impl SizeColumn {
+    const LARGE: u16 = u16::MAX;
+
+    /// `len` sizes of 0.
+    pub(crate) fn zeroed(len: usize) -> Result<SizeColumn, ()> {
+        Ok(SizeColumn { small: bytemuck::allocation::try_zeroed_vec(len)?, large: Default::default() })
+    }
+
+    /// The size of node `node`.
+    #[inline]
+    pub fn get(&self, node: usize) -> u32 {
+        match self.small[node] {
+            Self::LARGE => self.large[&(node as u32)],
+            small => u32::from(small),
+        }
+    }
+
+    /// Sets the size of node `node`.
+    pub fn set(&mut self, node: usize, size: u32) {
+        if size >= u32::from(Self::LARGE) {
+            self.large.insert(node as u32, size);
+            self.small[node] = Self::LARGE;
+        } else {
+            if self.small[node] == Self::LARGE {
+                self.large.remove(&(node as u32));
+            }
+            self.small[node] = size as u16;
+        }
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.small.len()
+    }
+
+    /// Whether there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.small.is_empty()
+    }
+
+    /// Every node's size, in node order.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.len()).map(|node| self.get(node))
+    }
+
+    /// The two-byte column, for the parser's writers to fill in runs.
+    pub(crate) fn small_mut(&mut self) -> &mut [u16] {
+        &mut self.small
+    }
+
+    /// Adds the sizes the writers found too large for two bytes (their nodes hold
+    /// [`SizeColumn::LARGE`] already).
+    pub(crate) fn add_large(&mut self, large: impl IntoIterator<Item = (u32, u32)>) {
+        self.large.extend(large);
+    }
+
+    /// What a writer stores for a size: itself, or [`SizeColumn::LARGE`] when it is kept beside.
+    #[inline]
+    pub(crate) fn stored(size: u32) -> u16 {
+        size.min(u32::from(Self::LARGE)) as u16
+    }
+}
+
+impl From<&[u32]> for SizeColumn {
+    fn from(sizes: &[u32]) -> SizeColumn {
+        let mut column = SizeColumn { small: vec![0; sizes.len()], large: Default::default() };
+        sizes.iter().enumerate().for_each(|(node, &size)| column.set(node, size));
+        column
     }
 }
 
@@ -564,7 +644,7 @@ impl NodeIds {
         pairs.sort_unstable_by_key(|p| p.0);
         pairs.dedup_by_key(|p| p.0);
         let (ids, shapes) = pairs.into_iter().unzip();
-        let total_self_size = nodes.self_size.iter().map(|&s| u64::from(s)).sum();
+        let total_self_size = nodes.self_size.iter().map(u64::from).sum();
         NodeIds { ids, shapes, total_self_size, node_count }
     }
 
@@ -655,11 +735,23 @@ mod tests {
     }
 
     #[test]
+    fn sizes_past_two_bytes_are_kept_beside_and_can_shrink_back() {
+        let sizes = [0, 1, 65_534, 65_535, 65_536, u32::MAX, 7];
+        let mut column = super::SizeColumn::from(&sizes[..]);
+        assert_eq!(column.iter().collect::<Vec<_>>(), sizes);
+        assert_eq!(column.large.len(), 3);
+        column.set(3, 0);
+        column.set(0, 1 << 20);
+        assert_eq!(column.iter().collect::<Vec<_>>(), [1 << 20, 1, 65_534, 0, 65_536, u32::MAX, 7]);
+        assert_eq!(column.large.len(), 3);
+    }
+
+    #[test]
     fn a_cursor_finds_what_a_binary_search_finds_in_any_order() {
         let nodes = super::Nodes {
             kind: vec![0; 6],
             id: [9, 3, 5, 11, 1, 7][..].into(),
-            self_size: vec![0; 6],
+            self_size: [0; 6][..].into(),
             first_edge: vec![0; 7],
             ..Default::default()
         };

@@ -4,7 +4,7 @@
 
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{EdgeLayout, NodeLayout};
-use crate::model::{EdgeRun, Edges, Location, NodeIdColumn, Nodes};
+use crate::model::{EdgeRun, Edges, Location, NodeIdColumn, Nodes, SizeColumn};
 use crate::scanner::{ArrayEnd, Discard, RecordSink, RecordWriter};
 
 /// A column of `n` zeros. The zeros are not written: the pages stay untouched, and cost
@@ -133,6 +133,8 @@ pub(crate) struct NodeSink {
     /// The (node, detachedness) each writer of the last pair met that is not 0, until they
     /// join the list.
     detached: [OwnLine<Vec<(u32, u8)>>; 2],
+    /// The (node, self size) each writer met too large for two bytes, until they join the column.
+    large_sizes: [OwnLine<Vec<(u32, u32)>>; 2],
 }
 
 impl NodeSink {
@@ -143,7 +145,9 @@ impl NodeSink {
             kind: zeroed(n, field)?,
             name: zeroed(n, field)?,
             id: Default::default(),
-            self_size: zeroed(n, field)?,
+            self_size: SizeColumn::zeroed(n).map_err(|()| {
+                SnapshotError::new(ErrorKind::Header(format!("{field} {n} is too large to hold in memory")))
+            })?,
             first_edge: zeroed(if keep { n + 1 } else { 0 }, field)?,
             trace_node_id: if layout.trace_node_id.is_some() { zeroed(n, field)? } else { Vec::new() },
             detachedness: layout.detachedness.map(|_| Vec::new()),
@@ -157,6 +161,7 @@ impl NodeSink {
             ids: zeroed(n, field)?,
             totals: Default::default(),
             detached: Default::default(),
+            large_sizes: Default::default(),
         })
     }
 
@@ -202,7 +207,8 @@ impl RecordSink for NodeSink {
         let (columns_a, columns_b) = NodeRuns::split(&mut self.nodes, &mut self.ids, run_a.start, run_a.room);
         let [OwnLine(totals_a), OwnLine(totals_b)] = &mut self.totals;
         let [OwnLine(detached_a), OwnLine(detached_b)] = &mut self.detached;
-        let writer = |run, columns, totals, detached| NodeWriter {
+        let [OwnLine(large_a), OwnLine(large_b)] = &mut self.large_sizes;
+        let writer = |run, columns, totals, detached, large_sizes| NodeWriter {
             layout: self.layout,
             type_count: self.type_count,
             keep: self.keep,
@@ -210,12 +216,18 @@ impl RecordSink for NodeSink {
             columns,
             totals,
             detached,
+            large_sizes,
         };
-        (writer(run_a, columns_a, totals_a, detached_a), writer(run_b, columns_b, totals_b, detached_b))
+        (
+            writer(run_a, columns_a, totals_a, detached_a, large_a),
+            writer(run_b, columns_b, totals_b, detached_b, large_b),
+        )
     }
 
     fn advance(&mut self, records: usize) {
         self.count.next += records;
+        let [OwnLine(a), OwnLine(b)] = &mut self.large_sizes;
+        self.nodes.self_size.add_large(a.drain(..).chain(b.drain(..)));
         if let Some(list) = &mut self.nodes.detachedness {
             let [OwnLine(a), OwnLine(b)] = &mut self.detached;
             list.append(a);
@@ -234,6 +246,7 @@ pub(crate) struct NodeWriter<'a> {
     columns: NodeRuns<'a>,
     totals: &'a mut NodeTotals,
     detached: &'a mut Vec<(u32, u8)>,
+    large_sizes: &'a mut Vec<(u32, u32)>,
 }
 
 /// A run of the node columns (empty when they are not kept).
@@ -241,7 +254,7 @@ struct NodeRuns<'a> {
     kind: &'a mut [u8],
     name: &'a mut [u32],
     id: &'a mut [u32],
-    self_size: &'a mut [u32],
+    self_size: &'a mut [u16],
     edge_count: &'a mut [u32],
     trace: &'a mut [u32],
 }
@@ -252,7 +265,7 @@ impl<'a> NodeRuns<'a> {
         let (kind, name, id) =
             (runs(&mut nodes.kind, from, first), runs(&mut nodes.name, from, first), runs(ids, from, first));
         let (self_size, edge_count) =
-            (runs(&mut nodes.self_size, from, first), runs(&mut nodes.first_edge, from, first));
+            (runs(nodes.self_size.small_mut(), from, first), runs(&mut nodes.first_edge, from, first));
         let trace = runs(&mut nodes.trace_node_id, from, first);
         (
             NodeRuns {
@@ -294,7 +307,10 @@ impl RecordWriter for NodeWriter<'_> {
             c.kind[i] = kind;
             c.name[i] = name;
             c.id[i] = id;
-            c.self_size[i] = self_size;
+            c.self_size[i] = SizeColumn::stored(self_size);
+            if c.self_size[i] == SizeColumn::stored(u32::MAX) {
+                self.large_sizes.push(((self.run.start + i) as u32, self_size));
+            }
             c.edge_count[i] = edges;
             if trace != 0 {
                 c.trace[i] = trace;

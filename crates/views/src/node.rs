@@ -57,7 +57,7 @@ impl<'g> JsonNode<'g> {
             kind: graph.type_name(node),
             name: cut(graph.display_name(node), NAME_LIMIT),
             class: graph.class_name(node),
-            self_size: s.nodes.self_size[i],
+            self_size: s.nodes.self_size.get(i),
             retained_size: graph.retained_size(i as u32),
             distance: graph.distance(i as u32),
             dominator: s.nodes.id.get(graph.dominator[i] as usize),

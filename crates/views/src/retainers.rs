@@ -125,7 +125,7 @@ fn add_rows(graph: &HeapGraph, tree: &RetainerTree, depth: usize, t: &mut Table)
         }
         t.row(vec![
             view_distance(r.distance),
-            table::bytes(u64::from(graph.snapshot.nodes.self_size[r.retainer as usize])),
+            table::bytes(u64::from(graph.snapshot.nodes.self_size.get(r.retainer as usize))),
             table::bytes(graph.retained_size(r.retainer)),
             text,
         ]);

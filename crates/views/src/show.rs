@@ -147,7 +147,7 @@ impl fmt::Display for Show<'_> {
         field(f, "type", graph.type_name(self.node).to_owned())?;
         field(f, "name", table::clip(&graph.display_name(self.node), 200))?;
         field(f, "class", graph.class_name(self.node).into_owned())?;
-        field(f, "self size", table::bytes(u64::from(s.nodes.self_size[i])))?;
+        field(f, "self size", table::bytes(u64::from(s.nodes.self_size.get(i))))?;
         field(f, "retained", table::bytes(graph.retained_size(self.node)))?;
         field(f, "distance", table::distance(graph.distance(i as u32)))?;
         field(f, "dominator", node_title(graph, graph.dominator[i]))?;
@@ -174,7 +174,7 @@ impl fmt::Display for Show<'_> {
             let to = s.edges.to_node(e as usize);
             t.row(vec![
                 table::bytes(graph.retained_size(to)),
-                table::bytes(u64::from(s.nodes.self_size[to as usize])),
+                table::bytes(u64::from(s.nodes.self_size.get(to as usize))),
                 table::clip(&graph.edge_label(e), 50),
                 node_title(graph, to),
             ]);

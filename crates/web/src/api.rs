@@ -112,7 +112,7 @@ fn node_row(g: &HeapGraph, node: u32) -> Value {
         "type": g.type_name(node),
         "name": clip(&g.display_name(node)),
         "class": clip(&g.class_name(node)),
-        "self_size": g.snapshot.nodes.self_size[i],
+        "self_size": g.snapshot.nodes.self_size.get(i),
         "retained_size": g.retained_size(i as u32),
         "distance": g.distance(i as u32),
     })

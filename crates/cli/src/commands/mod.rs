@@ -50,7 +50,7 @@ pub fn node_table(graph: &HeapGraph, nodes: &[u32], out: &mut dyn Write) -> Resu
     for &n in nodes {
         t.row(vec![
             table::bytes(graph.retained_size(n)),
-            table::bytes(u64::from(graph.snapshot.nodes.self_size[n as usize])),
+            table::bytes(u64::from(graph.snapshot.nodes.self_size.get(n as usize))),
             table::distance(graph.distance(n)),
             node_title(graph, n),
         ]);

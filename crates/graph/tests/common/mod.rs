@@ -142,7 +142,7 @@ pub fn check_against_oracle(stem: &str, g: &HeapGraph, oracle: &Value) {
             g.type_name(n),
             g.display_name(n),
             g.class_name(n),
-            s.nodes.self_size[i],
+            s.nodes.self_size.get(i),
             g.retained_size(i as u32),
             g.distance(i as u32),
             s.nodes.id.get(g.dominator[i] as usize),
