@@ -126,8 +126,7 @@ pub(crate) fn transfer_shallow_sizes(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKind
             }
         }
     }
-    for i in 0..n {
-        let o = owner[i];
+    for (i, &o) in owner.iter().enumerate() {
         if o == UNVISITED || o == MULTIPLE || o == i as u32 {
             continue;
         }
