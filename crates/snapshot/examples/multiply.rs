@@ -1,7 +1,8 @@
 //! Writes a snapshot K times the size of another, for benchmarks on heaps bigger than a
 //! generator can make in this machine's memory: the input's graph K times over, each copy with
-//! its own node ids (same parity, so V8's JavaScript and native ids stay apart) and the copies'
-//! roots held by the first copy's root. The string table is shared.
+//! its own node ids (each id's rank among the input's, with its parity, so V8's JavaScript and
+//! native ids stay apart) and the copies' roots held by the first copy's root. The string table
+//! is shared.
 //!
 //!   cargo run --release -p heaplens-snapshot --example multiply -- IN.heapsnapshot OUT.heapsnapshot K
 
@@ -31,17 +32,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (names("node_fields"), names("edge_fields"), names("location_fields"));
     let n = s.node_count();
     let width = node_fields.len();
-    let id_stride = (s.nodes.id.iter().max().unwrap_or(0) as u64 + 2) & !1;
+    // Each copy's ids: an id's rank among the input's ids, doubled, with the id's own parity,
+    // and each copy past the last id of the one before. V8 gives a few native nodes ids far
+    // above the others (from their addresses); ranks keep every copy's ids in 32 bits.
+    let mut sorted: Vec<u32> = s.nodes.id.iter().collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let id_stride = 2 * sorted.len() as u64 + 2;
     if id_stride * copies as u64 > u64::from(u32::MAX) {
         return Err(format!("{copies} copies need ids beyond 32 bits").into());
     }
+    let renumbered = |id: u32| 2 * sorted.binary_search(&id).expect("every id is listed") as u64 + u64::from(id % 2);
     let element = s.edge_type("element").ok_or("the snapshot has no element edges")?;
     let mut header = header.clone();
     header["node_count"] = (n * copies).into();
     header["edge_count"] = (s.edge_count() * copies + copies - 1).into();
     header["trace_function_count"] = 0.into();
 
-    let mut out = BufWriter::with_capacity(1 << 22, std::fs::File::create(output)?);
+    let file = {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(output)?
+    };
+    let mut out = BufWriter::with_capacity(1 << 22, file);
     write!(out, "{{\"snapshot\":{},\n\"nodes\":[", serde_json::to_string(&header)?)?;
     let mut first = true;
     let mut sep = |out: &mut BufWriter<std::fs::File>| -> std::io::Result<()> {
@@ -57,7 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let values = node_fields.iter().map(|field| match field.as_str() {
                 "type" => u64::from(s.nodes.kind[i]),
                 "name" => u64::from(s.nodes.name[i]),
-                "id" => u64::from(s.nodes.id.get(i)) + id_stride * copy as u64,
+                "id" => renumbered(s.nodes.id.get(i)) + id_stride * copy as u64,
                 "self_size" => u64::from(s.nodes.self_size.get(i)),
                 "edge_count" => u64::from(s.nodes.first_edge[i + 1] - s.nodes.first_edge[i]) + extra as u64,
                 "trace_node_id" => 0,
