@@ -37,7 +37,7 @@ pub(crate) struct DistanceFilter<'a> {
     s: &'a Snapshot,
     nk: NodeKinds,
     ek: EdgeKinds,
-    ephemerons: &'a mut EphemeronNames,
+    ephemerons: &'a EphemeronNames,
     pending: HashSet<Box<str>>,
     /// String indexes of `sloppy_function_map`, the native contexts' edge the filter refuses.
     sloppy_function_map: Vec<u32>,
@@ -48,7 +48,7 @@ pub(crate) struct DistanceFilter<'a> {
 }
 
 impl<'a> DistanceFilter<'a> {
-    pub(crate) fn new(s: &'a Snapshot, nk: NodeKinds, ek: EdgeKinds, ephemerons: &'a mut EphemeronNames) -> Self {
+    pub(crate) fn new(s: &'a Snapshot, nk: NodeKinds, ek: EdgeKinds, ephemerons: &'a EphemeronNames) -> Self {
         let native_context = s.strings.indexes_of("system / NativeContext");
         let map_descriptors = s.strings.indexes_of("(map descriptors)");
         let mut guarded = BitSet::new(s.node_count());
@@ -106,7 +106,7 @@ impl<'a> DistanceFilter<'a> {
             }
         }
         if u16::from(edge_kind) == self.ek.internal {
-            if let Some(eph) = self.ephemerons.get(&s.strings, s.edges.name_or_index(e)) {
+            if let Some(eph) = self.ephemerons.get(s.edges.name_or_index(e)) {
                 return EdgeRole::HalfOfPair(eph.pair.clone());
             }
         }

@@ -18,28 +18,32 @@ pub(crate) struct Ephemeron {
     pub table_id: u64,
 }
 
-/// Parses edge names lazily and remembers the answer per string index.
+/// The ephemeron names of a snapshot, each parsed once, up front and on every core: the
+/// strings that could be one are few (two per WeakMap entry), and the searches that ask meet
+/// each many times. Clones share them.
 #[derive(Clone)]
 pub(crate) struct EphemeronNames {
-    pattern: Regex,
-    /// Per string index: whether its raw text could be an ephemeron name at all (shared by
-    /// clones).
+    /// Per string index: whether its raw text could be an ephemeron name at all.
     candidate: Arc<[bool]>,
-    parsed: HashMap<u32, Option<Ephemeron>>,
+    parsed: Arc<HashMap<u32, Ephemeron>>,
 }
 
 impl EphemeronNames {
     pub(crate) fn new(strings: &StringTable) -> Self {
-        // As DevTools' regular expression, with JavaScript's `.` (no line terminators) and `\d`.
-        let any = r"[^\n\r\u{2028}\u{2029}]";
-        let pattern = format!(
-            r"^[0-9]+( / part of key \({any}*? @[0-9]+\) -> value \({any}*? @[0-9]+\) pair in WeakMap \(table @([0-9]+)\))$"
-        );
-        EphemeronNames {
-            pattern: Regex::new(&pattern).expect("valid pattern"),
-            candidate: strings.containing(b"pair in WeakMap").into(),
-            parsed: HashMap::new(),
-        }
+        use rayon::prelude::*;
+        let pattern = pattern();
+        let candidate: Arc<[bool]> = strings.containing(b"pair in WeakMap").into();
+        let indexes: Vec<u32> = (0..candidate.len() as u32).filter(|&i| candidate[i as usize]).collect();
+        let parsed = indexes
+            .par_iter()
+            .filter_map(|&index| {
+                let name = strings.get(index);
+                let caps = pattern.captures(&name)?;
+                let table_id = caps[2].parse().unwrap_or(u64::MAX);
+                Some((index, Ephemeron { pair: caps[1].into(), table_id }))
+            })
+            .collect();
+        EphemeronNames { candidate, parsed: Arc::new(parsed) }
     }
 
     /// Whether the edge name `name_index` could be an ephemeron's (a cheap test to make before
@@ -50,33 +54,34 @@ impl EphemeronNames {
     }
 
     /// The ephemeron behind the edge name `name_index`, if it is one.
-    pub(crate) fn get(&mut self, strings: &StringTable, name_index: u32) -> Option<&Ephemeron> {
+    pub(crate) fn get(&self, name_index: u32) -> Option<&Ephemeron> {
         if !self.may_be(name_index) {
             return None;
         }
-        let pattern = &self.pattern;
-        self.parsed
-            .entry(name_index)
-            .or_insert_with(|| {
-                let name = strings.get(name_index);
-                let caps = pattern.captures(&name)?;
-                Some(Ephemeron { pair: caps[1].into(), table_id: caps[2].parse().unwrap_or(u64::MAX) })
-            })
-            .as_ref()
+        self.parsed.get(&name_index)
     }
+}
+
+/// DevTools' regular expression for ephemeron edge names, with JavaScript's `.` (no line
+/// terminators) and `\d`.
+fn pattern() -> Regex {
+    let any = r"[^\n\r\u{2028}\u{2029}]";
+    let pattern = format!(
+        r"^[0-9]+( / part of key \({any}*? @[0-9]+\) -> value \({any}*? @[0-9]+\) pair in WeakMap \(table @([0-9]+)\))$"
+    );
+    Regex::new(&pattern).expect("valid pattern")
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn recognises_ephemeron_names_only() {
-        let mut re = super::EphemeronNames::new(&heaplens_snapshot::StringTable::default());
+        let pattern = super::pattern();
         let ok = "12 / part of key (Object @33) -> value (Foo @45) pair in WeakMap (table @77)";
-        let caps = re.pattern.captures(ok).unwrap();
+        let caps = pattern.captures(ok).unwrap();
         assert_eq!(&caps[2], "77");
         assert!(caps[1].starts_with(" / part of key"));
-        assert!(re.pattern.captures("x / part of key (a @1) -> value (b @2) pair in WeakMap (table @3)").is_none());
-        assert!(re.pattern.captures("elements").is_none());
-        re.parsed.clear();
+        assert!(pattern.captures("x / part of key (a @1) -> value (b @2) pair in WeakMap (table @3)").is_none());
+        assert!(pattern.captures("elements").is_none());
     }
 }

@@ -132,7 +132,7 @@ impl HeapGraph {
         let nk = NodeKinds::of(&snapshot);
         let ek = EdgeKinds::of(&snapshot);
         let dom_state = timed("dom state", || dom_state::propagate(&mut snapshot, &nk, &ek));
-        let mut ephemerons = ephemeron::EphemeronNames::new(&snapshot.strings);
+        let ephemerons = ephemeron::EphemeronNames::new(&snapshot.strings);
 
         let mut self_size = std::mem::take(&mut snapshot.nodes.self_size);
         let locations = std::mem::take(&mut snapshot.locations);
@@ -163,7 +163,7 @@ impl HeapGraph {
             || timed("dominators", || numbered.dominators()),
             || {
                 timed("distances", || {
-                    distances::distances(&mut distances::DistanceFilter::new(s, nk, ek, &mut ephemerons), &[])
+                    distances::distances(&mut distances::DistanceFilter::new(s, nk, ek, &ephemerons), &[])
                 })
             },
         );

@@ -57,15 +57,15 @@ pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephe
     let source_of = |e: usize| first_edge.partition_point(|&f| f as usize <= e) - 1;
     BitSet::par_from_fn(
         s.edge_count(),
-        |e| (source_of(e), ephemerons.clone()),
-        |(node, ephemerons), e| {
+        source_of,
+        |node, e| {
             while first_edge[*node + 1] as usize <= e {
                 *node += 1;
             }
             let node = *node as u32;
             let kind = u16::from(s.edges.kind(e));
             if kind == ek.internal {
-                if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index(e)) {
+                if let Some(eph) = ephemerons.get(s.edges.name_or_index(e)) {
                     if eph.table_id == u64::from(s.nodes.id.get(node as usize)) {
                         return false;
                     }

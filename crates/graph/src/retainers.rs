@@ -93,7 +93,7 @@ fn split_at_bounds<'a>(values: &'a mut [u32], bounds: &[usize], at: impl Fn(usiz
 /// candidates are found on every core; their names are read in order.
 fn weak_map_halves(s: &Snapshot, internal: u16) -> Vec<WeakMapHalf> {
     use rayon::prelude::*;
-    let mut ephemerons = EphemeronNames::new(&s.strings);
+    let ephemerons = EphemeronNames::new(&s.strings);
     let n = s.node_count();
     let candidates: Vec<(u32, u32)> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
@@ -111,7 +111,7 @@ fn weak_map_halves(s: &Snapshot, internal: u16) -> Vec<WeakMapHalf> {
     let mut pairs: HashMap<Box<str>, u32> = HashMap::new();
     let mut halves = Vec::new();
     for (edge, holder) in candidates {
-        if let Some(eph) = ephemerons.get(&s.strings, s.edges.name_or_index(edge as usize)) {
+        if let Some(eph) = ephemerons.get(s.edges.name_or_index(edge as usize)) {
             let next = pairs.len() as u32;
             let pair = *pairs.entry(eph.pair.clone()).or_insert(next);
             halves.push(WeakMapHalf { edge, holder, pair });
