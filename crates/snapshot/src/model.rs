@@ -279,7 +279,9 @@ impl EdgeBits {
     /// The packed `u32` of an edge whose name, as stored (at most `escape`), is `stored`.
     #[inline]
     fn pack(self, to: u32, kind: u8, stored: u32) -> u32 {
-        to | u32::from(kind) << self.kind_shift | (stored >> self.column_bits).checked_shl(self.name_shift).unwrap_or(0)
+        // Shifted in 64 bits: a name shift of 32 (no bit left) drops the high part.
+        let high = (u64::from(stored >> self.column_bits) << self.name_shift) as u32;
+        to | u32::from(kind) << self.kind_shift | high
     }
 }
 
@@ -475,7 +477,7 @@ pub(crate) struct EdgeRun<'a> {
 impl EdgeRun<'_> {
     /// Writes the `i`th edge of the run (`to` fits below the type bits: [`Edges::zeroed`]
     /// checked the node count).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn put(&mut self, i: usize, kind: u8, name: u32, to: u32) {
         let b = self.bits;
         let stored = name.min(b.escape);

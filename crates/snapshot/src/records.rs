@@ -16,12 +16,17 @@ fn zeroed<T: bytemuck::Zeroable>(n: usize, count_field: &str) -> Result<Vec<T>> 
 }
 
 /// What is wrong with a value too large for its column.
+#[cold]
 pub(crate) fn too_large(what: &str, value: u64) -> String {
     format!("{what} {value} does not fit in 32 bits")
 }
 
+#[inline(always)]
 fn small(what: &str, value: u64) -> std::result::Result<u32, String> {
-    u32::try_from(value).map_err(|_| too_large(what, value))
+    match u32::try_from(value) {
+        Ok(small) => Ok(small),
+        Err(_) => Err(too_large(what, value)),
+    }
 }
 
 /// Splits the rest of `column` from `from` on into its next `first` entries and the others; a
@@ -87,24 +92,33 @@ struct Run {
 
 impl Run {
     /// The position in the run of the next record, unless the array holds too many.
+    #[inline(always)]
     fn take(&mut self) -> std::result::Result<usize, String> {
         if self.at == self.room {
-            return Err(format!(
-                "the {} array holds more than {} ({}) records",
-                self.array, self.count_field, self.expected
-            ));
+            return Err(self.too_many());
         }
         self.at += 1;
         Ok(self.at - 1)
     }
+
+    #[cold]
+    fn too_many(&self) -> String {
+        format!("the {} array holds more than {} ({}) records", self.array, self.count_field, self.expected)
+    }
 }
 
 /// A record's type field, checked against the header's list of `types` names.
+#[inline(always)]
 fn type_index(value: u64, type_count: u64, what: &str, types: &str) -> std::result::Result<u8, String> {
     if value >= type_count {
-        return Err(format!("{what} type {value} is not in meta.{types} ({type_count} types)"));
+        return Err(unknown_type(value, type_count, what, types));
     }
     Ok(value as u8)
+}
+
+#[cold]
+fn unknown_type(value: u64, type_count: u64, what: &str, types: &str) -> String {
+    format!("{what} type {value} is not in meta.{types} ({type_count} types)")
 }
 
 /// What the node writers add up besides the columns.
@@ -289,6 +303,7 @@ impl<'a> NodeRuns<'a> {
 }
 
 impl RecordWriter for NodeWriter<'_> {
+    #[inline(always)]
     fn put(&mut self, rec: &[u64]) -> std::result::Result<(), String> {
         let l = self.layout;
         let i = self.run.take()?;
@@ -445,17 +460,14 @@ pub(crate) struct EdgeWriter<'a> {
 }
 
 impl RecordWriter for EdgeWriter<'_> {
+    #[inline(always)]
     fn put(&mut self, rec: &[u64]) -> std::result::Result<(), String> {
         let l = self.layout;
         let i = self.run.take()?;
         let kind = type_index(rec[l.kind], self.type_count, "edge", "edge_types")?;
         let to = rec[l.to_node];
         let Some(ordinal) = self.nodes.ordinal(to) else {
-            return Err(format!(
-                "edge {} points to node index {to}, which is {}",
-                self.run.start + i,
-                if self.nodes.past_end(to) { "past the last node" } else { "not a multiple of the node field count" }
-            ));
+            return Err(self.bad_target(i, to));
         };
         let name = small("edge name", rec[l.name_or_index])?;
         // Branch-free: the types come in no order.
@@ -464,6 +476,18 @@ impl RecordWriter for EdgeWriter<'_> {
             self.edges.put(i, kind, name, ordinal);
         }
         Ok(())
+    }
+}
+
+impl EdgeWriter<'_> {
+    /// What is wrong with the target of the run's `i`th edge, `to`.
+    #[cold]
+    fn bad_target(&self, i: usize, to: u64) -> String {
+        format!(
+            "edge {} points to node index {to}, which is {}",
+            self.run.start + i,
+            if self.nodes.past_end(to) { "past the last node" } else { "not a multiple of the node field count" }
+        )
     }
 }
 
