@@ -195,9 +195,9 @@ impl Nodes {
 /// An edge takes six bytes on most snapshots, seven on the others. Its target, its type and the
 /// high bits of its name share one `u32`: the target's ordinal in the low bits (as many as the
 /// node count needs), the type's index above them (three bits for V8's seven types), and in
-/// the bits left over, the name's bits from [`EdgeBits::column_bits`] up. The name's low bits
-/// are a `u16` column, and bits 16 to 23 a `u8` column when the `u32` leaves too few bits for
-/// names up to two million. A name the bits cannot hold (an element of a huge array, a string
+/// the bits left over, the name's bits above those its columns hold. The name's low bits are a
+/// `u16` column, and bits 16 to 23 a `u8` column when the `u32` leaves too few bits for names
+/// up to two million. A name the bits cannot hold (an element of a huge array, a string
 /// late in a huge table) is written as the largest value they hold, and listed beside.
 #[derive(Debug, Default, Clone)]
 pub struct Edges {
