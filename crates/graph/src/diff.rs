@@ -67,7 +67,10 @@ impl Side<'_> {
     fn members(&self, key: &str) -> Vec<(u32, u64, u32)> {
         let s = &self.graph.snapshot;
         let mut m: Vec<(u32, u64, u32)> = self.rows.get(key).map_or_else(Vec::new, |r| {
-            r.members.iter().map(|&i| (s.nodes.id.get(i as usize), u64::from(s.nodes.self_size.get(i as usize)), i)).collect()
+            r.members
+                .iter()
+                .map(|&i| (s.nodes.id.get(i as usize), u64::from(s.nodes.self_size.get(i as usize)), i))
+                .collect()
         });
         m.sort_unstable_by_key(|&(id, _, _)| id);
         m

@@ -59,9 +59,7 @@ impl<'g, 'f> Update<'g, 'f> {
 
     /// Whether `node` still counts as a holder at its ordinary distance.
     fn keeps_distance(&self, node: u32) -> bool {
-        self.g.distance(node) != NO_DISTANCE
-            && !self.blocked.contains(&node)
-            && !self.is_affected.contains(&node)
+        self.g.distance(node) != NO_DISTANCE && !self.blocked.contains(&node) && !self.is_affected.contains(&node)
     }
 
     /// Finds the affected nodes, closest first; false when that means looking at more than

@@ -316,9 +316,11 @@ mod tests {
 
     #[test]
     fn every_distance_reads_back_in_two_bytes_or_beside() {
-        let values = [0, 1, 2, 32_767, 32_768, 5_000_000, SYSTEM_DISTANCE, SYSTEM_DISTANCE + 1]
-            .into_iter()
-            .chain([SYSTEM_DISTANCE + 32_765, SYSTEM_DISTANCE + 32_766, SYSTEM_DISTANCE + 9_000_000]);
+        let values = [0, 1, 2, 32_767, 32_768, 5_000_000, SYSTEM_DISTANCE, SYSTEM_DISTANCE + 1].into_iter().chain([
+            SYSTEM_DISTANCE + 32_765,
+            SYSTEM_DISTANCE + 32_766,
+            SYSTEM_DISTANCE + 9_000_000,
+        ]);
         let values: Vec<i32> = values.collect();
         let mut distances = Distances::unreached(values.len() + 1);
         for (node, &d) in values.iter().enumerate() {

@@ -281,8 +281,17 @@ impl Numbered {
     /// already processed (and for the one being processed), so it starts untouched and its
     /// pages are written from the top down as the loop goes, while `later` shrinks.
     pub(crate) fn dominators(self) -> Dominators {
-        let Numbered { number, mut ancestor, mut dom, mut label, numbered, mut later, has_later, group_start, unretained } =
-            self;
+        let Numbered {
+            number,
+            mut ancestor,
+            mut dom,
+            mut label,
+            numbered,
+            mut later,
+            has_later,
+            group_start,
+            unretained,
+        } = self;
         let len = label.len();
         let n = len - 1;
         let mut semi = vec![0u32; len];

@@ -27,7 +27,8 @@ pub struct DuplicateString {
 impl DuplicateString {
     /// Bytes that one shared copy would save: all copies but the largest.
     pub fn wasted_size(&self, g: &HeapGraph) -> u64 {
-        let largest = self.nodes.iter().map(|&n| u64::from(g.snapshot.nodes.self_size.get(n as usize))).max().unwrap_or(0);
+        let largest =
+            self.nodes.iter().map(|&n| u64::from(g.snapshot.nodes.self_size.get(n as usize))).max().unwrap_or(0);
         self.total_self_size - largest
     }
 }

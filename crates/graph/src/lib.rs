@@ -122,12 +122,12 @@ pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
 impl HeapGraph {
     /// Runs every analysis, using both cores where steps are independent. Memory decides the
     /// pairing. The dominators' numbering (the step that holds the most) runs beside the steps
-    /// that keep nothing per node: shallow sizes, statistics, interface inference, the
-    /// locations' sort in place. Their second half gives memory back as it goes, so the
-    /// distance search runs beside it, keeping only the order it reaches nodes in. Then class
-    /// names beside the distances spread out, retained sizes and the dominator tree's child
-    /// lists; then the class ids. Steps that would add strings or move sizes only read the
-    /// snapshot while another step runs: their results go in between the pairs.
+    /// that keep little or nothing per node once done: shallow sizes, statistics, interface
+    /// inference, the locations made compact. Their second half gives memory back as it goes,
+    /// so the distance search runs beside it, keeping two bytes a node and two levels of the
+    /// search. Then class names and interfaces beside retained sizes and the dominator tree's
+    /// child lists; then the class ids. Steps that would add strings or move sizes only read
+    /// the snapshot while another step runs: their results go in between the pairs.
     pub fn analyze(mut snapshot: Snapshot) -> HeapGraph {
         let nk = NodeKinds::of(&snapshot);
         let ek = EdgeKinds::of(&snapshot);

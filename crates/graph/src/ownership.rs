@@ -55,30 +55,26 @@ pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephe
     // The node whose edges hold edge `e`: the last with `first_edge <= e` (nodes without edges
     // share their `first_edge` with the next node).
     let source_of = |e: usize| first_edge.partition_point(|&f| f as usize <= e) - 1;
-    BitSet::par_from_fn(
-        s.edge_count(),
-        source_of,
-        |node, e| {
-            while first_edge[*node + 1] as usize <= e {
-                *node += 1;
-            }
-            let node = *node as u32;
-            let kind = u16::from(s.edges.kind(e));
-            if kind == ek.internal {
-                if let Some(eph) = ephemerons.get(s.edges.name_or_index(e)) {
-                    if eph.table_id == u64::from(s.nodes.id.get(node as usize)) {
-                        return false;
-                    }
+    BitSet::par_from_fn(s.edge_count(), source_of, |node, e| {
+        while first_edge[*node + 1] as usize <= e {
+            *node += 1;
+        }
+        let node = *node as u32;
+        let kind = u16::from(s.edges.kind(e));
+        if kind == ek.internal {
+            if let Some(eph) = ephemerons.get(s.edges.name_or_index(e)) {
+                if eph.table_id == u64::from(s.nodes.id.get(node as usize)) {
+                    return false;
                 }
             }
-            let child = s.edges.to_node(e);
-            if kind == ek.weak || child == node {
-                return false;
-            }
-            let is_root = node == s.root;
-            is_root || !(kind == ek.shortcut || (owned.contains(child as usize) && !owned.contains(node as usize)))
-        },
-    )
+        }
+        let child = s.edges.to_node(e);
+        if kind == ek.weak || child == node {
+            return false;
+        }
+        let is_root = node == s.root;
+        is_root || !(kind == ek.shortcut || (owned.contains(child as usize) && !owned.contains(node as usize)))
+    })
 }
 
 /// Moves the self size of hidden and array nodes (and `system / ExternalStringData`) that have

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use flate2::read::MultiGzDecoder;
 
 use crate::error::{ErrorKind, Result, SnapshotError};
+use crate::mapped_guard::{self, Listed, Message};
 use crate::model::Snapshot;
 use crate::scanner::Source;
 
@@ -135,6 +136,8 @@ impl Source for Prefetch {
 /// process's resident memory only while they are being read.
 struct Mapped {
     file: Arc<File>,
+    /// What to say if the file shrinks under a window (see [`crate::mapped_guard`]).
+    message: Arc<Message>,
     /// The file's size when it was opened; a file that shrinks while it is read is an error.
     len: u64,
     /// File offset of the current window's first byte, and the window's length.
@@ -147,15 +150,15 @@ impl Mapped {
     const WINDOW: usize = 16 << 20;
 }
 
-/// A read-only view of part of a file, or nothing.
+/// A read-only view of part of a file, listed as mapped while it lives, or nothing.
 #[derive(Default)]
-pub(crate) struct Window(Option<memmap2::Mmap>);
+pub(crate) struct Window(Option<(memmap2::Mmap, Listed)>);
 
 impl std::ops::Deref for Window {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
-        self.0.as_deref().unwrap_or_default()
+        self.0.as_ref().map_or(&[], |(map, _)| map)
     }
 }
 
@@ -168,9 +171,9 @@ impl Source for Mapped {
         if window_end >= self.len {
             return Ok(unread);
         }
-        // A mapped page past the end of a file that shrank would kill the process (SIGBUS):
-        // the size is checked before each window. A file cut shorter while it is being read
-        // is rare and named as such.
+        // A mapped page past the end of a file that shrank raises SIGBUS: the size is checked
+        // before each window, and the window is listed so that a file cut shorter while it is
+        // being read is named as such even then.
         if self.file.metadata()?.len() < self.len {
             return Err(io::Error::other("the file became shorter while it was being read"));
         }
@@ -179,10 +182,12 @@ impl Source for Mapped {
         // however many bytes are unread.
         let end = (from + Self::WINDOW as u64).max(window_end + (Self::WINDOW / 2) as u64).min(self.len);
         let length = (end - from) as usize;
-        // SAFETY: the map is read-only and private to this reader; the file is checked above
-        // not to have shrunk, which is what would make reading a mapped page fail.
+        // SAFETY: the map is read-only and private to this reader; were the file to shrink,
+        // reading a page past its end is turned into an error by `mapped_guard`.
         let map = unsafe { memmap2::MmapOptions::new().offset(from).len(length).map(&*self.file)? };
-        *buf = Window(Some(map));
+        let addresses = map.as_ptr() as usize..map.as_ptr() as usize + map.len();
+        let listed = mapped_guard::list(addresses, &self.message);
+        *buf = Window(Some((map, listed)));
         self.window = (from, length);
         self.read.store(end, Ordering::Relaxed);
         Ok(0..length)
@@ -198,8 +203,9 @@ pub(crate) fn is_gzip(head: &[u8]) -> bool {
 pub struct Input {
     reader: Box<dyn Read + Send>,
     progress: Progress,
-    /// The file itself when it is read as stored (not gzip): long strings can stay there.
-    file: Option<Arc<File>>,
+    /// The file itself when it is read as stored (not gzip): long strings can stay there. With
+    /// it, what to say if it shrinks while it is mapped.
+    file: Option<(Arc<File>, Arc<Message>)>,
 }
 
 impl Input {
@@ -217,7 +223,7 @@ impl Input {
         let kept = if meta.is_file() { file.try_clone().ok().map(Arc::new) } else { None };
         let (mut input, gzip) = Input::wrap(Box::new(file), Some(meta.len()))?;
         if !gzip {
-            input.file = kept;
+            input.file = kept.map(|file| (file, Message::for_file(&path.display().to_string())));
         }
         Ok(input)
     }
@@ -246,16 +252,16 @@ impl Input {
 
     /// A plain file is mapped; anything else (gzip, standard input) is read ahead on a thread.
     fn mapped(&self) -> Option<Mapped> {
-        let file = self.file.clone()?;
+        let (file, message) = self.file.clone()?;
         let len = self.progress.total?;
-        Some(Mapped { file, len, window: (0, 0), read: self.progress.read.clone() })
+        Some(Mapped { file, message, len, window: (0, 0), read: self.progress.read.clone() })
     }
 
     /// Reads the whole snapshot.
     pub fn read(self) -> Result<Snapshot> {
         match self.mapped() {
-            Some(mapped) => crate::load::read_json(mapped, self.file),
-            None => crate::load::read_json(Prefetch::new(self.reader), self.file),
+            Some(mapped) => crate::load::read_json(mapped, self.file.map(|(file, _)| file)),
+            None => crate::load::read_json(Prefetch::new(self.reader), None),
         }
     }
 
@@ -279,6 +285,37 @@ impl Input {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names the file a child copy of this test maps, cuts short, then reads.
+    const SHRINKING: &str = "HEAPLENS_TEST_SHRINKING_FILE";
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_cut_short_under_its_map_is_named_and_ends_the_process_with_code_2() {
+        if let Some(path) = std::env::var_os(SHRINKING) {
+            let mut mapped = Input::open(path.as_ref()).unwrap().mapped().unwrap();
+            let mut window = Window::default();
+            mapped.refill(&mut window, 0..0).unwrap();
+            std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(0).unwrap();
+            // Past the file's new end every page of the window is gone: this read faults.
+            let sum: u64 = window.iter().map(|&b| u64::from(b)).sum();
+            println!("read the whole window ({sum}) after the file was cut");
+            std::process::exit(0);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shrinking.heapsnapshot");
+        std::fs::write(&path, vec![b'7'; 1 << 20]).unwrap();
+        let name = "input::tests::a_file_cut_short_under_its_map_is_named_and_ends_the_process_with_code_2";
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--nocapture", "--test-threads", "1"])
+            .env(SHRINKING, &path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&child.stderr);
+        assert_eq!(child.status.code(), Some(2), "{stderr}");
+        let line = format!("heaplens: {}: the file became shorter while it was being read\n", path.display());
+        assert!(stderr.ends_with(&line), "{stderr}");
+    }
 
     #[test]
     fn unread_bytes_come_first_whether_or_not_they_fit_the_room() {

@@ -20,6 +20,7 @@ mod error;
 mod header;
 mod input;
 mod load;
+mod mapped_guard;
 mod model;
 mod records;
 mod scanner;

@@ -282,9 +282,8 @@ impl Builder {
     fn read_locations<S: Source>(&self, s: &mut Scanner<S>) -> Result<Vec<Location>> {
         let f = &self.header.meta.location_fields;
         let field = |name: &str| {
-            optional_field(f, name).ok_or_else(|| {
-                SnapshotError::new(ErrorKind::Header(format!("meta.location_fields has no \"{name}\"")))
-            })
+            optional_field(f, name)
+                .ok_or_else(|| SnapshotError::new(ErrorKind::Header(format!("meta.location_fields has no \"{name}\""))))
         };
         let fields = [field("object_index")?, field("script_id")?, field("line")?, field("column")?];
         let nodes = NodeIndexes::new(self.node_layout.count, self.node_count);
@@ -403,8 +402,7 @@ impl Builder {
         let bad_node = (u64::from(max_node_name) >= string_count && !nodes.name.is_empty())
             .then(|| nodes.name.iter().position(|&s| u64::from(s) >= string_count))
             .flatten();
-        let named_past_end =
-            |(kind, name): (u8, u32)| string_named[kind as usize] & (u64::from(name) >= string_count);
+        let named_past_end = |(kind, name): (u8, u32)| string_named[kind as usize] & (u64::from(name) >= string_count);
         let bad_edge = (u64::from(max_edge_name) >= string_count && !edges.is_empty())
             .then(|| edges.kinds().zip(edges.names()).position(named_past_end))
             .flatten();

@@ -292,10 +292,9 @@ impl<S: Source> Scanner<S> {
             let middle = window.len() / 2;
             let comma = (window.len() >= PARALLEL_SPAN).then(|| memchr::memchr(b',', &window[middle..])).flatten();
             let (close, commas) = match comma {
-                Some(at) => rayon::join(
-                    || memchr::memchr(b']', window),
-                    || bytecount::count(&window[..middle + at], b','),
-                ),
+                Some(at) => {
+                    rayon::join(|| memchr::memchr(b']', window), || bytecount::count(&window[..middle + at], b','))
+                }
                 None => (memchr::memchr(b']', window), 0),
             };
             let Some(limit) = parse_limit(window, close, self.eof) else {
