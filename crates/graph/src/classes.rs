@@ -134,6 +134,24 @@ pub(crate) fn is_plain_object(s: &Snapshot, nk: &NodeKinds, i: usize) -> bool {
     u16::from(s.nodes.kind[i]) == nk.object && s.strings.eq(s.nodes.name[i], "Object")
 }
 
+/// [`is_plain_object`] for passes over every node: the name's string index is compared with
+/// those that spell `Object`, found once.
+struct PlainObjects {
+    object: u16,
+    names: Vec<u32>,
+}
+
+impl PlainObjects {
+    fn of(s: &Snapshot, nk: &NodeKinds) -> PlainObjects {
+        PlainObjects { object: nk.object, names: s.strings.indexes_of("Object") }
+    }
+
+    #[inline]
+    fn contains(&self, s: &Snapshot, i: usize) -> bool {
+        u16::from(s.nodes.kind[i]) == self.object && self.names.contains(&s.nodes.name[i])
+    }
+}
+
 /// Groups plain objects by their sequence of property-edge names (string indexes), keeping the
 /// first object of each sequence and how many objects share it.
 fn property_sequences(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> (Vec<(Vec<u32>, usize, usize)>, usize) {
@@ -141,8 +159,9 @@ fn property_sequences(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> (Vec<(Vec
     let mut sequences: Vec<(Vec<u32>, usize, usize)> = Vec::new();
     let mut props: Vec<u32> = Vec::new();
     let mut total = 0;
+    let plain = PlainObjects::of(s, nk);
     for i in 0..s.node_count() {
-        if !is_plain_object(s, nk, i) {
+        if !plain.contains(s, i) {
             continue;
         }
         total += 1;
@@ -303,8 +322,9 @@ pub(crate) fn match_interfaces(
     let mut new_names = ProvisionalNames::new(first);
     let mut resolved: HashMap<Vec<u32>, Option<usize>> = HashMap::new();
     let mut props: Vec<u32> = Vec::new();
+    let plain = PlainObjects::of(s, nk);
     for (i, class) in classes.iter_mut().enumerate() {
-        if !is_plain_object(s, nk, i) {
+        if !plain.contains(s, i) {
             continue;
         }
         props.clear();
