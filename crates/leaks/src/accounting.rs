@@ -101,3 +101,35 @@ pub fn balances(accounts: &[IntervalAccount]) -> bool {
             && parts.iter().map(|p| p.count).sum::<u64>() == a.added.count
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use heaplens_snapshot::{NodeIds, Nodes};
+
+    /// The ids of the first `n` nodes, as a snapshot holding only them would give.
+    fn first_nodes(nodes: &Nodes, n: usize) -> NodeIds {
+        NodeIds::of(&Nodes {
+            kind: nodes.kind[..n].to_vec(),
+            id: nodes.id.iter().take(n).collect::<Vec<u32>>()[..].into(),
+            self_size: nodes.self_size.iter().take(n).collect::<Vec<u32>>()[..].into(),
+            first_edge: nodes.first_edge[..=n].to_vec(),
+            ..Nodes::default()
+        })
+    }
+
+    /// A node no root reaches, which DevTools hangs below a node that heads new objects: the
+    /// fuzzer found it booked twice, in that group and as not attributed.
+    #[test]
+    fn a_new_node_no_root_reaches_is_booked_once_even_below_a_leak_root() {
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fuzz/corpus/snapshot/regression-unreachable-below-a-leak-root.json"
+        );
+        let snapshot = heaplens_snapshot::read_bytes(&std::fs::read(file).unwrap()).unwrap();
+        let earlier = [first_nodes(&snapshot.nodes, 1), first_nodes(&snapshot.nodes, 3)];
+        let graph = heaplens_graph::HeapGraph::analyze(snapshot);
+        let report = crate::find_leaks(&earlier, &graph, &crate::Options { min_growth: 0, suspects: 3 });
+        assert!(super::balances(&report.accounting), "{:?}", report.accounting);
+        assert_eq!(report.accounting[1].not_attributed.count, 1, "{:?}", report.accounting);
+    }
+}

@@ -3,7 +3,7 @@
 //! generalised, repeated links of a list folded) form one group. For each group this counts
 //! what was added in each interval and still lives, by class.
 
-use heaplens_graph::{quick_path, BitSet, HeapGraph};
+use heaplens_graph::{quick_path, BitSet, HeapGraph, NO_DISTANCE};
 use rustc_hash::FxHashMap;
 
 use crate::engine::is_storage;
@@ -98,9 +98,12 @@ impl Group {
         Group { holders: vec![holder], added: vec![Added::default(); intervals], ..Group::default() }
     }
 
+    /// Counts `node`, `depth` levels below a root, if it is new. A node no root reaches
+    /// strongly is left out, even below a root (DevTools hangs such nodes in the dominator tree
+    /// too): the accounting books it as not attributed, once.
     fn count(&mut self, ctx: &Grouping<'_>, node: u32, depth: u32) {
         let birth = ctx.birth[node as usize] as usize;
-        if birth == 0 {
+        if birth == 0 || ctx.graph.distance(node) == NO_DISTANCE {
             return;
         }
         let bytes = u64::from(ctx.graph.snapshot.nodes.self_size.get(node as usize));
