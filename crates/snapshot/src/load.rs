@@ -4,7 +4,7 @@
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
 use crate::model::{has_string_name, Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
-use crate::records::{self, Counted, EdgeSink, LocationSink, NodeIndexes, NodeSink, Numbers, TypeSet};
+use crate::records::{self, Counted, EdgeSink, LocationSink, NodeIndexes, NodeParts, NodeSink, Numbers, TypeSet};
 use crate::scanner::{Scanner, Source};
 use crate::strings::StringTable;
 
@@ -110,6 +110,8 @@ struct Builder {
     node_count: usize,
     edge_count: usize,
     nodes: Option<Nodes>,
+    /// What an ids-only read keeps of the nodes.
+    node_ids: Option<NodeIds>,
     edges: Option<Edges>,
     /// The largest name index of a node, and of an edge named by a string: the strings come
     /// last, and are counted against these.
@@ -155,6 +157,7 @@ impl Builder {
             node_count,
             edge_count,
             nodes: None,
+            node_ids: None,
             edges: None,
             max_names: (0, 0),
             edges_counted: false,
@@ -206,7 +209,7 @@ impl Builder {
     /// (their syntax checked, their numbers not read), everything else skipped.
     fn check_section<S: Source>(&mut self, s: &mut Scanner<S>, key: &[u8]) -> Result<()> {
         match key {
-            b"nodes" if self.nodes.is_none() => self.read_nodes(s)?,
+            b"nodes" if self.nodes.is_none() && self.node_ids.is_none() => self.read_nodes(s)?,
             b"edges" if !self.edges_counted => {
                 let width = self.edge_layout.count;
                 let mut sink = Counted::new(width, self.edge_count, "edges", "edge_count");
@@ -222,11 +225,11 @@ impl Builder {
 
     fn finish_ids(self) -> Result<NodeIds> {
         let missing = |what: &str| SnapshotError::inconsistent(format!("the \"{what}\" array is missing"));
-        let nodes = self.nodes.ok_or_else(|| missing("nodes"))?;
+        let ids = self.node_ids.ok_or_else(|| missing("nodes"))?;
         if !self.edges_counted {
             return Err(missing("edges"));
         }
-        Ok(NodeIds::of(&nodes))
+        Ok(ids)
     }
 
     fn finish_check(self) -> Result<usize> {
@@ -253,11 +256,19 @@ impl Builder {
 
     fn read_nodes<S: Source>(&mut self, s: &mut Scanner<S>) -> Result<()> {
         // A check validates every record but keeps none: its memory does not grow with the file.
-        let keep = self.parts != Parts::Check;
-        let mut sink = NodeSink::new(self.node_layout, self.node_types.len(), self.node_count, keep)?;
+        let parts = match self.parts {
+            Parts::All => NodeParts::All,
+            Parts::NodeIds => NodeParts::Ids,
+            Parts::Check => NodeParts::Checked,
+        };
+        let mut sink = NodeSink::new(self.node_layout, self.node_types.len(), self.node_count, parts)?;
         let end = s.read_records("the nodes array", &mut sink)?;
-        let (nodes, max_name) = sink.finish(end, self.edge_count)?;
-        (self.nodes, self.max_names.0) = (Some(nodes), max_name);
+        if self.parts == Parts::NodeIds {
+            self.node_ids = Some(sink.finish_ids(end, self.edge_count)?);
+        } else {
+            let (nodes, max_name) = sink.finish(end, self.edge_count)?;
+            (self.nodes, self.max_names.0) = (Some(nodes), max_name);
+        }
         Ok(())
     }
 

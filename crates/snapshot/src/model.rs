@@ -185,8 +185,12 @@ impl Nodes {
     /// type and number of edges. Two snapshots that give one id to nodes of different shapes
     /// do not number objects alike.
     pub fn shape(&self, i: usize) -> u32 {
-        let edges = self.first_edge[i + 1] - self.first_edge[i];
-        (u32::from(self.kind[i]) << 24) | edges.min(0xFF_FFFF)
+        Nodes::shape_of(self.kind[i], self.first_edge[i + 1] - self.first_edge[i])
+    }
+
+    /// The shape of a node of type `kind` with `edges` edges.
+    pub(crate) fn shape_of(kind: u8, edges: u32) -> u32 {
+        (u32::from(kind) << 24) | edges.min(0xFF_FFFF)
     }
 }
 
@@ -641,12 +645,17 @@ pub struct NodeIds {
 impl NodeIds {
     /// Indexes the ids and shapes of `nodes` (any order, as the file gives them).
     pub fn of(nodes: &Nodes) -> NodeIds {
-        let node_count = nodes.id.len();
-        let mut pairs: Vec<(u32, u32)> = (0..node_count).map(|i| (nodes.id.get(i), nodes.shape(i))).collect();
+        let pairs = (0..nodes.id.len()).map(|i| (nodes.id.get(i), nodes.shape(i))).collect();
+        NodeIds::of_pairs(pairs, nodes.self_size.iter().map(u64::from).sum())
+    }
+
+    /// Indexes (id, shape) pairs, one per node in any order, of nodes whose sizes add up to
+    /// `total_self_size`.
+    pub(crate) fn of_pairs(mut pairs: Vec<(u32, u32)>, total_self_size: u64) -> NodeIds {
+        let node_count = pairs.len();
         pairs.sort_unstable_by_key(|p| p.0);
         pairs.dedup_by_key(|p| p.0);
         let (ids, shapes) = pairs.into_iter().unzip();
-        let total_self_size = nodes.self_size.iter().map(u64::from).sum();
         NodeIds { ids, shapes, total_self_size, node_count }
     }
 

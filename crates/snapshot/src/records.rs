@@ -4,7 +4,7 @@
 
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{EdgeLayout, NodeLayout};
-use crate::model::{EdgeRun, Edges, Location, NodeIdColumn, Nodes, SizeColumn};
+use crate::model::{EdgeRun, Edges, Location, NodeIdColumn, NodeIds, Nodes, SizeColumn};
 use crate::scanner::{ArrayEnd, Discard, RecordSink, RecordWriter};
 
 /// A column of `n` zeros. The zeros are not written: the pages stay untouched, and cost
@@ -126,18 +126,35 @@ fn unknown_type(value: u64, type_count: u64, what: &str, types: &str) -> String 
 struct NodeTotals {
     /// Sum of the nodes' edge counts.
     edges: u64,
+    /// Sum of the nodes' self sizes (kept only by an ids-only read).
+    self_size: u64,
     /// Whether a node had a trace node id other than 0.
     traced: bool,
     /// The largest name index, for the names to be checked against the strings in one compare.
     max_name: u32,
 }
 
-/// Node records: checked, and written into the node columns unless only a check is asked for.
+/// What a read keeps of the nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NodeParts {
+    /// Every column.
+    All,
+    /// Each node's id and shape, and the sum of their sizes: what a leak search needs of an
+    /// earlier snapshot.
+    Ids,
+    /// Nothing: the records are only checked.
+    Checked,
+}
+
+/// Node records: checked, and written into the node columns (or, for an ids-only read, into
+/// (id, shape) pairs) unless only a check is asked for.
 pub(crate) struct NodeSink {
     layout: NodeLayout,
     type_count: u64,
     count: Count,
-    keep: bool,
+    parts: NodeParts,
+    /// (id, shape) per node, for an ids-only read.
+    pairs: Vec<(u32, u32)>,
     /// `first_edge` holds each node's edge count until [`NodeSink::finish`] sums them up.
     nodes: Nodes,
     /// The ids, whole until [`NodeSink::finish`] packs them into the column.
@@ -152,7 +169,8 @@ pub(crate) struct NodeSink {
 }
 
 impl NodeSink {
-    pub(crate) fn new(layout: NodeLayout, type_count: usize, expected: usize, keep: bool) -> Result<NodeSink> {
+    pub(crate) fn new(layout: NodeLayout, type_count: usize, expected: usize, parts: NodeParts) -> Result<NodeSink> {
+        let keep = parts == NodeParts::All;
         let n = if keep { expected } else { 0 };
         let field = "node_count";
         let nodes = Nodes {
@@ -170,7 +188,8 @@ impl NodeSink {
             layout,
             type_count: type_count as u64,
             count: Count { expected, next: 0, array: "nodes", count_field: "node_count" },
-            keep,
+            parts,
+            pairs: zeroed(if parts == NodeParts::Ids { expected } else { 0 }, field)?,
             nodes,
             ids: zeroed(n, field)?,
             totals: Default::default(),
@@ -179,18 +198,33 @@ impl NodeSink {
         })
     }
 
-    /// The columns and their largest name index, once the array has ended; checks the counts
-    /// against the header.
-    pub(crate) fn finish(mut self, end: ArrayEnd, edge_count: usize) -> Result<(Nodes, u32)> {
+    /// Checks the counts against the header once the array has ended.
+    fn check(&self, end: ArrayEnd, edge_count: usize) -> Result<()> {
         self.count.check(end, self.layout.count)?;
-        let [OwnLine(a), OwnLine(b)] = self.totals;
+        let [OwnLine(a), OwnLine(b)] = &self.totals;
         let edges = a.edges + b.edges;
         if edges != edge_count as u64 {
             return Err(SnapshotError::inconsistent(format!(
                 "the nodes' edge_count fields add up to {edges}, but edge_count is {edge_count}"
             )));
         }
-        if self.keep {
+        Ok(())
+    }
+
+    /// What a leak search keeps of an earlier snapshot (an ids-only read): its ids, shapes and
+    /// total size, once the array has ended; checks the counts against the header.
+    pub(crate) fn finish_ids(self, end: ArrayEnd, edge_count: usize) -> Result<NodeIds> {
+        self.check(end, edge_count)?;
+        let [OwnLine(a), OwnLine(b)] = self.totals;
+        Ok(NodeIds::of_pairs(self.pairs, a.self_size + b.self_size))
+    }
+
+    /// The columns and their largest name index, once the array has ended; checks the counts
+    /// against the header.
+    pub(crate) fn finish(mut self, end: ArrayEnd, edge_count: usize) -> Result<(Nodes, u32)> {
+        self.check(end, edge_count)?;
+        let [OwnLine(a), OwnLine(b)] = self.totals;
+        if self.parts == NodeParts::All {
             // The header's edge_count fits in 32 bits, so these sums do too.
             let mut sum = 0;
             for first in &mut self.nodes.first_edge {
@@ -222,19 +256,21 @@ impl RecordSink for NodeSink {
         let [OwnLine(totals_a), OwnLine(totals_b)] = &mut self.totals;
         let [OwnLine(detached_a), OwnLine(detached_b)] = &mut self.detached;
         let [OwnLine(large_a), OwnLine(large_b)] = &mut self.large_sizes;
-        let writer = |run, columns, totals, detached, large_sizes| NodeWriter {
+        let (pairs_a, pairs_b) = runs(&mut self.pairs, run_a.start, run_a.room);
+        let writer = |run, columns, pairs, totals, detached, large_sizes| NodeWriter {
             layout: self.layout,
             type_count: self.type_count,
-            keep: self.keep,
+            parts: self.parts,
             run,
             columns,
+            pairs,
             totals,
             detached,
             large_sizes,
         };
         (
-            writer(run_a, columns_a, totals_a, detached_a, large_a),
-            writer(run_b, columns_b, totals_b, detached_b, large_b),
+            writer(run_a, columns_a, pairs_a, totals_a, detached_a, large_a),
+            writer(run_b, columns_b, pairs_b, totals_b, detached_b, large_b),
         )
     }
 
@@ -255,9 +291,10 @@ impl RecordSink for NodeSink {
 pub(crate) struct NodeWriter<'a> {
     layout: NodeLayout,
     type_count: u64,
-    keep: bool,
+    parts: NodeParts,
     run: Run,
     columns: NodeRuns<'a>,
+    pairs: &'a mut [(u32, u32)],
     totals: &'a mut NodeTotals,
     detached: &'a mut Vec<(u32, u8)>,
     large_sizes: &'a mut Vec<(u32, u32)>,
@@ -317,7 +354,11 @@ impl RecordWriter for NodeWriter<'_> {
         self.totals.edges += u64::from(edges);
         self.totals.max_name = self.totals.max_name.max(name);
         let trace = l.trace_node_id.map(|t| small("trace_node_id", rec[t])).transpose()?.unwrap_or(0);
-        if self.keep {
+        if self.parts == NodeParts::Ids {
+            self.pairs[i] = (id, Nodes::shape_of(kind, edges));
+            self.totals.self_size += u64::from(self_size);
+        }
+        if self.parts == NodeParts::All {
             let c = &mut self.columns;
             c.kind[i] = kind;
             c.name[i] = name;

@@ -174,32 +174,43 @@ impl<S: Source> Scanner<S> {
     /// Reads a JSON string (the opening quote not yet consumed) and appends its raw, still
     /// escaped content to `out`. Returns whether it contains escapes.
     pub(crate) fn read_raw_string(&mut self, out: &mut Vec<u8>, what: &'static str) -> Result<bool> {
+        self.string(Some(out), what)
+    }
+
+    /// Reads a JSON string as [`Scanner::read_raw_string`] does, appending its raw content to
+    /// `out` when given, or only going past it.
+    fn string(&mut self, mut out: Option<&mut Vec<u8>>, what: &'static str) -> Result<bool> {
         self.expect(b'"', what)?;
         let mut escaped = false;
+        let mut keep = |bytes: &[u8]| {
+            if let Some(out) = out.as_deref_mut() {
+                out.extend_from_slice(bytes);
+            }
+        };
         loop {
             let window = &self.buf[self.pos..self.end];
             match memchr::memchr2(b'"', b'\\', window) {
                 Some(i) if window[i] == b'"' => {
-                    out.extend_from_slice(&window[..i]);
+                    keep(&window[..i]);
                     self.pos += i + 1;
                     return Ok(escaped);
                 }
                 Some(i) => {
                     // A backslash: keep it and the byte it escapes together.
                     if self.pos + i + 1 >= self.end {
-                        out.extend_from_slice(&window[..i]);
+                        keep(&window[..i]);
                         self.pos += i;
                         if !self.fill()? || self.end - self.pos < 2 {
                             return Err(self.error(ErrorKind::Truncated(what)));
                         }
                         continue;
                     }
-                    out.extend_from_slice(&window[..i + 2]);
+                    keep(&window[..i + 2]);
                     self.pos += i + 2;
                     escaped = true;
                 }
                 None => {
-                    out.extend_from_slice(window);
+                    keep(window);
                     self.pos = self.end;
                     if !self.fill()? {
                         return Err(self.error(ErrorKind::Truncated(what)));
@@ -213,17 +224,19 @@ impl<S: Source> Scanner<S> {
     /// nesting depth costs a counter, not stack.
     pub(crate) fn skip_value(&mut self, mut capture: Option<&mut Vec<u8>>, what: &'static str) -> Result<()> {
         let mut depth = 0usize;
-        let mut scratch = Vec::new();
         loop {
             let b = self.peek_in(what)?;
             match b {
-                b'"' => {
-                    let out = capture.as_deref_mut().unwrap_or(&mut scratch);
-                    out.push(b'"');
-                    self.read_raw_string(out, what)?;
-                    out.push(b'"');
-                    scratch.clear();
-                }
+                b'"' => match capture.as_deref_mut() {
+                    Some(out) => {
+                        out.push(b'"');
+                        self.read_raw_string(out, what)?;
+                        out.push(b'"');
+                    }
+                    None => {
+                        self.string(None, what)?;
+                    }
+                },
                 b'{' | b'[' => {
                     depth += 1;
                     self.pos += 1;
