@@ -284,6 +284,10 @@ impl RecordSink for NodeSink {
             list.append(b);
         }
     }
+
+    fn expected_records(&self) -> Option<usize> {
+        Some(self.count.expected)
+    }
 }
 
 /// Fills a run of node records.
@@ -485,6 +489,10 @@ impl RecordSink for EdgeSink {
         self.edges.append_large(a);
         self.edges.append_large(b);
     }
+
+    fn expected_records(&self) -> Option<usize> {
+        Some(self.count.expected)
+    }
 }
 
 /// Fills a run of edge records.
@@ -627,6 +635,10 @@ impl RecordSink for Counted {
 
     fn counts_only(&self) -> bool {
         true
+    }
+
+    fn expected_records(&self) -> Option<usize> {
+        Some(self.count.expected)
     }
 }
 

@@ -299,16 +299,29 @@ impl<S: Source> Scanner<S> {
         let mut records = 0;
         loop {
             let window = &self.buf[self.pos..self.end];
-            // A big window is split at a comma near its middle; where the array ends (if it
-            // does in this window) and how many numbers come before the split are found on
-            // both cores at once.
+            // A big window is split at a comma near its middle; how many numbers come before
+            // the split is counted on both cores at once. The array's ']' is looked for first
+            // only in a window that may hold all the numbers still expected: anywhere else a
+            // ']' means the array is short, which the parse finds (as it finds any byte that is
+            // not part of a number array) and the sink's count check names.
             let middle = window.len() / 2;
             let comma = (window.len() >= PARALLEL_SPAN).then(|| memchr::memchr(b',', &window[middle..])).flatten();
-            let (close, commas) = match comma {
-                Some(at) => {
-                    rayon::join(|| memchr::memchr(b']', window), || bytecount::count(&window[..middle + at], b','))
+            let numbers_read = records * width + carried.field;
+            // `n` numbers take at least `2n - 1` bytes.
+            let may_end = self.eof
+                || sink
+                    .expected_records()
+                    .is_none_or(|expected| (expected * width).saturating_sub(numbers_read) <= window.len().div_ceil(2));
+            let count = |bytes: &[u8]| bytecount::count(bytes, b',');
+            let (close, commas) = match (comma, may_end) {
+                (Some(at), true) => rayon::join(|| memchr::memchr(b']', window), || count(&window[..middle + at])),
+                (Some(at), false) => {
+                    let (a, b) =
+                        rayon::join(|| count(&window[..middle / 2]), || count(&window[middle / 2..middle + at]));
+                    (None, a + b)
                 }
-                None => (memchr::memchr(b']', window), 0),
+                (None, true) => (memchr::memchr(b']', window), 0),
+                (None, false) => (None, 0),
             };
             let Some(limit) = parse_limit(window, close, self.eof) else {
                 // The input ended inside the array: its last number may be cut short, so no
@@ -326,10 +339,10 @@ impl<S: Source> Scanner<S> {
                 Some((at, commas)) if at < limit => Some((at, commas)),
                 // The array ends before the middle: the split is made again, below its end.
                 _ if limit >= PARALLEL_SPAN => memchr::memchr(b',', &window[limit / 2..])
-                    .map(|at| (limit / 2 + at, bytecount::count(&window[..limit / 2 + at], b','))),
+                    .map(|at| (limit / 2 + at, count(&window[..limit / 2 + at]))),
                 _ => None,
             };
-            let parts = match split {
+            let mut parts = match split {
                 Some((at, commas)) => {
                     // Numbers before `at`: those of the carried record, then one per comma, and
                     // one more when the window does not start after a number.
@@ -347,6 +360,10 @@ impl<S: Source> Scanner<S> {
                     [Part::whole(&carried, base, window, &mut first), Part::default()]
                 }
             };
+            // A first part that closes the array ends it: the second part read past its ']'.
+            if parts[0].closed.is_some() {
+                parts[1] = Part::default();
+            }
             if let Some(error) = parts.iter().find_map(|part| part.error(what)) {
                 return Err(error);
             }
@@ -387,6 +404,11 @@ pub(crate) trait RecordSink {
     fn writers(&mut self, first: usize) -> (Self::Writer<'_>, Self::Writer<'_>);
     /// Takes note that the writers last handed out took `records` records between them.
     fn advance(&mut self, records: usize);
+    /// How many records the header says the array holds, when it says so: a window that cannot
+    /// hold all the numbers still expected is not searched for the array's ']' first.
+    fn expected_records(&self) -> Option<usize> {
+        None
+    }
     /// Whether the records are only counted: their writers take nothing, so the numbers the
     /// masks vouch for are counted without reading their values.
     fn counts_only(&self) -> bool {
@@ -898,6 +920,23 @@ mod tests {
             let offset = 1 + numbers[..record_start].iter().map(|n| n.len() + 1).sum::<usize>();
             assert_eq!(expected.offset, Some(offset as u64), "at {at}: {expected}");
         }
+    }
+
+    #[test]
+    fn an_array_shorter_than_expected_ends_at_its_bracket_even_where_none_was_looked_for() {
+        // The header promises far more numbers than the window holds, so no ']' is looked for
+        // first; the split falls in the array after this one, which the second half reads.
+        let array =
+            |from: u64| format!("[{}]", (from..from + 600_000).map(|i| i.to_string()).collect::<Vec<_>>().join(","));
+        let text = format!("{},{}", array(0), array(1_000_000));
+        let read = |reader: &mut dyn Read| {
+            let mut s = Scanner::new(reader);
+            let end = s.read_records("test", &mut crate::records::Counted::new(1, 10_000_000, "test", "count"));
+            (end.unwrap(), s.offset())
+        };
+        let whole = read(&mut text.as_bytes());
+        assert_eq!(whole, (ArrayEnd { records: 600_000, leftover: 0 }, array(0).len() as u64));
+        assert_eq!(read(&mut Trickle(text.as_bytes())), whole);
     }
 
     #[test]
