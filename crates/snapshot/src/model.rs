@@ -6,6 +6,7 @@
 //! `edges.to_node(e)` (an ordinal, converted from the file's node index while loading).
 
 use crate::strings::StringTable;
+use std::ops::Range;
 
 /// Node columns (struct of arrays; one entry per node ordinal).
 #[derive(Debug, Default, Clone)]
@@ -651,11 +652,17 @@ impl NodeIds {
 
     /// Indexes (id, shape) pairs, one per node in any order, of nodes whose sizes add up to
     /// `total_self_size`.
+    /// A node listed twice under one id counts once, with the shape of its first listing.
     pub(crate) fn of_pairs(mut pairs: Vec<(u32, u32)>, total_self_size: u64) -> NodeIds {
         let node_count = pairs.len();
-        pairs.sort_unstable_by_key(|p| p.0);
-        pairs.dedup_by_key(|p| p.0);
-        let (ids, shapes) = pairs.into_iter().unzip();
+        let (ids, shapes) = match ascending_runs(&pairs) {
+            Some(runs) => merge_runs(&pairs, runs),
+            None => {
+                pairs.sort_by_key(|p| p.0);
+                pairs.dedup_by_key(|p| p.0);
+                pairs.into_iter().unzip()
+            }
+        };
         NodeIds { ids, shapes, total_self_size, node_count }
     }
 
@@ -685,6 +692,54 @@ impl NodeIds {
     /// from addresses and do not).
     pub fn max_js_id(&self) -> u32 {
         self.ids.iter().rev().copied().find(|id| id % 2 == 1).unwrap_or(0)
+    }
+}
+
+/// Most runs of ascending ids [`merge_runs`] merges; pairs in more are sorted instead.
+const MERGED_RUNS: usize = 16;
+
+/// The runs of ascending ids `pairs` is made of, unless there are more than [`MERGED_RUNS`]. V8
+/// writes nodes in id order but for a few stretches, so a snapshot's nodes make a few runs.
+fn ascending_runs(pairs: &[(u32, u32)]) -> Option<Vec<Range<usize>>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for at in 1..pairs.len() {
+        if pairs[at].0 < pairs[at - 1].0 {
+            if runs.len() + 1 == MERGED_RUNS {
+                return None;
+            }
+            runs.push(start..at);
+            start = at;
+        }
+    }
+    runs.push(start..pairs.len());
+    Some(runs)
+}
+
+/// The ids and shapes of `pairs`, by id, each id once with the shape it has first (in file
+/// order): the ascending `runs` merged in one pass, whole stretches of a run at a time.
+fn merge_runs(pairs: &[(u32, u32)], mut runs: Vec<Range<usize>>) -> (Vec<u32>, Vec<u32>) {
+    let (mut ids, mut shapes) = (Vec::with_capacity(pairs.len()), Vec::with_capacity(pairs.len()));
+    loop {
+        runs.retain(|run| !run.is_empty());
+        let head = |run: &Range<usize>| pairs[run.start].0;
+        // The first run whose next id is the smallest takes its ids while they stay below the
+        // next ids of the runs before it and not above those of the runs after it: an id that
+        // several runs hold is taken from the first of them, then skipped in the others.
+        let Some(taking) = (0..runs.len()).min_by_key(|&r| head(&runs[r])) else {
+            return (ids, shapes);
+        };
+        let smallest = |runs: &[Range<usize>]| runs.iter().map(head).min().unwrap_or(u32::MAX);
+        let (before, after) = (smallest(&runs[..taking]), smallest(&runs[taking + 1..]));
+        let run = &mut runs[taking];
+        while run.start < run.end && pairs[run.start].0 < before && pairs[run.start].0 <= after {
+            let (id, shape) = pairs[run.start];
+            if ids.last() != Some(&id) {
+                ids.push(id);
+                shapes.push(shape);
+            }
+            run.start += 1;
+        }
     }
 }
 
@@ -732,7 +787,36 @@ impl IdCursor<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::Edges;
+    use super::{Edges, NodeIds};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn ids_are_indexed_by_id_each_with_its_first_shape_in_any_order(
+            ids in proptest::collection::vec(0u32..400, 0..300),
+            ascending in any::<bool>(),
+        ) {
+            // Sorted ids cut into a few runs (merged), or in any order (sorted); ids repeat.
+            let mut ids = ids;
+            if ascending {
+                let cut = ids.len() / 3;
+                ids[..cut].sort_unstable();
+                ids[cut..].sort_unstable();
+            }
+            let pairs: Vec<(u32, u32)> = ids.iter().enumerate().map(|(at, &id)| (id, at as u32)).collect();
+            let indexed = NodeIds::of_pairs(pairs.clone(), 7);
+            let mut expected: Vec<(u32, u32)> = Vec::new();
+            for &(id, shape) in &pairs {
+                if !expected.iter().any(|&(known, _)| known == id) {
+                    expected.push((id, shape));
+                }
+            }
+            expected.sort_unstable();
+            prop_assert_eq!(&indexed.ids, &expected.iter().map(|p| p.0).collect::<Vec<_>>());
+            prop_assert_eq!(&indexed.shapes, &expected.iter().map(|p| p.1).collect::<Vec<_>>());
+            prop_assert_eq!((indexed.node_count, indexed.total_self_size), (pairs.len(), 7));
+        }
+    }
 
     #[test]
     fn ids_read_back_from_their_blocks_whether_close_together_or_not() {

@@ -40,8 +40,9 @@ pub fn snapshot_files(files: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
 }
 
 /// Reads a series as the leak finder needs it: the node ids of every snapshot but the last
-/// (`read_ids`, one after another on a thread of their own) while the last one is read and
-/// analysed (`analyze`).
+/// (`read_ids`, one after another on threads of their own) while the last one is read and
+/// analysed (`analyze`). The id reads have a thread pool of their own: in the analysis's pool
+/// they would run only when its steps leave a thread idle, and finish after it.
 pub fn load_series<I: Send, G, E: Send>(
     files: &[PathBuf],
     read_ids: impl Fn(&Path) -> Result<I, E> + Sync,
@@ -49,7 +50,14 @@ pub fn load_series<I: Send, G, E: Send>(
 ) -> Result<(Vec<I>, G), E> {
     let (last, earlier) = files.split_last().expect("a series has snapshots");
     let (ids, graph) = std::thread::scope(|scope| {
-        let ids = scope.spawn(|| earlier.iter().map(|p| read_ids(p)).collect::<Result<Vec<_>, E>>());
+        let ids = scope.spawn(|| {
+            let read_all = || earlier.iter().map(|p| read_ids(p)).collect::<Result<Vec<_>, E>>();
+            let read_all = || heaplens_graph::timed("earlier snapshots' ids", read_all);
+            match rayon::ThreadPoolBuilder::new().build() {
+                Ok(own) => own.install(read_all),
+                Err(_) => read_all(),
+            }
+        });
         let graph = analyze(last);
         (ids.join().expect("the id reader does not panic"), graph)
     });
