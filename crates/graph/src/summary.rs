@@ -77,6 +77,9 @@ impl ClassIds {
         let mut names = Vec::new();
         let object = nk.object;
         let mut locations = locations.iter().peekable();
+        // Objects made at one place often lie side by side: the last located class is
+        // remembered, which spares most lookups in the map.
+        let mut last_located = (((u32::MAX, u32::MAX, u32::MAX), u32::MAX), 0);
         for (i, slot) in of_node.iter_mut().enumerate() {
             let class = *slot;
             while locations.next_if(|l| (l.node as usize) < i).is_some() {}
@@ -94,9 +97,10 @@ impl ClassIds {
                     }
                     *slot
                 }
+                Some(loc) if last_located.0 == ((loc.script_id, loc.line, loc.column), class) => last_located.1,
                 Some(loc) => {
                     let place = (loc.script_id, loc.line, loc.column);
-                    *by_location_index.entry((place, class)).or_insert_with(|| {
+                    let id = *by_location_index.entry((place, class)).or_insert_with(|| {
                         let name = s.strings.get(class).into_owned();
                         *by_location.entry((place, name)).or_insert_with_key(|(place, name)| {
                             let (script_id, line, column) = *place;
@@ -104,7 +108,9 @@ impl ClassIds {
                             names.push(class);
                             keys.len() as u32 - 1
                         })
-                    })
+                    });
+                    last_located = ((place, class), id);
+                    id
                 }
             };
             *slot = id;
