@@ -64,8 +64,9 @@ fn serde_json_string(s: &str) -> String {
 /// DevTools' first class index per node (before interfaces), and the synthetic class names
 /// DevTools adds to the string table, in its order, so class identity matches DevTools' exactly.
 /// Only reads the snapshot: the names get provisional indexes, made theirs by
-/// [`ProvisionalNames::push_into`].
-pub(crate) fn base_class_indexes(s: &Snapshot, nk: &NodeKinds) -> (Vec<u32>, ProvisionalNames) {
+/// [`ProvisionalNames::push_into`]. The indexes fill `buffer` (an array another step is done
+/// with: its pages are mapped already).
+pub(crate) fn base_class_indexes(s: &Snapshot, nk: &NodeKinds, buffer: Vec<u32>) -> (Vec<u32>, ProvisionalNames) {
     let mut names = ProvisionalNames::new(s.strings.len() as u32);
     let mut intern = |name: String| names.index_of(&name);
     let system = intern("(system)".into());
@@ -78,7 +79,9 @@ pub(crate) fn base_class_indexes(s: &Snapshot, nk: &NodeKinds) -> (Vec<u32>, Pro
     const UNSEEN: u32 = u32::MAX;
     let mut by_name: Vec<u32> = vec![UNSEEN; s.strings.len()];
     let n = s.node_count();
-    let mut classes = Vec::with_capacity(n);
+    let mut classes = buffer;
+    classes.clear();
+    classes.reserve(n);
     for i in 0..n {
         let kind = u16::from(s.nodes.kind[i]);
         let class = if kind == nk.hidden {

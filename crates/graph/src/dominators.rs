@@ -138,8 +138,13 @@ pub struct Dominators {
 /// Computes immediate dominators from `root` over the usable edges of `g`: the numbering, then
 /// the main loop (which the analysis runs as two steps, to pair each with other work).
 pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators {
-    number(g, node_count, root).dominators()
+    number(g, node_count, root).dominators().0
 }
+
+/// Arrays of node count + 1 entries that [`Numbered::dominators`] is done with, handed on
+/// rather than freed: steps after it fill them instead of fresh memory, whose first touch of
+/// every page costs a fault.
+pub(crate) struct Spare(pub(crate) [Vec<u32>; 3]);
 
 /// The first half of the dominators: the depth-first numbering, with every usable edge sorted
 /// into what the second half needs. Its peak is four `u32` arrays over the nodes plus the
@@ -280,7 +285,7 @@ impl Numbered {
     /// at least the lowest linked one; `ancestor` holds the DFS parent until then. `semi` is only read for numbers
     /// already processed (and for the one being processed), so it starts untouched and its
     /// pages are written from the top down as the loop goes, while `later` shrinks.
-    pub(crate) fn dominators(self) -> Dominators {
+    pub(crate) fn dominators(self) -> (Dominators, Spare) {
         let Numbered {
             number,
             mut ancestor,
@@ -381,7 +386,6 @@ impl Numbered {
                 dom[w] = dom[dom[w] as usize];
             }
         }
-        drop(semi);
         // Back to node ordinals. Every vertex is numbered: `ancestor`'s memory becomes the
         // vertex of each number, `label`'s the dominator of each node.
         let mut vertex = ancestor;
@@ -393,10 +397,9 @@ impl Numbered {
             idom[v - 1] = vertex[dom[number[v] as usize] as usize] - 1;
         }
         idom.truncate(n);
-        drop((dom, number));
         vertex.remove(0);
         vertex.iter_mut().for_each(|v| *v -= 1);
-        Dominators { idom, preorder: vertex }
+        (Dominators { idom, preorder: vertex }, Spare([semi, dom, number]))
     }
 }
 

@@ -175,7 +175,7 @@ impl HeapGraph {
             },
         );
         drop(essential);
-        let (d, distances) = rayon::join(
+        let ((d, spare), distances) = rayon::join(
             || timed("dominators", || numbered.dominators()),
             || {
                 timed("distances", || {
@@ -187,9 +187,12 @@ impl HeapGraph {
 
         let s = &snapshot;
         let dominator = d.idom;
+        // The numbering's arrays and the preorder are filled again by the steps below.
+        let dominators::Spare([for_classes, for_retained, for_list_starts]) = spare;
         let ((mut class_index, base_names, new_interface_names), (retained_size, dominated)) = rayon::join(
             || {
-                let (mut class_index, base_names) = timed("class names", || classes::base_class_indexes(s, &nk));
+                let (mut class_index, base_names) =
+                    timed("class names", || classes::base_class_indexes(s, &nk, for_classes));
                 let new_names = timed("interfaces", || {
                     let none = HashMap::new();
                     classes::match_interfaces(s, &nk, &ek, &interfaces, &none, &mut class_index, base_names.end())
@@ -197,8 +200,10 @@ impl HeapGraph {
                 (class_index, base_names, new_names)
             },
             || {
-                let retained = timed("retained sizes", || retained::RetainedSizes::of(s, &dominator, d.preorder));
-                (retained, timed("dominated lists", || DominatedLists::of(&dominator, s.root)))
+                let retained =
+                    timed("retained sizes", || retained::RetainedSizes::of(s, &dominator, &d.preorder, for_retained));
+                let lists = || DominatedLists::of(&dominator, s.root, for_list_starts, d.preorder);
+                (retained, timed("dominated lists", lists))
             },
         );
         base_names.push_into(&mut snapshot);
@@ -394,12 +399,14 @@ struct DominatedLists {
 }
 
 impl DominatedLists {
-    fn of(idom: &[u32], root: u32) -> DominatedLists {
+    /// The lists of the tree `idom` describes, in the memory of `starts` and `nodes`, arrays
+    /// other steps are done with.
+    fn of(idom: &[u32], root: u32, starts: Vec<u32>, nodes: Vec<u32>) -> DominatedLists {
         let n = idom.len();
         // Count children into `first[d]`, sum so that `first[d]` ends d's list, then fill each
         // list from its end: `first[d]` moves down to where the list starts. One offsets
         // array, no copy of it.
-        let mut first = memory::written_zeros(n + 1);
+        let mut first = memory::refilled(starts, std::iter::repeat_n(0, n + 1));
         for (v, &d) in idom.iter().enumerate() {
             if v as u32 != root {
                 first[d as usize] += 1;
@@ -408,7 +415,7 @@ impl DominatedLists {
         for i in 0..n {
             first[i + 1] += first[i];
         }
-        let mut nodes = vec![0u32; first[n] as usize];
+        let mut nodes = memory::refilled(nodes, std::iter::repeat_n(0, first[n] as usize));
         for (v, &d) in idom.iter().enumerate().rev() {
             if v as u32 != root {
                 first[d as usize] -= 1;

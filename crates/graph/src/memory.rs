@@ -1,11 +1,19 @@
 //! How the analyses use memory, in one place: zero-filled arrays for steps that read an entry
-//! before they write it (counters, bit sets, "not yet seen" marks), and prefetch hints for
-//! loops that jump around big arrays.
+//! before they write it (counters, bit sets, "not yet seen" marks), arrays one step is done
+//! with filled again by the next, and prefetch hints for loops that jump around big arrays.
 //!
 //! Zero-filled arrays: A plain `vec![0; n]` of a big array gets fresh pages that are only
 //! mapped when touched: a read maps the shared zero page, and the write after it copies the
 //! page and flushes it from every core's TLB, a cross-core interrupt per page. Writing the zeros
 //! up front takes one ordinary fault per page instead.
+
+/// `buffer` emptied and filled with `values`: the pages of an array another step is done with
+/// are mapped already, so refilling it costs no fault per page as fresh memory does.
+pub(crate) fn refilled<T>(mut buffer: Vec<T>, values: impl IntoIterator<Item = T>) -> Vec<T> {
+    buffer.clear();
+    buffer.extend(values);
+    buffer
+}
 
 /// `n` zeros, every page of them already written.
 pub(crate) fn written_zeros<T: Copy + Default>(n: usize) -> Vec<T> {

@@ -3,7 +3,7 @@
 
 use heaplens_snapshot::Snapshot;
 
-use crate::memory::written_zeros;
+use crate::memory::{refilled, written_zeros};
 
 /// Retained size per node ordinal.
 pub(crate) struct RetainedSizes {
@@ -13,9 +13,10 @@ pub(crate) struct RetainedSizes {
 
 impl RetainedSizes {
     /// Each node's transferred self size plus its dominator subtree's, summed children first
-    /// (`preorder` lists every node after its dominator `idom`; it is freed once read).
-    pub(crate) fn of(s: &Snapshot, idom: &[u32], preorder: Vec<u32>) -> RetainedSizes {
-        let mut sizes = RetainedSizes { low: s.nodes.self_size.iter().collect(), high: written_zeros(s.node_count()) };
+    /// (`preorder` lists every node after its dominator `idom`). The low bits fill `buffer`.
+    pub(crate) fn of(s: &Snapshot, idom: &[u32], preorder: &[u32], buffer: Vec<u32>) -> RetainedSizes {
+        let low = refilled(buffer, s.nodes.self_size.iter());
+        let mut sizes = RetainedSizes { low, high: written_zeros(s.node_count()) };
         for &v in preorder.iter().skip(1).rev() {
             let dom = idom[v as usize];
             sizes.set(dom, sizes.get(dom) + sizes.get(v));
