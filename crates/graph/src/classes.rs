@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use heaplens_snapshot::Snapshot;
+use rustc_hash::FxHashMap;
 
 use crate::kinds::{EdgeKinds, NodeKinds};
 
@@ -323,7 +324,10 @@ pub(crate) fn match_interfaces(
         })
         .collect();
     let mut new_names = ProvisionalNames::new(first);
-    let mut resolved: HashMap<Vec<u32>, Option<usize>> = HashMap::new();
+    // The best definition per list of property names, and the class index per definition,
+    // each worked out once.
+    let mut resolved: FxHashMap<Vec<u32>, Option<usize>> = FxHashMap::default();
+    let mut class_of_definition: Vec<Option<u32>> = vec![None; definitions.len()];
     let mut props: Vec<u32> = Vec::new();
     let plain = PlainObjects::of(s, nk);
     for (i, class) in classes.iter_mut().enumerate() {
@@ -354,13 +358,13 @@ pub(crate) fn match_interfaces(
         };
         *class = match matched {
             None => s.nodes.name[i],
-            Some(d) => {
+            Some(d) => *class_of_definition[d].get_or_insert_with(|| {
                 let name = definitions[d].name.as_str();
                 match interface_names.get(name) {
                     Some(&c) => c,
                     None => new_names.index_of(name),
                 }
-            }
+            }),
         };
     }
     new_names
