@@ -651,8 +651,8 @@ impl NodeIds {
     }
 
     /// Indexes (id, shape) pairs, one per node in any order, of nodes whose sizes add up to
-    /// `total_self_size`.
-    /// A node listed twice under one id counts once, with the shape of its first listing.
+    /// `total_self_size`. A node listed twice under one id counts once, with the shape of its
+    /// first listing.
     pub(crate) fn of_pairs(mut pairs: Vec<(u32, u32)>, total_self_size: u64) -> NodeIds {
         let node_count = pairs.len();
         let (ids, shapes) = match ascending_runs(&pairs) {
