@@ -360,7 +360,8 @@ impl<S: Source> Scanner<S> {
                     [Part::whole(&carried, base, window, &mut first), Part::default()]
                 }
             };
-            // A first part that closes the array ends it: the second part read past its ']'.
+            // A first part that closes the array ends it: the second part read past its ']'
+            // (what its writer took only reaches a sink whose count check then fails).
             if parts[0].closed.is_some() {
                 parts[1] = Part::default();
             }
@@ -548,7 +549,9 @@ impl Part {
     fn up_to(before: &Part, base: u64, window: &[u8], at: usize, writer: &mut impl RecordWriter) -> Part {
         let mut part = before.continued(base);
         let stop = part.run(&window[..at], 0, writer, false);
-        if part.fault.is_none() {
+        // A ']' before `at` (a short array, in a window not searched for it first) ends the
+        // array there, a record cut short or not: the count check names what is missing.
+        if part.fault.is_none() && part.closed.is_none() {
             if part.field > 0 {
                 // Finish the record cut at `at`; the other part skips its numbers.
                 part.run(window, stop, writer, true);
@@ -925,18 +928,28 @@ mod tests {
     #[test]
     fn an_array_shorter_than_expected_ends_at_its_bracket_even_where_none_was_looked_for() {
         // The header promises far more numbers than the window holds, so no ']' is looked for
-        // first; the split falls in the array after this one, which the second half reads.
-        let array =
-            |from: u64| format!("[{}]", (from..from + 600_000).map(|i| i.to_string()).collect::<Vec<_>>().join(","));
-        let text = format!("{},{}", array(0), array(1_000_000));
-        let read = |reader: &mut dyn Read| {
-            let mut s = Scanner::new(reader);
-            let end = s.read_records("test", &mut crate::records::Counted::new(1, 10_000_000, "test", "count"));
-            (end.unwrap(), s.offset())
-        };
-        let whole = read(&mut text.as_bytes());
-        assert_eq!(whole, (ArrayEnd { records: 600_000, leftover: 0 }, array(0).len() as u64));
-        assert_eq!(read(&mut Trickle(text.as_bytes())), whole);
+        // first; the split falls in the array after this one, which the second half reads. The
+        // array ends at its first ']' as a read in small windows finds it, whether it is empty
+        // or ends inside a record.
+        let numbers = |from: u64, count: u64| (from..from + count).map(|i| i.to_string()).collect::<Vec<_>>();
+        let after = format!(",[{}]", numbers(1_000_000, 600_000).join(","));
+        for (width, short, records, leftover) in [
+            (1, format!("[{}]", numbers(0, 600_000).join(",")), 600_000, 0),
+            (3, "[1,2,3,4]".to_string(), 1, 1),
+            (3, "[]".to_string(), 0, 0),
+            (3, "[1,2,3,4]]".to_string(), 1, 1),
+        ] {
+            let text = format!("{short}{after}");
+            let read = |reader: &mut dyn Read| {
+                let mut s = Scanner::new(reader);
+                let counted = &mut crate::records::Counted::new(width, 10_000_000, "test", "count");
+                (s.read_records("test", counted).unwrap(), s.offset())
+            };
+            let whole = read(&mut text.as_bytes());
+            let close = short.find(']').expect("a closed array") + 1;
+            assert_eq!(whole, (ArrayEnd { records, leftover }, close as u64), "{}", &short[..short.len().min(20)]);
+            assert_eq!(read(&mut Trickle(text.as_bytes())), whole);
+        }
     }
 
     #[test]
