@@ -6,7 +6,6 @@
 //! `edges.to_node(e)` (an ordinal, converted from the file's node index while loading).
 
 use crate::strings::StringTable;
-use std::ops::Range;
 
 /// Node columns (struct of arrays; one entry per node ordinal).
 #[derive(Debug, Default, Clone)]
@@ -655,14 +654,12 @@ impl NodeIds {
     /// first listing.
     pub(crate) fn of_pairs(mut pairs: Vec<(u32, u32)>, total_self_size: u64) -> NodeIds {
         let node_count = pairs.len();
-        let (ids, shapes) = match ascending_runs(&pairs) {
-            Some(runs) => merge_runs(&pairs, runs),
-            None => {
-                pairs.sort_by_key(|p| p.0);
-                pairs.dedup_by_key(|p| p.0);
-                pairs.into_iter().unzip()
-            }
-        };
+        // V8 writes nodes in id order but for a few stretches: a stable sort finds those runs
+        // and merges them (an unstable one took four times as long), and keeps the listings
+        // of one id in file order for the dedup.
+        pairs.sort_by_key(|p| p.0);
+        pairs.dedup_by_key(|p| p.0);
+        let (ids, shapes) = pairs.into_iter().unzip();
         NodeIds { ids, shapes, total_self_size, node_count }
     }
 
@@ -692,54 +689,6 @@ impl NodeIds {
     /// from addresses and do not).
     pub fn max_js_id(&self) -> u32 {
         self.ids.iter().rev().copied().find(|id| id % 2 == 1).unwrap_or(0)
-    }
-}
-
-/// Most runs of ascending ids [`merge_runs`] merges; pairs in more are sorted instead.
-const MERGED_RUNS: usize = 16;
-
-/// The runs of ascending ids `pairs` is made of, unless there are more than [`MERGED_RUNS`]. V8
-/// writes nodes in id order but for a few stretches, so a snapshot's nodes make a few runs.
-fn ascending_runs(pairs: &[(u32, u32)]) -> Option<Vec<Range<usize>>> {
-    let mut runs = Vec::new();
-    let mut start = 0;
-    for at in 1..pairs.len() {
-        if pairs[at].0 < pairs[at - 1].0 {
-            if runs.len() + 1 == MERGED_RUNS {
-                return None;
-            }
-            runs.push(start..at);
-            start = at;
-        }
-    }
-    runs.push(start..pairs.len());
-    Some(runs)
-}
-
-/// The ids and shapes of `pairs`, by id, each id once with the shape it has first (in file
-/// order): the ascending `runs` merged in one pass, whole stretches of a run at a time.
-fn merge_runs(pairs: &[(u32, u32)], mut runs: Vec<Range<usize>>) -> (Vec<u32>, Vec<u32>) {
-    let (mut ids, mut shapes) = (Vec::with_capacity(pairs.len()), Vec::with_capacity(pairs.len()));
-    loop {
-        runs.retain(|run| !run.is_empty());
-        let head = |run: &Range<usize>| pairs[run.start].0;
-        // The first run whose next id is the smallest takes its ids while they stay below the
-        // next ids of the runs before it and not above those of the runs after it: an id that
-        // several runs hold is taken from the first of them, then skipped in the others.
-        let Some(taking) = (0..runs.len()).min_by_key(|&r| head(&runs[r])) else {
-            return (ids, shapes);
-        };
-        let smallest = |runs: &[Range<usize>]| runs.iter().map(head).min().unwrap_or(u32::MAX);
-        let (before, after) = (smallest(&runs[..taking]), smallest(&runs[taking + 1..]));
-        let run = &mut runs[taking];
-        while run.start < run.end && pairs[run.start].0 < before && pairs[run.start].0 <= after {
-            let (id, shape) = pairs[run.start];
-            if ids.last() != Some(&id) {
-                ids.push(id);
-                shapes.push(shape);
-            }
-            run.start += 1;
-        }
     }
 }
 
@@ -796,7 +745,7 @@ mod tests {
             ids in proptest::collection::vec(0u32..400, 0..300),
             ascending in any::<bool>(),
         ) {
-            // Sorted ids cut into a few runs (merged), or in any order (sorted); ids repeat.
+            // Sorted ids cut into a few runs, or in any order; ids repeat.
             let mut ids = ids;
             if ascending {
                 let cut = ids.len() / 3;
