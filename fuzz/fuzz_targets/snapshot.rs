@@ -18,7 +18,8 @@ fuzz_target!(|data: &[u8]| {
         // An invented history: the first third of the nodes existed at the first snapshot, the
         // second third appeared by the next one.
         let count = snapshot.node_count();
-        let earlier = [first_nodes(&snapshot.nodes, count / 3), first_nodes(&snapshot.nodes, 2 * count / 3)];
+        let of_first = heaplens_snapshot::NodeIds::of_first;
+        let earlier = [of_first(&snapshot.nodes, count / 3), of_first(&snapshot.nodes, 2 * count / 3)];
         let graph = heaplens_graph::HeapGraph::analyze(snapshot);
         for ids in &earlier {
             let _ = heaplens_leaks::id_agreement(ids, &graph);
@@ -30,15 +31,3 @@ fuzz_target!(|data: &[u8]| {
         let _ = heaplens_leaks::find_leaks(&earlier, &graph, &heaplens_leaks::Options { min_growth: 0, suspects: 3 });
     }
 });
-
-/// The ids of the first `n` nodes.
-fn first_nodes(nodes: &heaplens_snapshot::Nodes, n: usize) -> heaplens_snapshot::NodeIds {
-    let part = heaplens_snapshot::Nodes {
-        kind: nodes.kind[..n].to_vec(),
-        id: nodes.id.iter().take(n).collect::<Vec<u32>>()[..].into(),
-        self_size: nodes.self_size.iter().take(n).collect::<Vec<u32>>()[..].into(),
-        first_edge: nodes.first_edge[..=n].to_vec(),
-        ..Default::default()
-    };
-    heaplens_snapshot::NodeIds::of(&part)
-}

@@ -104,18 +104,7 @@ pub fn balances(accounts: &[IntervalAccount]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use heaplens_snapshot::{NodeIds, Nodes};
-
-    /// The ids of the first `n` nodes, as a snapshot holding only them would give.
-    fn first_nodes(nodes: &Nodes, n: usize) -> NodeIds {
-        NodeIds::of(&Nodes {
-            kind: nodes.kind[..n].to_vec(),
-            id: nodes.id.iter().take(n).collect::<Vec<u32>>()[..].into(),
-            self_size: nodes.self_size.iter().take(n).collect::<Vec<u32>>()[..].into(),
-            first_edge: nodes.first_edge[..=n].to_vec(),
-            ..Nodes::default()
-        })
-    }
+    use heaplens_snapshot::NodeIds;
 
     /// A node no root reaches, which DevTools hangs below a node that heads new objects: the
     /// fuzzer found it booked twice, in that group and as not attributed.
@@ -126,7 +115,7 @@ mod tests {
             "/../../fuzz/corpus/snapshot/regression-unreachable-below-a-leak-root.json"
         );
         let snapshot = heaplens_snapshot::read_bytes(&std::fs::read(file).unwrap()).unwrap();
-        let earlier = [first_nodes(&snapshot.nodes, 1), first_nodes(&snapshot.nodes, 3)];
+        let earlier = [NodeIds::of_first(&snapshot.nodes, 1), NodeIds::of_first(&snapshot.nodes, 3)];
         let graph = heaplens_graph::HeapGraph::analyze(snapshot);
         let report = crate::find_leaks(&earlier, &graph, &crate::Options { min_growth: 0, suspects: 3 });
         assert!(super::balances(&report.accounting), "{:?}", report.accounting);

@@ -645,8 +645,14 @@ pub struct NodeIds {
 impl NodeIds {
     /// Indexes the ids and shapes of `nodes` (any order, as the file gives them).
     pub fn of(nodes: &Nodes) -> NodeIds {
-        let pairs = (0..nodes.id.len()).map(|i| (nodes.id.get(i), nodes.shape(i))).collect();
-        NodeIds::of_pairs(pairs, nodes.self_size.iter().map(u64::from).sum())
+        NodeIds::of_first(nodes, nodes.id.len())
+    }
+
+    /// What [`NodeIds::of`] gives for a snapshot of only the first `n` of `nodes`: an earlier
+    /// snapshot made up from a later one, for tests and the fuzzer.
+    pub fn of_first(nodes: &Nodes, n: usize) -> NodeIds {
+        let pairs = (0..n).map(|i| (nodes.id.get(i), nodes.shape(i))).collect();
+        NodeIds::of_pairs(pairs, nodes.self_size.iter().take(n).map(u64::from).sum())
     }
 
     /// Indexes (id, shape) pairs, one per node in any order, of nodes whose sizes add up to
