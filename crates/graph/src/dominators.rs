@@ -4,7 +4,8 @@
 //!
 //! Everything is iterative (explicit stacks), so a million-long linked list costs memory, not
 //! call stack. Vertex numbers are 1-based as in the paper; 0 means "none". Four `u32` arrays
-//! over the nodes and the later-numbered predecessors are all it holds at its peak.
+//! over the nodes, the later-numbered predecessors and a bit per edge while they are listed are
+//! all it holds at its peak.
 
 use crate::kinds::BitSet;
 use crate::memory::{prefetch, written_zeros};
@@ -48,19 +49,22 @@ struct Numbering {
     dom: Vec<u32>,
     /// Later predecessors per number, counted into `first[number + 1]`.
     first: Vec<u32>,
+    /// The edges from a later-numbered source (or a vertex to itself), as the search sorts them.
+    later_edges: BitSet,
     numbered: u32,
     /// The search's path: (vertex, its number, its next edge to scan).
     stack: Vec<(u32, u32, u32)>,
 }
 
 impl Numbering {
-    fn new(len: usize) -> Numbering {
+    fn new(len: usize, edges: usize) -> Numbering {
         let zeros = || vec![0u32; len];
         Numbering {
             number: written_zeros(len),
             ancestor: zeros(),
             dom: zeros(),
             first: written_zeros(len + 1),
+            later_edges: BitSet::new(edges),
             numbered: 0,
             stack: Vec::new(),
         }
@@ -74,14 +78,15 @@ impl Numbering {
         nv
     }
 
-    /// Sorts a usable edge from the vertex numbered `sv` to the one numbered `nw`: an earlier
-    /// source counts through its number alone, a later one (or the vertex itself) is counted
-    /// for the later-predecessor lists.
-    fn sort_edge(&mut self, sv: u32, nw: u32) {
+    /// Sorts usable edge `e`, from the vertex numbered `sv` to the one numbered `nw`: an
+    /// earlier source counts through its number alone, a later one (or the vertex itself) is
+    /// counted and marked for the later-predecessor lists.
+    fn sort_edge(&mut self, e: usize, sv: u32, nw: u32) {
         if sv < nw {
             self.dom[nw as usize] = self.dom[nw as usize].min(sv);
         } else {
             self.first[nw as usize + 1] += 1;
+            self.later_edges.insert(e);
         }
     }
 
@@ -95,6 +100,9 @@ impl Numbering {
             let mut e = cursor as usize;
             let mut next_child = None;
             while e < end {
+                if e + SEARCH_AHEAD < end {
+                    prefetch(&self.number[g.target(e + SEARCH_AHEAD) as usize + 1]);
+                }
                 let usable = g.usable.contains(e);
                 let w = g.target(e) + 1;
                 e += 1;
@@ -106,7 +114,7 @@ impl Numbering {
                         next_child = Some(w);
                         break;
                     }
-                    nw => self.sort_edge(sv, nw),
+                    nw => self.sort_edge(e - 1, sv, nw),
                 }
             }
             self.stack.last_mut().expect("the loop's own entry").2 = e as u32;
@@ -114,7 +122,7 @@ impl Numbering {
                 Some(w) => {
                     // A tree edge: the parent becomes the child's earliest predecessor.
                     let nw = self.assign(w, sv);
-                    self.sort_edge(sv, nw);
+                    self.sort_edge(e - 1, sv, nw);
                     self.stack.push((w, nw, g.first_edge[w as usize - 1]));
                 }
                 None => {
@@ -124,6 +132,9 @@ impl Numbering {
         }
     }
 }
+
+/// How many edges ahead of the one it scans the search asks for a target's number.
+const SEARCH_AHEAD: usize = 8;
 
 /// The dominator tree: `idom[v]` is the immediate dominator of node `v` (the root's is itself),
 /// and `preorder` lists the nodes in the order the depth-first search numbered them, so that
@@ -177,12 +188,12 @@ pub(crate) struct Numbered {
 /// main loop walks its arrays in order and path compression stays among nearby entries. The
 /// search also sorts each edge it scans: an edge from a node numbered earlier than its target
 /// only matters through that number, folded into the target's `dom` entry at once; the others
-/// (numbered later) are counted, then listed in `later`, grouped by target, by one more pass
-/// over the edges.
+/// (numbered later) are counted and marked, then listed in `later`, grouped by target, by a
+/// pass over the marked edges alone.
 pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbered {
     let n = node_count;
     let len = n + 1;
-    let mut numbering = Numbering::new(len);
+    let mut numbering = Numbering::new(len, g.first_edge[n] as usize);
     let r = root + 1;
     numbering.search(g, r, 0);
 
@@ -209,8 +220,10 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
         for v in 1..=n {
             let sv = numbering.number[v];
             if sv > searched {
-                for w in g.usable_targets(v - 1) {
-                    numbering.sort_edge(sv, numbering.number[w as usize + 1]);
+                for e in g.first_edge[v - 1] as usize..g.first_edge[v] as usize {
+                    if g.usable.contains(e) {
+                        numbering.sort_edge(e, sv, numbering.number[g.target(e) as usize + 1]);
+                    }
                 }
             }
             if !retained.contains(v) {
@@ -219,7 +232,7 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
         }
         unretained
     });
-    let Numbering { number, ancestor, dom, mut first, numbered, .. } = numbering;
+    let Numbering { number, ancestor, dom, mut first, later_edges, numbered, .. } = numbering;
 
     for i in 0..len {
         first[i + 1] += first[i];
@@ -232,7 +245,8 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
             group_start.insert(first[nw] as usize);
         }
     }
-    let later = fill_later(g, &number, &mut first);
+    let later = fill_later(g, &later_edges, &number, &mut first);
+    drop(later_edges);
 
     // The offsets are done with: their memory becomes `label`, each number itself.
     let mut label = first;
@@ -241,35 +255,50 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
     Numbered { number, ancestor, dom, label, numbered, later, has_later, group_start, unretained }
 }
 
-/// Lists the later-numbered sources of the usable edges, grouped by target number: each edge
-/// takes the next place of its target's group from `first` (the groups' starts, which end up as
-/// their ends). One core: the loads it waits on are the targets' numbers, asked for a few edges
-/// ahead; atomic places shared by two cores cost more than they save.
-fn fill_later(g: &FlowGraph<'_>, number: &[u32], first: &mut [u32]) -> Vec<u32> {
+/// Lists the later-numbered sources of the edges the search marked, grouped by target number:
+/// each edge takes the next place of its target's group from `first` (the groups' starts, which
+/// end up as their ends). One core, a batch of edges at a time: the targets' numbers are asked
+/// for, then their places, then the sources are put there, so the loads of a batch overlap;
+/// atomic places shared by two cores cost more than they save.
+fn fill_later(g: &FlowGraph<'_>, later_edges: &BitSet, number: &[u32], first: &mut [u32]) -> Vec<u32> {
     let len = number.len();
     let mut later = vec![0u32; first[len] as usize];
-    let n = len - 1;
-    // How many edges ahead a target's number is asked for.
-    const AHEAD: usize = 16;
-    let edges = g.first_edge[0] as usize..g.first_edge[n] as usize;
-    let mut v = 0;
-    for e in edges.clone() {
-        while g.first_edge[v + 1] as usize <= e {
-            v += 1;
+    // Edges are gathered a word of marks at a time; a batch is put once it holds this many.
+    const BATCH: usize = 64;
+    let mut sources = [0u32; 2 * BATCH];
+    let mut targets = [0u32; 2 * BATCH];
+    let mut count = 0;
+    let mut put = |sources: &[u32], targets: &mut [u32]| {
+        for target in targets.iter_mut() {
+            *target = number[*target as usize];
+            prefetch(&first[*target as usize]);
         }
-        if e + AHEAD < edges.end {
-            prefetch(&number[g.target(e + AHEAD) as usize + 1]);
-        }
-        if !g.usable.contains(e) {
-            continue;
-        }
-        let (sv, nw) = (number[v + 1], number[g.target(e) as usize + 1]);
-        if sv >= nw {
-            let at = &mut first[nw as usize];
-            later[*at as usize] = sv;
+        for (&source, &target) in sources.iter().zip(targets.iter()) {
+            let at = &mut first[target as usize];
+            later[*at as usize] = number[source as usize];
             *at += 1;
         }
+    };
+    let mut v = 0;
+    for (k, &word) in later_edges.words().iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let e = k * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            while g.first_edge[v + 1] as usize <= e {
+                v += 1;
+            }
+            sources[count] = v as u32 + 1;
+            targets[count] = g.target(e) + 1;
+            prefetch(&number[targets[count] as usize]);
+            count += 1;
+        }
+        if count >= BATCH {
+            put(&sources[..count], &mut targets[..count]);
+            count = 0;
+        }
     }
+    put(&sources[..count], &mut targets[..count]);
     later
 }
 
