@@ -31,47 +31,56 @@ pub struct Retainers {
 impl Retainers {
     /// Builds the index with a counting sort over the edges' targets, on every core: each core
     /// reads every edge but counts and places only those into its own range of targets, so
-    /// no two cores write one place and each keeps DevTools' order (last edge first).
+    /// no two cores write one place and each keeps DevTools' order (last edge first). The
+    /// WeakMap pairs are found meanwhile, filling the sort's serial steps.
     pub fn build(s: &Snapshot, internal: u16) -> Retainers {
-        use rayon::prelude::*;
-        let (n, m) = (s.node_count(), s.edge_count());
-        let parts = rayon::current_num_threads().clamp(1, 8);
-        let bounds: Vec<usize> = (0..=parts).map(|k| n * k / parts).collect();
-        let mut first = crate::memory::written_zeros(n + 1);
-        let counts = split_at_bounds(&mut first[1..], &bounds, |i| i);
-        counts.into_par_iter().enumerate().for_each(|(k, counts)| {
-            let base = bounds[k];
-            for to in s.edges.targets() {
-                if let Some(count) = counts.get_mut((to as usize).wrapping_sub(base)) {
-                    *count += 1;
-                }
-            }
-        });
-        for i in 0..n {
-            first[i + 1] += first[i];
-        }
-        let mut edges = vec![0u32; m];
-        let slots = split_at_bounds(&mut edges, &bounds, |i| first[i] as usize);
-        slots.into_par_iter().enumerate().for_each(|(k, slots)| {
-            let targets = bounds[k]..bounds[k + 1];
-            let base = first[targets.start];
-            // Each target's edges fill its slots from the end.
-            let mut fill: Vec<u32> = first[targets.start + 1..=targets.end].iter().map(|&f| f - base).collect();
-            for (e, to) in s.edges.targets().enumerate() {
-                if targets.contains(&(to as usize)) {
-                    let slot = &mut fill[to as usize - targets.start];
-                    *slot -= 1;
-                    slots[*slot as usize] = e as u32;
-                }
-            }
-        });
-        Retainers { first, edges, weak_map_halves: weak_map_halves(s, internal) }
+        let (sorted, weak_map_halves) = rayon::join(|| by_target(s), || weak_map_halves(s, internal));
+        let (first, edges) = sorted;
+        Retainers { first, edges, weak_map_halves }
     }
 
     /// Ordinals of the edges that point at `node`.
     pub fn of(&self, node: u32) -> &[u32] {
         &self.edges[self.first[node as usize] as usize..self.first[node as usize + 1] as usize]
     }
+}
+
+/// The edges grouped by target, each target's last edge first: the offsets per target and the
+/// edge ordinals (see [`Retainers::build`]).
+fn by_target(s: &Snapshot) -> (Vec<u32>, Vec<u32>) {
+    use rayon::prelude::*;
+    let (n, m) = (s.node_count(), s.edge_count());
+    let parts = rayon::current_num_threads().clamp(1, 8);
+    let bounds: Vec<usize> = (0..=parts).map(|k| n * k / parts).collect();
+    let mut first = crate::memory::written_zeros(n + 1);
+    let counts = split_at_bounds(&mut first[1..], &bounds, |i| i);
+    counts.into_par_iter().enumerate().for_each(|(k, counts)| {
+        let base = bounds[k];
+        for to in s.edges.targets() {
+            if let Some(count) = counts.get_mut((to as usize).wrapping_sub(base)) {
+                *count += 1;
+            }
+        }
+    });
+    for i in 0..n {
+        first[i + 1] += first[i];
+    }
+    let mut edges = vec![0u32; m];
+    let slots = split_at_bounds(&mut edges, &bounds, |i| first[i] as usize);
+    slots.into_par_iter().enumerate().for_each(|(k, slots)| {
+        let targets = bounds[k]..bounds[k + 1];
+        let base = first[targets.start];
+        // Each target's edges fill its slots from the end.
+        let mut fill: Vec<u32> = first[targets.start + 1..=targets.end].iter().map(|&f| f - base).collect();
+        for (e, to) in s.edges.targets().enumerate() {
+            if targets.contains(&(to as usize)) {
+                let slot = &mut fill[to as usize - targets.start];
+                *slot -= 1;
+                slots[*slot as usize] = e as u32;
+            }
+        }
+    });
+    (first, edges)
 }
 
 /// Nodes looked through at once by one thread.
