@@ -101,25 +101,45 @@ pub struct UserReach {
 
 impl UserReach {
     /// Marks, from every old object that holds for the program, the new objects it reaches.
+    /// The strong edges from old to new objects are found on every core (they are few among
+    /// all edges), then followed in edge order.
     pub fn mark(g: &HeapGraph, birth: &[u16], owners: &mut StorageOwners) -> UserReach {
+        use rayon::prelude::*;
+        const CHUNK: usize = 1 << 16;
         let s = &g.snapshot;
         let weak = g.edge_kinds.weak;
-        let mut reached = BitSet::new(birth.len());
+        let n = birth.len();
+        let old_to_new: Vec<(u32, u32)> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .flat_map_iter(|c| {
+                let old = (c * CHUNK..((c + 1) * CHUNK).min(n)).filter(|&from| birth[from] == 0);
+                old.flat_map(move |from| {
+                    s.edge_range(from as u32)
+                        .map(|e| (e, s.edges.to_node(e)))
+                        .filter(move |&(e, to)| birth[to as usize] != 0 && u16::from(s.edges.kind(e)) != weak)
+                        .map(move |(_, to)| (from as u32, to))
+                })
+            })
+            .collect();
+        let mut reached = BitSet::new(n);
         let mut stack: Vec<u32> = Vec::new();
-        for from in 0..birth.len() as u32 {
-            if birth[from as usize] != 0 {
+        // Whether the last old object asked about holds for the program.
+        let mut last: Option<(u32, bool)> = None;
+        for (from, to) in old_to_new {
+            if reached.contains(to as usize) {
                 continue;
             }
-            let mut holds: Option<bool> = None;
-            for e in s.edge_range(from) {
-                let to = s.edges.to_node(e);
-                if birth[to as usize] == 0 || reached.contains(to as usize) || u16::from(s.edges.kind(e)) == weak {
-                    continue;
+            let holds = match last {
+                Some((asked, holds)) if asked == from => holds,
+                _ => {
+                    let holds = owners.holds_for_program(g, from);
+                    last = Some((from, holds));
+                    holds
                 }
-                if *holds.get_or_insert_with(|| owners.holds_for_program(g, from)) {
-                    reached.insert(to as usize);
-                    stack.push(to);
-                }
+            };
+            if holds {
+                reached.insert(to as usize);
+                stack.push(to);
             }
         }
         while let Some(node) = stack.pop() {
