@@ -4,7 +4,9 @@
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
 use crate::model::{has_string_name, Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
-use crate::records::{self, Counted, EdgeSink, LocationSink, NodeIndexes, NodeParts, NodeSink, Numbers, TypeSet};
+use crate::records::{
+    self, Counted, EdgeSink, LocationSink, NodeIndexes, NodeParts, NodeSink, Numbers, Skipped, TypeSet,
+};
 use crate::scanner::{Scanner, Source};
 use crate::strings::StringTable;
 
@@ -206,7 +208,8 @@ impl Builder {
     }
 
     /// For an ids-only read or a check: nodes are kept (ids only) or checked, edges counted
-    /// (their syntax checked, their numbers not read), everything else skipped.
+    /// (their syntax checked, their numbers not read), locations checked as the edges are but
+    /// with no count to hold them to, everything else skipped.
     fn check_section<S: Source>(&mut self, s: &mut Scanner<S>, key: &[u8]) -> Result<()> {
         match key {
             b"nodes" if self.nodes.is_none() && self.node_ids.is_none() => self.read_nodes(s)?,
@@ -218,6 +221,10 @@ impl Builder {
                 self.edges_counted = true;
             }
             b"nodes" | b"edges" => return Err(duplicate(s, &String::from_utf8_lossy(key))),
+            b"locations" if !self.header.meta.location_fields.is_empty() => {
+                let mut sink = Skipped::new(self.header.meta.location_fields.len());
+                records::whole_records(s.read_records("locations", &mut sink)?, "locations")?;
+            }
             _ => s.skip_value(None, "a top-level field")?,
         }
         Ok(())

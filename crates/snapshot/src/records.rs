@@ -642,6 +642,44 @@ impl RecordSink for Counted {
     }
 }
 
+/// Records whose numbers are only checked: their syntax, and that the array holds whole
+/// records (an array an ids-only read goes past, with no count to hold it to).
+pub(crate) struct Skipped {
+    width: usize,
+}
+
+impl Skipped {
+    pub(crate) fn new(width: usize) -> Skipped {
+        Skipped { width }
+    }
+}
+
+impl RecordSink for Skipped {
+    type Writer<'a> = Discard;
+
+    fn width(&self) -> usize {
+        self.width
+    }
+
+    fn writers(&mut self, _first: usize) -> (Discard, Discard) {
+        (Discard, Discard)
+    }
+
+    fn advance(&mut self, _records: usize) {}
+
+    fn counts_only(&self) -> bool {
+        true
+    }
+}
+
+/// Fails unless the array that ended at `end` held whole records.
+pub(crate) fn whole_records(end: ArrayEnd, array: &str) -> Result<()> {
+    if end.leftover != 0 {
+        return Err(SnapshotError::inconsistent(format!("{array} is not a whole number of records")));
+    }
+    Ok(())
+}
+
 /// Location records (`object_index`, `script_id`, `line`, `column` at the header's places),
 /// checked and kept as [`Location`]s with node ordinals.
 pub(crate) struct LocationSink {
@@ -661,9 +699,7 @@ impl LocationSink {
 
     /// The locations, once the array has ended; it must hold whole records.
     pub(crate) fn finish(self, end: ArrayEnd) -> Result<Vec<Location>> {
-        if end.leftover != 0 {
-            return Err(SnapshotError::inconsistent("locations is not a whole number of records"));
-        }
+        whole_records(end, "locations")?;
         let mut locations = self.values.0;
         locations.shrink_to_fit();
         Ok(locations)
@@ -730,9 +766,7 @@ impl Numbers {
 
     /// The numbers, once the array has ended; it must hold whole records.
     pub(crate) fn finish(self, end: ArrayEnd, array: &str) -> Result<Vec<u64>> {
-        if end.leftover != 0 {
-            return Err(SnapshotError::inconsistent(format!("{array} is not a whole number of records")));
-        }
+        whole_records(end, array)?;
         Ok(self.values.0)
     }
 }

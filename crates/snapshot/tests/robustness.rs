@@ -66,6 +66,28 @@ fn inconsistencies_are_named() {
     }
 }
 
+/// The reads that keep less (the ids-only read of earlier snapshots, the check of a capture)
+/// still go through the locations as number records, and name what the full read names there.
+#[test]
+fn a_bad_locations_array_is_named_by_every_read() {
+    let cases: &[(&str, &str)] = &[
+        ("[14,7,3]", "locations is not a whole number of records"),
+        ("[14,7,3,4,1]", "locations is not a whole number of records"),
+        ("[14,7,x,4]", "expected a non-negative integer"),
+        ("[14,7,3.5,4]", "expected"),
+        ("[14,7,3,4", "expected"),
+    ];
+    for (locations, expected) in cases {
+        let text = TINY.replacen("[14,7,3,4]", locations, 1);
+        let full = error_of(&text).to_string();
+        let ids = heaplens_snapshot::read_node_ids_bytes(text.as_bytes()).expect_err("must fail").to_string();
+        let checked = heaplens_snapshot::check_bytes(text.as_bytes()).expect_err("must fail").to_string();
+        for message in [&full, &ids, &checked] {
+            assert!(message.contains(expected), "{locations}: got {message}, expected {expected}");
+        }
+    }
+}
+
 #[test]
 fn things_that_are_not_snapshots_are_named() {
     for (text, expected) in [
