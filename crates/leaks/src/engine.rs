@@ -114,10 +114,11 @@ impl UserReach {
             .flat_map_iter(|c| {
                 let old = (c * CHUNK..((c + 1) * CHUNK).min(n)).filter(|&from| birth[from] == 0);
                 old.flat_map(move |from| {
-                    s.edge_range(from as u32)
-                        .map(|e| (e, s.edges.to_node(e)))
-                        .filter(move |&(e, to)| birth[to as usize] != 0 && u16::from(s.edges.kind(e)) != weak)
-                        .map(move |(_, to)| (from as u32, to))
+                    s.edge_range(from as u32).filter_map(move |e| {
+                        let to = s.edges.to_node(e);
+                        let strong_to_new = birth[to as usize] != 0 && u16::from(s.edges.kind(e)) != weak;
+                        strong_to_new.then_some((from as u32, to))
+                    })
                 })
             })
             .collect();
