@@ -83,9 +83,6 @@ fn by_target(s: &Snapshot) -> (Vec<u32>, Vec<u32>) {
     (first, edges)
 }
 
-/// Nodes looked through at once by one thread.
-const CHUNK: usize = 1 << 16;
-
 /// `values` cut where `at` puts each of `bounds` (ascending, the first at 0, the last at the end).
 fn split_at_bounds<'a>(values: &'a mut [u32], bounds: &[usize], at: impl Fn(usize) -> usize) -> Vec<&'a mut [u32]> {
     let mut parts = Vec::with_capacity(bounds.len() - 1);
@@ -101,25 +98,12 @@ fn split_at_bounds<'a>(values: &'a mut [u32], bounds: &[usize], at: impl Fn(usiz
 /// The halves of the WeakMap pairs, in edge order, each pair numbered as first met. The
 /// candidates are found on every core; their names are read in order.
 fn weak_map_halves(s: &Snapshot, internal: u16) -> Vec<WeakMapHalf> {
-    use rayon::prelude::*;
     let ephemerons = EphemeronNames::new(&s.strings);
-    let n = s.node_count();
-    let candidates: Vec<(u32, u32)> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .flat_map_iter(|c| {
-            let ephemerons = &ephemerons;
-            (c * CHUNK..((c + 1) * CHUNK).min(n)).flat_map(move |node| {
-                s.edge_range(node as u32)
-                    .filter(move |&e| {
-                        u16::from(s.edges.kind(e)) == internal && ephemerons.may_be(s.edges.name_or_index(e))
-                    })
-                    .map(move |e| (e as u32, node as u32))
-            })
-        })
-        .collect();
+    let candidates =
+        s.edges_where(|_, e| u16::from(s.edges.kind(e)) == internal && ephemerons.may_be(s.edges.name_or_index(e)));
     let mut pairs: HashMap<Box<str>, u32> = HashMap::new();
     let mut halves = Vec::new();
-    for (edge, holder) in candidates {
+    for (holder, edge) in candidates {
         if let Some(eph) = ephemerons.get(s.edges.name_or_index(edge as usize)) {
             let next = pairs.len() as u32;
             let pair = *pairs.entry(eph.pair.clone()).or_insert(next);

@@ -104,29 +104,17 @@ impl UserReach {
     /// The strong edges from old to new objects are found on every core (they are few among
     /// all edges), then followed in edge order.
     pub fn mark(g: &HeapGraph, birth: &[u16], owners: &mut StorageOwners) -> UserReach {
-        use rayon::prelude::*;
-        const CHUNK: usize = 1 << 16;
         let s = &g.snapshot;
         let weak = g.edge_kinds.weak;
-        let n = birth.len();
-        let old_to_new: Vec<(u32, u32)> = (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .flat_map_iter(|c| {
-                let old = (c * CHUNK..((c + 1) * CHUNK).min(n)).filter(|&from| birth[from] == 0);
-                old.flat_map(move |from| {
-                    s.edge_range(from as u32).filter_map(move |e| {
-                        let to = s.edges.to_node(e);
-                        let strong_to_new = birth[to as usize] != 0 && u16::from(s.edges.kind(e)) != weak;
-                        strong_to_new.then_some((from as u32, to))
-                    })
-                })
-            })
-            .collect();
-        let mut reached = BitSet::new(n);
+        let old_to_new = s.edges_where(|from, e| {
+            birth[from as usize] == 0 && birth[s.edges.to_node(e) as usize] != 0 && u16::from(s.edges.kind(e)) != weak
+        });
+        let mut reached = BitSet::new(birth.len());
         let mut stack: Vec<u32> = Vec::new();
         // Whether the last old object asked about holds for the program.
         let mut last: Option<(u32, bool)> = None;
-        for (from, to) in old_to_new {
+        for (from, edge) in old_to_new {
+            let to = s.edges.to_node(edge as usize);
             if reached.contains(to as usize) {
                 continue;
             }

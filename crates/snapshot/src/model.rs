@@ -613,6 +613,25 @@ impl Snapshot {
         self.nodes.first_edge[node as usize] as usize..self.nodes.first_edge[node as usize + 1] as usize
     }
 
+    /// The edges `keep` accepts, as (node, edge) ordinals in edge order, looked through on every
+    /// core: for scans that keep few of all the edges.
+    pub fn edges_where(&self, keep: impl Fn(u32, usize) -> bool + Sync) -> Vec<(u32, u32)> {
+        use rayon::prelude::*;
+        const NODES_PER_TASK: usize = 1 << 16;
+        let n = self.node_count();
+        (0..n.div_ceil(NODES_PER_TASK))
+            .into_par_iter()
+            .flat_map_iter(|task| {
+                let nodes = task * NODES_PER_TASK..((task + 1) * NODES_PER_TASK).min(n);
+                let keep = &keep;
+                nodes.flat_map(move |node| {
+                    let node = node as u32;
+                    self.edge_range(node).filter(move |&e| keep(node, e)).map(move |e| (node, e as u32))
+                })
+            })
+            .collect()
+    }
+
     /// The node edge `edge` starts from (a node's edges are contiguous, in node order).
     pub fn edge_source(&self, edge: u32) -> u32 {
         (self.nodes.first_edge.partition_point(|&f| f <= edge) - 1) as u32
