@@ -31,10 +31,15 @@ impl FlowGraph<'_> {
         self.targets[e] & self.target_mask
     }
 
+    /// Node `v`'s usable edges.
+    fn usable_edges(&self, v: usize) -> impl Iterator<Item = usize> + '_ {
+        let edges = self.first_edge[v] as usize..self.first_edge[v + 1] as usize;
+        edges.filter(|&e| self.usable.contains(e))
+    }
+
     /// The targets of node `v`'s usable edges.
     fn usable_targets(&self, v: usize) -> impl Iterator<Item = u32> + '_ {
-        let edges = self.first_edge[v] as usize..self.first_edge[v + 1] as usize;
-        edges.filter(|&e| self.usable.contains(e)).map(|e| self.target(e))
+        self.usable_edges(v).map(|e| self.target(e))
     }
 }
 
@@ -220,10 +225,8 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
         for v in 1..=n {
             let sv = numbering.number[v];
             if sv > searched {
-                for e in g.first_edge[v - 1] as usize..g.first_edge[v] as usize {
-                    if g.usable.contains(e) {
-                        numbering.sort_edge(e, sv, numbering.number[g.target(e) as usize + 1]);
-                    }
+                for e in g.usable_edges(v - 1) {
+                    numbering.sort_edge(e, sv, numbering.number[g.target(e) as usize + 1]);
                 }
             }
             if !retained.contains(v) {
