@@ -4,9 +4,7 @@
 use crate::error::{ErrorKind, Result, SnapshotError};
 use crate::header::{optional_field, type_names, EdgeLayout, NodeLayout, RawHeader};
 use crate::model::{has_string_name, Edges, Location, NodeIds, Nodes, Sample, Snapshot, TraceFunction, TraceTree};
-use crate::records::{
-    self, Counted, EdgeSink, LocationSink, NodeIndexes, NodeParts, NodeSink, Numbers, Skipped, TypeSet,
-};
+use crate::records::{self, Counted, EdgeSink, LocationSink, NodeIndexes, NodeParts, NodeSink, Numbers, TypeSet};
 use crate::scanner::{Scanner, Source};
 use crate::strings::StringTable;
 
@@ -222,8 +220,9 @@ impl Builder {
             }
             b"nodes" | b"edges" => return Err(duplicate(s, &String::from_utf8_lossy(key))),
             b"locations" if !self.header.meta.location_fields.is_empty() => {
-                let mut sink = Skipped::new(self.header.meta.location_fields.len());
-                records::whole_records(s.read_records("locations", &mut sink)?, "locations")?;
+                let mut sink = Counted::uncounted(self.header.meta.location_fields.len(), "locations");
+                let end = s.read_records("locations", &mut sink)?;
+                sink.finish(end)?;
             }
             _ => s.skip_value(None, "a top-level field")?,
         }

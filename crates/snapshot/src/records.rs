@@ -601,22 +601,34 @@ impl ExactDivisor {
     }
 }
 
-/// The records of an array that a read only checks: counted against the header, their numbers
-/// checked for syntax but not read (see [`RecordSink::counts_only`]).
+/// The records of an array that a read only checks: their numbers checked for syntax but not
+/// read (see [`RecordSink::counts_only`]), and counted against the header where it gives a
+/// count; an array it gives none for must hold whole records.
 pub(crate) struct Counted {
     width: usize,
-    count: Count,
+    array: &'static str,
+    count: Option<Count>,
 }
 
 impl Counted {
     /// `expected` records of `width` numbers, as the header's `count_field` says.
     pub(crate) fn new(width: usize, expected: usize, array: &'static str, count_field: &'static str) -> Counted {
-        Counted { width, count: Count { expected, next: 0, array, count_field } }
+        Counted { width, array, count: Some(Count { expected, next: 0, array, count_field }) }
     }
 
-    /// Checks, once the array has ended, that it held exactly the expected records.
+    /// Records of `width` numbers, as many as the array holds (an array an ids-only read goes
+    /// past, with no count to hold it to).
+    pub(crate) fn uncounted(width: usize, array: &'static str) -> Counted {
+        Counted { width, array, count: None }
+    }
+
+    /// Checks, once the array has ended, that it held exactly the expected records, or whole
+    /// records when none were expected.
     pub(crate) fn finish(self, end: ArrayEnd) -> Result<()> {
-        self.count.check(end, self.width)
+        match self.count {
+            Some(count) => count.check(end, self.width),
+            None => whole_records(end, self.array),
+        }
     }
 }
 
@@ -638,42 +650,12 @@ impl RecordSink for Counted {
     }
 
     fn expected_records(&self) -> Option<usize> {
-        Some(self.count.expected)
-    }
-}
-
-/// Records whose numbers are only checked: their syntax, and that the array holds whole
-/// records (an array an ids-only read goes past, with no count to hold it to).
-pub(crate) struct Skipped {
-    width: usize,
-}
-
-impl Skipped {
-    pub(crate) fn new(width: usize) -> Skipped {
-        Skipped { width }
-    }
-}
-
-impl RecordSink for Skipped {
-    type Writer<'a> = Discard;
-
-    fn width(&self) -> usize {
-        self.width
-    }
-
-    fn writers(&mut self, _first: usize) -> (Discard, Discard) {
-        (Discard, Discard)
-    }
-
-    fn advance(&mut self, _records: usize) {}
-
-    fn counts_only(&self) -> bool {
-        true
+        self.count.as_ref().map(|count| count.expected)
     }
 }
 
 /// Fails unless the array that ended at `end` held whole records.
-pub(crate) fn whole_records(end: ArrayEnd, array: &str) -> Result<()> {
+fn whole_records(end: ArrayEnd, array: &str) -> Result<()> {
     if end.leftover != 0 {
         return Err(SnapshotError::inconsistent(format!("{array} is not a whole number of records")));
     }
