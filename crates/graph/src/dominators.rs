@@ -1,4 +1,5 @@
-//! Immediate dominators by Lengauer–Tarjan over flat arrays, with DevTools' handling of nodes
+//! Immediate dominators over flat arrays: Lengauer–Tarjan's semi-dominators, then each
+//! immediate dominator as a nearest common ancestor (semi-NCA), with DevTools' handling of nodes
 //! the root does not reach: nodes whose retaining edges are all non-essential start their own
 //! depth-first search under the root, and whatever is still unvisited hangs off the root.
 //!
@@ -169,11 +170,16 @@ pub(crate) struct Spare(pub(crate) [Vec<u32>; 3]);
 pub(crate) struct Numbered {
     /// By vertex: its number.
     number: Vec<u32>,
+    /// The DFS parent's number.
     ancestor: Vec<u32>,
+    /// The smallest number among each vertex and its earlier predecessors.
     dom: Vec<u32>,
-    /// The counts' memory: each number itself until linked.
+    /// The counts' memory: each number itself.
     label: Vec<u32>,
     numbered: u32,
+    /// The numbers the searches gave: above it are the vertices numbered without a search,
+    /// which nothing numbered up to it retains.
+    searched: u32,
     /// Later predecessors, grouped by target number in ascending order.
     later: Vec<u32>,
     /// Numbers with later predecessors, and where each group starts in `later`: no offsets
@@ -205,6 +211,7 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
     // Nodes the root does not reach: those without a usable retainer (DevTools: the others only
     // have weak ones) start their own search under the root; whatever is still unnumbered then
     // hangs off the root, its edges sorted here since no search scanned them.
+    let mut searched = numbering.numbered;
     let unretained = ((numbering.numbered as usize) < n).then(|| {
         let mut retained = BitSet::new(len);
         for v in 0..n {
@@ -215,7 +222,7 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
                 numbering.search(g, v, 1);
             }
         }
-        let searched = numbering.numbered;
+        searched = numbering.numbered;
         for v in 1..=n as u32 {
             if numbering.number[v as usize] == 0 {
                 numbering.assign(v, 1);
@@ -255,7 +262,7 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
     let mut label = first;
     label.truncate(len);
     label.iter_mut().enumerate().for_each(|(i, l)| *l = i as u32);
-    Numbered { number, ancestor, dom, label, numbered, later, has_later, group_start, unretained }
+    Numbered { number, ancestor, dom, label, numbered, searched, later, has_later, group_start, unretained }
 }
 
 /// Lists the later-numbered sources of the edges the search marked, grouped by target number:
@@ -309,14 +316,20 @@ fn fill_later(g: &FlowGraph<'_>, later_edges: &BitSet, number: &[u32], first: &m
 const LATER_RELEASE: usize = 1 << 20;
 
 impl Numbered {
-    /// The second half: semi-dominators from the later predecessors, then immediate dominators.
+    /// The second half: semi-dominators from the later predecessors, then immediate dominators
+    /// as the nearest common ancestor, in the dominator tree, of each vertex's parent and its
+    /// semi-dominator (semi-NCA), which needs no buckets and no second evaluation per vertex.
     ///
-    /// The bucket lists live in `label` (head, while a vertex is not yet linked) and `dom`
-    /// (next link, until the vertex's dominator is known). Vertices are linked in the order they
-    /// are processed, from the highest number down, so a vertex is linked when its number is
-    /// at least the lowest linked one; `ancestor` holds the DFS parent until then. `semi` is only read for numbers
-    /// already processed (and for the one being processed), so it starts untouched and its
-    /// pages are written from the top down as the loop goes, while `later` shrinks.
+    /// Over the vertices the searches numbered, this is what Lengauer–Tarjan (and DevTools)
+    /// find: the searches make one depth-first tree of the graph in which the root also holds
+    /// each vertex without a usable retainer. The vertices numbered without a search, which
+    /// only each other retain, have no tree edge, so DevTools' buckets for them are never
+    /// emptied: they end up with the root as their dominator, and so they do here.
+    ///
+    /// `semi` is only read for numbers already processed (and for the one being processed), so
+    /// it starts untouched and its pages are written from the top down as the loop goes, while
+    /// `later` shrinks. Path compression overwrites `ancestor`, so each vertex's parent moves to
+    /// `dom` once its semi-dominator is known.
     pub(crate) fn dominators(self) -> (Dominators, Spare) {
         let Numbered {
             number,
@@ -324,6 +337,7 @@ impl Numbered {
             mut dom,
             mut label,
             numbered,
+            searched,
             mut later,
             has_later,
             group_start,
@@ -335,7 +349,8 @@ impl Numbered {
         semi[1] = 1;
         let mut group_end = later.len();
         let mut path: Vec<u32> = Vec::new();
-        // `linked`: the lowest linked number.
+        // `linked`: the lowest processed number, the vertices from it on being linked to their
+        // parents in the forest that `eval` compresses.
         let mut eval = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], linked: u32| -> u32 {
             if v < linked {
                 return v;
@@ -356,15 +371,6 @@ impl Numbered {
         };
 
         for w in (2..=numbered).rev() {
-            // A bucket whose owner is processed before any child of it emptied the bucket (nodes
-            // DevTools numbers without a tree edge): its entries keep no dominator, as in DevTools.
-            let mut abandoned = label[w as usize];
-            while abandoned != w {
-                let next = dom[abandoned as usize];
-                dom[abandoned as usize] = 0;
-                abandoned = next;
-            }
-            label[w as usize] = w;
             semi[w as usize] = w;
             if later.len() - group_end >= LATER_RELEASE {
                 // The allocator shrinks a block this big in place, unmapping the tail.
@@ -392,31 +398,18 @@ impl Numbered {
                 }
                 semi[w as usize] = best;
             }
-            let b = semi[w as usize];
-            if b == w {
-                // Its own bucket is never processed again: no dominator yet, like DevTools.
-                dom[w as usize] = 0;
-            } else {
-                dom[w as usize] = label[b as usize];
-                label[b as usize] = w;
-            }
-            let p = ancestor[w as usize];
-            let mut v = std::mem::replace(&mut label[p as usize], p);
-            while v != p {
-                let next = dom[v as usize];
-                let u = eval(v, &mut ancestor, &mut label, &semi, w);
-                dom[v as usize] = if semi[u as usize] < semi[v as usize] { u } else { p };
-                v = next;
-            }
+            dom[w as usize] = if w <= searched { ancestor[w as usize] } else { 1 };
         }
-        drop((later, has_later, group_start, unretained));
-        // "No dominator" (0) ends up at the root, number 1.
-        dom[0] = 1;
+        drop((later, has_later, group_start, unretained, path));
+        // Ascending, so the dominators of every number below `w` are final: the walk from the
+        // parent up the dominator tree stops at the first vertex not below the semi-dominator.
         dom[1] = 1;
         for w in 2..=numbered as usize {
-            if dom[w] != semi[w] {
-                dom[w] = dom[dom[w] as usize];
+            let mut x = dom[w];
+            while x > semi[w] {
+                x = dom[x as usize];
             }
+            dom[w] = x;
         }
         // Back to node ordinals. Every vertex is numbered: `ancestor`'s memory becomes the
         // vertex of each number, `label`'s the dominator of each node.
