@@ -74,10 +74,10 @@ pub(crate) fn base_class_indexes(s: &Snapshot, nk: &NodeKinds, buffer: Vec<u32>)
     let code = intern("(compiled code)".into());
     let function = intern("Function".into());
     let regexp = intern("RegExp".into());
-    let mut by_type: HashMap<u16, u32> = HashMap::new();
-    // An object's class depends on its name alone: worked out once per name, in the order
-    // nodes first show it (the order names are interned in).
+    // An object's class depends on its name alone, any other node's on its type: each worked
+    // out once, in the order nodes first show it (the order names are interned in).
     const UNSEEN: u32 = u32::MAX;
+    let mut by_type: Vec<u32> = vec![UNSEEN; s.node_types.len()];
     let mut by_name: Vec<u32> = vec![UNSEEN; s.strings.len()];
     let n = s.node_count();
     let mut classes = buffer;
@@ -103,12 +103,15 @@ pub(crate) fn base_class_indexes(s: &Snapshot, nk: &NodeKinds, buffer: Vec<u32>)
             function
         } else if kind == nk.regexp {
             regexp
-        } else if let Some(&c) = by_type.get(&kind) {
-            c
         } else {
-            let c = intern(format!("({})", s.node_types[kind as usize]));
-            by_type.insert(kind, c);
-            c
+            match by_type[kind as usize] {
+                UNSEEN => {
+                    let class = intern(format!("({})", s.node_types[kind as usize]));
+                    by_type[kind as usize] = class;
+                    class
+                }
+                class => class,
+            }
         };
         classes.push(class);
     }
