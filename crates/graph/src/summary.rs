@@ -10,6 +10,7 @@ use heaplens_snapshot::{Location, Snapshot};
 
 use crate::kinds::NodeKinds;
 use crate::locations::Locations;
+use crate::memory::prefetch;
 use crate::HeapGraph;
 
 /// A class key as DevTools builds it: `,Name`, or `script,line,column,Name` for objects with a
@@ -313,6 +314,12 @@ fn walk_subtree(
                 stack.push((node, true));
             }
         }
-        stack.extend(children.iter().map(|&c| (c, false)));
+        for &child in children {
+            // Taken from the stack later, most of them after other subtrees: their class and
+            // their own list are asked for now, so those loads overlap the walk.
+            prefetch(&ids.of_node[child as usize]);
+            prefetch(&g.dominated.first[child as usize]);
+            stack.push((child, false));
+        }
     }
 }
