@@ -8,6 +8,7 @@
 
 use std::io::{ErrorKind as IoErrorKind, Read};
 use std::ops::Range;
+use std::time::{Duration, Instant};
 
 use crate::blocks::{count_block, first_digits, leading_digits, parse_block, BLOCK_READ};
 use crate::error::{ErrorKind, Result, SnapshotError};
@@ -297,14 +298,16 @@ impl<S: Source> Scanner<S> {
         let mut carried = Part::new(Expect::NumberOrClose, width, self.offset());
         carried.counting = sink.counts_only();
         let mut records = 0;
+        let mut split_share = SplitShare::default();
         loop {
             let window = &self.buf[self.pos..self.end];
-            // A big window is split at a comma near its middle; how many numbers come before
-            // the split is counted on both cores at once. The array's ']' is looked for first
+            // A big window is split at a comma near where the parts should take as long (see
+            // [`SplitShare`]); how many numbers come before the split is counted on both cores
+            // at once. The array's ']' is looked for first
             // only in a window that may hold all the numbers still expected: anywhere else a
             // ']' means the array is short, which the parse finds (as it finds any byte that is
             // not part of a number array) and the sink's count check names.
-            let middle = window.len() / 2;
+            let middle = split_share.of(window.len());
             let comma = (window.len() >= PARALLEL_SPAN).then(|| memchr::memchr(b',', &window[middle..])).flatten();
             let numbers_read = records * width + carried.field;
             // `n` numbers take at least `2n - 1` bytes.
@@ -349,10 +352,12 @@ impl<S: Source> Scanner<S> {
                     let before = carried.field + commas + usize::from(carried.expect != Expect::CommaOrClose);
                     let (mut first, mut second) = sink.writers(before.div_ceil(width));
                     let skip = (width - before % width) % width;
-                    let (a, b) = rayon::join(
-                        || Part::up_to(&carried, base, window, at, &mut first),
-                        || Part::after(&carried, window, at, skip, base, &mut second),
+                    let started = Instant::now();
+                    let ((a, a_took), (b, b_took)) = rayon::join(
+                        || (Part::up_to(&carried, base, window, at, &mut first), started.elapsed()),
+                        || (Part::after(&carried, window, at, skip, base, &mut second), started.elapsed()),
                     );
+                    split_share.learn([at, window.len() - at], [a_took, b_took]);
                     [a, b]
                 }
                 None => {
@@ -432,8 +437,37 @@ impl RecordWriter for Discard {
     }
 }
 
-/// Windows of a number array at least this long are parsed in two halves at once.
+/// Windows of a number array at least this long are parsed in two parts at once.
 const PARALLEL_SPAN: usize = 1 << 20;
+
+/// The share of a window the first of its two parts takes. Half of it at first; then each
+/// window is split as the last one's parse speeds say the parts take as long: the second part
+/// is slower per byte, its pages read for the first time as it parses them (the first part's
+/// were read as its commas were counted), and without this the first core waited for the
+/// second a tenth of the time.
+#[derive(Debug, Clone, Copy)]
+struct SplitShare(f64);
+
+impl Default for SplitShare {
+    fn default() -> SplitShare {
+        SplitShare(0.5)
+    }
+}
+
+impl SplitShare {
+    /// Where in a window of `len` bytes the first part ends, about.
+    fn of(self, len: usize) -> usize {
+        (len as f64 * self.0) as usize
+    }
+
+    /// Takes note that parts of `bytes` took `took` each.
+    fn learn(&mut self, bytes: [usize; 2], took: [Duration; 2]) {
+        let [a, b] = [0, 1].map(|k| bytes[k] as f64 / took[k].as_secs_f64().max(1e-6));
+        // Half the last window's balance, half the one before: the speeds vary from window to
+        // window, the second part's slowness does not.
+        self.0 = ((self.0 + a / (a + b)) / 2.0).clamp(0.25, 0.75);
+    }
+}
 
 /// What a number array accepts next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
