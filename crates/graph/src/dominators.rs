@@ -412,19 +412,18 @@ impl Numbered {
             dom[w] = x;
         }
         // Back to node ordinals. Every vertex is numbered: `ancestor`'s memory becomes the
-        // vertex of each number, `label`'s the dominator of each node.
-        let mut vertex = ancestor;
+        // preorder (the node of each number, both 0-based), `label`'s the dominator of each node.
+        let mut preorder = ancestor;
         for v in 1..len {
-            vertex[number[v] as usize] = v as u32;
+            preorder[number[v] as usize - 1] = v as u32 - 1;
         }
+        preorder.truncate(n);
         let mut idom = label;
         for v in 1..len {
-            idom[v - 1] = vertex[dom[number[v] as usize] as usize] - 1;
+            idom[v - 1] = preorder[dom[number[v] as usize] as usize - 1];
         }
         idom.truncate(n);
-        vertex.remove(0);
-        vertex.iter_mut().for_each(|v| *v -= 1);
-        (Dominators { idom, preorder: vertex }, Spare([semi, dom, number]))
+        (Dominators { idom, preorder }, Spare([semi, dom, number]))
     }
 }
 
