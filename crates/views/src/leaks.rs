@@ -43,7 +43,7 @@ pub fn snapshot_files(files: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
 /// (`read_ids`, one after another on threads of their own) while the last one is read and
 /// analysed (`analyze`). The id reads have a thread pool of their own: in the analysis's pool
 /// they would run only when its steps leave a thread idle, and finish after it. Their threads
-/// yield to the analysis's instead (see [`yield_to_the_analysis`]).
+/// yield to the analysis's instead (`yield_to_the_analysis`).
 pub fn load_series<I: Send, G, E: Send>(
     files: &[PathBuf],
     read_ids: impl Fn(&Path) -> Result<I, E> + Sync,
