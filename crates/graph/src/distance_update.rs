@@ -218,8 +218,6 @@ fn second_smallest(levels: &[i32]) -> Option<i32> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     /// The update must give what a new search gives, for many nodes ignored one at a time and
@@ -227,8 +225,7 @@ mod tests {
     #[test]
     fn equals_a_new_search() {
         for file in ["mixed-node20.heapsnapshot.gz", "mixed-node24.heapsnapshot.gz", "chrome-page.heapsnapshot.gz"] {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/snapshots").join(file);
-            let g = HeapGraph::analyze(heaplens_snapshot::read_path(&path).expect("fixture reads"));
+            let g = crate::analyzed_fixture(file);
             let reachable: Vec<u32> =
                 (0..g.snapshot.node_count() as u32).filter(|&n| g.distance(n) != NO_DISTANCE).collect();
             let step = (reachable.len() / 150).max(1);

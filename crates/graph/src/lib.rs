@@ -122,6 +122,14 @@ pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
     result
 }
 
+/// The fixture snapshot `file` (in the repository's fixtures/snapshots), read and analysed: the
+/// real heaps the unit tests check against.
+#[cfg(test)]
+pub(crate) fn analyzed_fixture(file: &str) -> HeapGraph {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/snapshots").join(file);
+    HeapGraph::analyze(heaplens_snapshot::read_path(&path).expect("fixture reads"))
+}
+
 /// CPU seconds the whole process has used so far, all threads (user and system), in the
 /// kernel's clock ticks of 10 ms: [`timed`]'s figures beside steps that run at once on both
 /// cores say how busy the cores were, not what each step cost alone.

@@ -375,8 +375,6 @@ fn walk_subtree(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     /// However the nodes are cut into runs, every class gets the id it gets in one run: the
@@ -385,8 +383,7 @@ mod tests {
     #[test]
     fn ids_do_not_depend_on_the_runs() {
         for file in ["mixed-node20.heapsnapshot.gz", "mixed-node24.heapsnapshot.gz", "chrome-page.heapsnapshot.gz"] {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/snapshots").join(file);
-            let g = HeapGraph::analyze(heaplens_snapshot::read_path(&path).expect("fixture reads"));
+            let g = crate::analyzed_fixture(file);
             let ids = &g.class_ids;
             let located = ids.keys.iter().any(|key| matches!(key, ClassKey::Located { .. }));
             assert!(located || file.starts_with("chrome"), "{file}: no located class");
