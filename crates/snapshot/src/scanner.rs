@@ -303,10 +303,10 @@ impl<S: Source> Scanner<S> {
             let window = &self.buf[self.pos..self.end];
             // A big window is split at a comma near where the parts should take as long (see
             // [`SplitShare`]); how many numbers come before the split is counted on both cores
-            // at once. The array's ']' is looked for first
-            // only in a window that may hold all the numbers still expected: anywhere else a
-            // ']' means the array is short, which the parse finds (as it finds any byte that is
-            // not part of a number array) and the sink's count check names.
+            // at once. The array's ']' is looked for first only in a window that may hold all
+            // the numbers still expected: anywhere else a ']' means the array is short, which
+            // the parse finds (as it finds any byte that is not part of a number array) and the
+            // sink's count check names.
             let middle = split_share.of(window.len());
             let comma = (window.len() >= PARALLEL_SPAN).then(|| memchr::memchr(b',', &window[middle..])).flatten();
             let numbers_read = records * width + carried.field;
