@@ -282,51 +282,99 @@ impl ClassTotals {
 
 /// Per class id, the sum of the retained sizes of the instances `accepts` takes (self size above
 /// zero) that no other such instance of the class dominates: a walk of the dominator tree that
-/// knows which classes have an instance on the path above. The top of the tree is walked first,
-/// level by level, until its subtrees are enough to share between the cores; each subtree's
-/// walk starts from the classes counted on its path.
+/// knows which classes have an instance on the path above.
+///
+/// The top of the tree is walked first, level by level, until its subtrees are enough to share
+/// between the cores and none of them holds a large share of the heap: a node that dominates
+/// most of the nodes (one big array, one big map) is split into its children rather than walked
+/// by one core while the other waits. Subtrees go to the cores as runs of siblings, a long list
+/// of children in pieces; each piece's walk starts from the classes counted on its path.
 fn retained_by_class(g: &HeapGraph, ids: &ClassIds, accepts: &(impl Fn(u32) -> bool + Sync)) -> Vec<u64> {
+    retained_by_class_cut(g, ids, accepts, Cut::FOR_TWO_CORES)
+}
+
+/// How [`retained_by_class`] cuts the dominator tree into work for the cores.
+#[derive(Debug, Clone, Copy)]
+struct Cut {
+    /// The top is walked until it leaves at least this many subtrees...
+    subtrees: usize,
+    /// ...and none retaining more than this share of the heap. Fewer than this many subtrees
+    /// of one level can be that large, so the top stays a small walk.
+    heavy_share: u64,
+    /// Siblings walked as one piece of work.
+    piece: usize,
+}
+
+impl Cut {
+    const FOR_TWO_CORES: Cut = Cut { subtrees: 1024, heavy_share: 32, piece: 1024 };
+}
+
+fn retained_by_class_cut(g: &HeapGraph, ids: &ClassIds, accepts: &(impl Fn(u32) -> bool + Sync), cut: Cut) -> Vec<u64> {
     use rayon::prelude::*;
-    const SUBTREES: usize = 1024;
-    const TOP_LEVELS: usize = 16;
+    const TOP_LEVELS: usize = 64;
     let s = &g.snapshot;
     let class_count = ids.keys.len();
     let counts = |node: u32| s.nodes.self_size.get(node as usize) != 0 && accepts(node);
+    let heavy = g.retained_size(s.root) / cut.heavy_share;
     let mut retained = vec![0u64; class_count];
-    // The classes counted on the path above each subtree; `(node, path)` per subtree.
+    // The classes counted on the path above each run of siblings; `(siblings, path)` per run,
+    // those to walk whole in `subtrees`, those still to look at in `level`.
     let mut paths: Vec<Vec<u32>> = vec![Vec::new()];
-    let mut subtrees: Vec<(u32, usize)> = vec![(s.root, 0)];
+    let mut subtrees: Vec<(&[u32], usize)> = Vec::new();
+    let mut level: Vec<(&[u32], usize)> = vec![(std::slice::from_ref(&s.root), 0)];
+    let nodes_in = |runs: &[(&[u32], usize)]| runs.iter().map(|(siblings, _)| siblings.len()).sum::<usize>();
     for _ in 0..TOP_LEVELS {
-        if subtrees.len() >= SUBTREES {
+        let enough = nodes_in(&subtrees) + nodes_in(&level) >= cut.subtrees;
+        let mut below = Vec::new();
+        for (siblings, path) in level {
+            let mut whole = 0;
+            for (k, &node) in siblings.iter().enumerate() {
+                if enough && g.retained_size(node) <= heavy {
+                    continue;
+                }
+                if whole < k {
+                    subtrees.push((&siblings[whole..k], path));
+                }
+                whole = k + 1;
+                let class = ids.of_node[node as usize];
+                let mut children_path = path;
+                if !paths[path].contains(&class) && counts(node) {
+                    retained[class as usize] += g.retained_size(node);
+                    let mut longer = paths[path].clone();
+                    longer.push(class);
+                    paths.push(longer);
+                    children_path = paths.len() - 1;
+                }
+                let children = g.dominated(node);
+                if !children.is_empty() {
+                    below.push((children, children_path));
+                }
+            }
+            if whole < siblings.len() {
+                subtrees.push((&siblings[whole..], path));
+            }
+        }
+        level = below;
+        if level.is_empty() {
             break;
         }
-        let mut below = Vec::new();
-        for (node, path) in subtrees {
-            let class = ids.of_node[node as usize];
-            let mut children_path = path;
-            if !paths[path].contains(&class) && counts(node) {
-                retained[class as usize] += g.retained_size(node);
-                let mut longer = paths[path].clone();
-                longer.push(class);
-                paths.push(longer);
-                children_path = paths.len() - 1;
-            }
-            below.extend(g.dominated(node).iter().map(|&child| (child, children_path)));
-        }
-        subtrees = below;
     }
+    subtrees.extend(level);
     let walked = subtrees
         .par_iter()
+        .flat_map(|&(siblings, path)| siblings.par_chunks(cut.piece).map(move |piece| (piece, path)))
         .fold(
-            || (vec![0u64; class_count], vec![false; class_count]),
-            |(mut retained, mut active), &(node, path)| {
+            || (vec![0u64; class_count], vec![false; class_count], Vec::new()),
+            |(mut retained, mut active, mut stack), (piece, path)| {
                 paths[path].iter().for_each(|&c| active[c as usize] = true);
-                walk_subtree(g, ids, &counts, node, &mut active, &mut retained);
+                for &node in piece {
+                    walk_subtree(g, ids, &counts, node, &mut active, &mut retained, &mut stack);
+                }
                 paths[path].iter().for_each(|&c| active[c as usize] = false);
-                (retained, active)
+                (retained, active, stack)
             },
         )
-        .map(|(retained, _)| retained)
+        .map(|(retained, _, _)| retained)
         .reduce(
             || vec![0u64; class_count],
             |mut a, b| {
@@ -339,7 +387,8 @@ fn retained_by_class(g: &HeapGraph, ids: &ClassIds, accepts: &(impl Fn(u32) -> b
 }
 
 /// Adds to `retained` the subtree of `top`'s share of [`retained_by_class`], with the classes
-/// counted above it `active`; leaves `active` as it found it.
+/// counted above it `active`; leaves `active` as it found it, and `stack` (the walk's own,
+/// kept from one subtree to the next) empty.
 fn walk_subtree(
     g: &HeapGraph,
     ids: &ClassIds,
@@ -347,8 +396,9 @@ fn walk_subtree(
     top: u32,
     active: &mut [bool],
     retained: &mut [u64],
+    stack: &mut Vec<(u32, bool)>,
 ) {
-    let mut stack: Vec<(u32, bool)> = vec![(top, false)];
+    stack.push((top, false));
     while let Some((node, leaving)) = stack.pop() {
         let class = ids.of_node[node as usize] as usize;
         if leaving {
@@ -395,6 +445,31 @@ mod tests {
                 let cut = build(run);
                 assert_eq!(cut.of_node, whole.of_node, "{file}: runs of {run}");
                 assert_eq!((cut.keys, cut.names), (whole.keys.clone(), whole.names.clone()), "{file}: runs of {run}");
+            }
+        }
+    }
+    /// However the dominator tree is cut into work for the cores, each class retains what one
+    /// walk of the whole tree finds: on real snapshots, every node counted or only some, with
+    /// no big subtree split, every subtree above a small share of the heap split, and pieces of
+    /// one sibling to many.
+    #[test]
+    fn retained_by_class_does_not_depend_on_the_cut() {
+        for file in ["mixed-node20.heapsnapshot.gz", "mixed-node24.heapsnapshot.gz", "chrome-page.heapsnapshot.gz"] {
+            let g = crate::analyzed_fixture(file);
+            let ids = &g.class_ids;
+            let filters: [&(dyn Fn(u32) -> bool + Sync); 2] = [&|_| true, &|node| node % 3 != 0];
+            for accepts in filters {
+                let mut whole = vec![0u64; ids.keys.len()];
+                let counts = |node: u32| g.snapshot.nodes.self_size.get(node as usize) != 0 && accepts(node);
+                let mut active = vec![false; ids.keys.len()];
+                walk_subtree(&g, ids, &counts, g.snapshot.root, &mut active, &mut whole, &mut Vec::new());
+                assert!(whole.iter().filter(|&&r| r > 0).count() > 10, "{file}: too few classes to tell");
+                for (subtrees, heavy_share, piece) in
+                    [(1, 1, 1), (1, 8, 3), (1, 1 << 12, 1), (50, 1 << 20, 7), (1024, 32, 1024)]
+                {
+                    let cut = Cut { subtrees, heavy_share, piece };
+                    assert_eq!(retained_by_class_cut(&g, ids, &accepts, cut), whole, "{file}: {cut:?}");
+                }
             }
         }
     }
