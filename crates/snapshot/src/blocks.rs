@@ -108,6 +108,8 @@ fn vouched(bytes: &[u8], at: usize) -> (u64, u64, u64) {
 #[inline(always)]
 pub(crate) fn parse_block(bytes: &[u8], at: usize, mut take: impl FnMut(usize, u64) -> bool) -> usize {
     let (mut ends, mut starts, _) = vouched(bytes, at);
+    // A whole read at once: no number's digits need a bounds check of their own.
+    let block: &[u8; BLOCK_READ] = bytes[at..at + BLOCK_READ].try_into().expect("a whole read");
     let mut done = at;
     while ends != 0 {
         let (start, end) = (starts.trailing_zeros() as usize, ends.trailing_zeros() as usize);
@@ -115,8 +117,7 @@ pub(crate) fn parse_block(bytes: &[u8], at: usize, mut take: impl FnMut(usize, u
         if len > 16 {
             break;
         }
-        let start = at + start;
-        if !take(start, digits_value(bytes, start, len)) {
+        if !take(at + start, digits_value(block, start, len)) {
             break;
         }
         done = at + end + 1;

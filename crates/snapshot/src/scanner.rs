@@ -641,7 +641,7 @@ impl Part {
                 continue;
             }
             if blocks && self.expect == Expect::CommaOrClose && i + BLOCK_READ <= n {
-                let next = parse_block(bytes, i, |at, value| self.push(at, value, writer));
+                let next = self.push_block(bytes, i, writer);
                 if self.fault.is_some() {
                     return next;
                 }
@@ -697,25 +697,78 @@ impl Part {
         i
     }
 
+    /// Adds the numbers the block at `bytes[at..]` vouches for, as [`Part::push`] adds one.
+    /// Returns where the block's parse stopped.
+    #[inline(always)]
+    fn push_block(&mut self, bytes: &[u8], at: usize, writer: &mut impl RecordWriter) -> usize {
+        self.filling(|record| parse_block(bytes, at, |at, value| record.push(at, value, writer)))
+    }
+
     /// Adds `value`, the number at `at`, to the record being read, and hands the record to
     /// `writer` once it is whole (unless it is the other part's). Returns false when the writer
     /// refuses it.
     #[inline(always)]
     fn push(&mut self, at: usize, value: u64, writer: &mut impl RecordWriter) -> bool {
-        if self.field == 0 {
-            self.record_start = at as isize;
+        self.filling(|record| record.push(at, value, writer))
+    }
+
+    /// Runs `add` on the record being read, its state in locals meanwhile, and takes note of
+    /// the record a writer refused, if one did.
+    #[inline(always)]
+    fn filling<T>(&mut self, add: impl FnOnce(&mut Filling<'_>) -> T) -> T {
+        let mut record = Filling {
+            numbers: &mut self.record,
+            field: self.field,
+            start: self.record_start,
+            records: self.records,
+            foreign: self.foreign,
+            refused: None,
+        };
+        let result = add(&mut record);
+        (self.field, self.record_start, self.records, self.foreign) =
+            (record.field, record.start, record.records, record.foreign);
+        if let Some(message) = record.refused {
+            self.fault = Some((self.base.wrapping_add_signed(record.start as i64), Fault::Record(message)));
         }
-        self.record[self.field] = value;
+        result
+    }
+}
+
+/// A part's record being read, in locals while numbers are added to it: were it left in the
+/// part, the writer's stores would keep its state in memory, each number reloading it.
+struct Filling<'a> {
+    numbers: &'a mut [u64],
+    /// How many numbers are read.
+    field: usize,
+    /// See [`Part::record_start`].
+    start: isize,
+    /// Records handed to the writer.
+    records: usize,
+    /// See [`Part::foreign`].
+    foreign: bool,
+    /// What the writer said of the record it refused.
+    refused: Option<String>,
+}
+
+impl Filling<'_> {
+    /// Adds `value`, the number at `at`, and hands the record to `writer` once it is whole
+    /// (unless it is the other part's). Returns false when the writer refuses it.
+    #[inline(always)]
+    fn push(&mut self, at: usize, value: u64, writer: &mut impl RecordWriter) -> bool {
+        if self.field == 0 {
+            self.start = at as isize;
+        }
+        self.numbers[self.field] = value;
         self.field += 1;
-        if self.field < self.record.len() {
+        if self.field < self.numbers.len() {
             return true;
         }
         self.field = 0;
         if std::mem::take(&mut self.foreign) {
             return true;
         }
-        if let Err(message) = writer.put(&self.record) {
-            self.fault = Some((self.base.wrapping_add_signed(self.record_start as i64), Fault::Record(message)));
+        if let Err(message) = writer.put(self.numbers) {
+            self.refused = Some(message);
             return false;
         }
         self.records += 1;
