@@ -641,8 +641,16 @@ fn a_snapshot_interrupted_mid_capture_leaves_nothing_behind() {
         let part = dir.path().join("big.heapsnapshot.part");
         // V8 may still be writing the snapshot the previous round interrupted (for no one) before
         // it takes this one; with the other tests running beside it, that took over a minute.
-        let streaming = wait_for(Duration::from_secs(180), || part.metadata().is_ok_and(|m| m.len() > 0));
-        assert!(streaming, "SIG{signal}: the capture starts writing");
+        // A capture that ends before it is interrupted fails here at once, saying why.
+        let streaming = wait_for(Duration::from_secs(180), || {
+            part.metadata().is_ok_and(|m| m.len() > 0) || capture.try_wait().unwrap().is_some()
+        });
+        if let Some(status) = capture.try_wait().unwrap() {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(&mut capture.stderr.take().unwrap(), &mut stderr).unwrap();
+            panic!("SIG{signal}: the capture ended ({status}) before it was interrupted: {stderr}");
+        }
+        assert!(streaming, "SIG{signal}: the capture starts writing within 180 s");
         for _ in 0..times {
             Command::new("kill").args([&format!("-{signal}"), &capture.id().to_string()]).status().unwrap();
             std::thread::sleep(Duration::from_millis(30));
