@@ -314,7 +314,7 @@ fn retained_by_class_cut(g: &HeapGraph, ids: &ClassIds, accepts: &(impl Fn(u32) 
     const TOP_LEVELS: usize = 64;
     let s = &g.snapshot;
     let class_count = ids.keys.len();
-    let counts = |node: u32| s.nodes.self_size.get(node as usize) != 0 && accepts(node);
+    let counts = |node: u32| counted(g, accepts, node);
     let heavy = g.retained_size(s.root) / cut.heavy_share;
     let mut retained = vec![0u64; class_count];
     // The classes counted on the path above each run of siblings; `(siblings, path)` per run,
@@ -386,6 +386,12 @@ fn retained_by_class_cut(g: &HeapGraph, ids: &ClassIds, accepts: &(impl Fn(u32) 
     retained
 }
 
+/// Whether `node` counts towards its class's row: `accepts` takes it and its self size is above
+/// zero.
+fn counted(g: &HeapGraph, accepts: &impl Fn(u32) -> bool, node: u32) -> bool {
+    g.snapshot.nodes.self_size.get(node as usize) != 0 && accepts(node)
+}
+
 /// Adds to `retained` the subtree of `top`'s share of [`retained_by_class`], with the classes
 /// counted above it `active`; leaves `active` as it found it, and `stack` (the walk's own,
 /// kept from one subtree to the next) empty.
@@ -448,6 +454,7 @@ mod tests {
             }
         }
     }
+
     /// However the dominator tree is cut into work for the cores, each class retains what one
     /// walk of the whole tree finds: on real snapshots, every node counted or only some, with
     /// no big subtree split, every subtree above a small share of the heap split, and pieces of
@@ -460,7 +467,7 @@ mod tests {
             let filters: [&(dyn Fn(u32) -> bool + Sync); 2] = [&|_| true, &|node| node % 3 != 0];
             for accepts in filters {
                 let mut whole = vec![0u64; ids.keys.len()];
-                let counts = |node: u32| g.snapshot.nodes.self_size.get(node as usize) != 0 && accepts(node);
+                let counts = |node: u32| counted(&g, &accepts, node);
                 let mut active = vec![false; ids.keys.len()];
                 walk_subtree(&g, ids, &counts, g.snapshot.root, &mut active, &mut whole, &mut Vec::new());
                 assert!(whole.iter().filter(|&&r| r > 0).count() > 10, "{file}: too few classes to tell");
