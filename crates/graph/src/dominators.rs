@@ -174,8 +174,10 @@ pub(crate) struct Numbered {
     ancestor: Vec<u32>,
     /// The smallest number among each vertex and its earlier predecessors.
     dom: Vec<u32>,
-    /// The counts' memory: each number itself.
-    label: Vec<u32>,
+    /// The counts' memory, for the main loop's path compression: per linked vertex, the
+    /// smallest semi-dominator on its compressed path (in place of the label vertex whose
+    /// semi-dominator it is, which would cost a second random read per step).
+    label_semi: Vec<u32>,
     numbered: u32,
     /// The numbers the searches gave: above it are the vertices numbered without a search,
     /// which nothing numbered up to it retains.
@@ -258,11 +260,11 @@ pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbere
     let later = fill_later(g, &later_edges, &number, &mut first);
     drop(later_edges);
 
-    // The offsets are done with: their memory becomes `label`, each number itself.
-    let mut label = first;
-    label.truncate(len);
-    label.iter_mut().enumerate().for_each(|(i, l)| *l = i as u32);
-    Numbered { number, ancestor, dom, label, numbered, searched, later, has_later, group_start, unretained }
+    // The offsets are done with: their memory becomes `label_semi`, each entry written as its
+    // vertex is linked.
+    let mut label_semi = first;
+    label_semi.truncate(len);
+    Numbered { number, ancestor, dom, label_semi, numbered, searched, later, has_later, group_start, unretained }
 }
 
 /// Lists the later-numbered sources of the edges the search marked, grouped by target number:
@@ -335,7 +337,7 @@ impl Numbered {
             number,
             mut ancestor,
             mut dom,
-            mut label,
+            mut label_semi,
             numbered,
             searched,
             mut later,
@@ -343,7 +345,7 @@ impl Numbered {
             group_start,
             unretained,
         } = self;
-        let len = label.len();
+        let len = label_semi.len();
         let n = len - 1;
         let mut semi = vec![0u32; len];
         semi[1] = 1;
@@ -351,9 +353,11 @@ impl Numbered {
         let mut path: Vec<u32> = Vec::new();
         // `linked`: the lowest processed number, the vertices from it on being linked to their
         // parents in the forest that `eval` compresses.
-        let mut eval = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], linked: u32| -> u32 {
+        // Returns the smallest semi-dominator on the path from `v` up its tree of linked
+        // vertices (`v`'s own when it is not linked).
+        let mut eval = |v: u32, ancestor: &mut [u32], label_semi: &mut [u32], semi: &[u32], linked: u32| -> u32 {
             if v < linked {
-                return v;
+                return semi[v as usize];
             }
             let mut x = v;
             while ancestor[x as usize] >= linked {
@@ -362,12 +366,10 @@ impl Numbered {
             }
             while let Some(w) = path.pop() {
                 let a = ancestor[w as usize] as usize;
-                if semi[label[a] as usize] < semi[label[w as usize] as usize] {
-                    label[w as usize] = label[a];
-                }
+                label_semi[w as usize] = label_semi[w as usize].min(label_semi[a]);
                 ancestor[w as usize] = ancestor[a];
             }
-            label[v as usize]
+            label_semi[v as usize]
         };
 
         for w in (2..=numbered).rev() {
@@ -393,11 +395,11 @@ impl Numbered {
             } else {
                 let mut best = dom[w as usize];
                 for &v in &later[preds] {
-                    let u = eval(v, &mut ancestor, &mut label, &semi, w + 1);
-                    best = best.min(semi[u as usize]);
+                    best = best.min(eval(v, &mut ancestor, &mut label_semi, &semi, w + 1));
                 }
                 semi[w as usize] = best;
             }
+            label_semi[w as usize] = semi[w as usize];
             dom[w as usize] = if w <= searched { ancestor[w as usize] } else { 1 };
         }
         drop((later, has_later, group_start, unretained, path));
@@ -418,7 +420,7 @@ impl Numbered {
             preorder[number[v] as usize - 1] = v as u32 - 1;
         }
         preorder.truncate(n);
-        let mut idom = label;
+        let mut idom = label_semi;
         for v in 1..len {
             idom[v - 1] = preorder[dom[number[v] as usize] as usize - 1];
         }
