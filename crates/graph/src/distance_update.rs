@@ -29,7 +29,7 @@ const EDGE_SHARE_LOOKED_AT: usize = 512;
 pub(crate) fn distances_ignoring(g: &HeapGraph, ignored: &[u32]) -> Vec<i32> {
     let s = &g.snapshot;
     let ephemerons = EphemeronNames::new(&s.strings);
-    let mut filter = DistanceFilter::new(s, g.node_kinds, g.edge_kinds, &ephemerons);
+    let mut filter = DistanceFilter::new(s, g.node_kinds, g.edge_kinds, &ephemerons, &g.weak_map_holders);
     let mut update = Update::new(g, ignored, &mut filter);
     if update.find_affected(s.edge_count() / EDGE_SHARE_LOOKED_AT) {
         return update.resettle();
@@ -113,7 +113,7 @@ impl<'g, 'f> Update<'g, 'f> {
     fn holds_on(&mut self, node: u32) -> bool {
         let g = self.g;
         let d = g.distance(node);
-        let mut pair_halves: HashMap<Box<str>, usize> = HashMap::default();
+        let mut pair_halves: HashMap<&str, usize> = HashMap::default();
         for &edge in g.retainers().of(node) {
             self.work += 1;
             let holder = g.snapshot.edge_source(edge);
@@ -145,7 +145,7 @@ impl<'g, 'f> Update<'g, 'f> {
             distance[node as usize] = NO_DISTANCE;
         }
         let mut tentative: HashMap<u32, i32> = HashMap::default();
-        let mut pair_levels: HashMap<Box<str>, Vec<i32>> = HashMap::default();
+        let mut pair_levels: HashMap<&str, Vec<i32>> = HashMap::default();
         let mut queue: BinaryHeap<Reverse<(i32, u32)>> = BinaryHeap::new();
         for &node in &self.affected {
             let mut best = i32::MAX;
@@ -245,10 +245,10 @@ mod tests {
             let mut widest = 0;
             for ignored in &sets {
                 let ephemerons = EphemeronNames::new(&g.snapshot.strings);
-                let mut filter = DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &ephemerons);
+                let mut filter = DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &ephemerons, &g.weak_map_holders);
                 let searched = distances::distances(&mut filter, ignored).to_vec();
                 let ephemerons = EphemeronNames::new(&g.snapshot.strings);
-                let mut filter = DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &ephemerons);
+                let mut filter = DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &ephemerons, &g.weak_map_holders);
                 let mut update = Update::new(&g, ignored, &mut filter);
                 assert!(update.find_affected(usize::MAX));
                 widest = widest.max(update.affected.len());

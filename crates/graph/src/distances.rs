@@ -2,9 +2,8 @@
 //! 1, then from the root at [`SYSTEM_DISTANCE`] for what only system roots reach; weak edges and
 //! a few V8-internal links are not followed. Unreachable nodes get [`NO_DISTANCE`].
 
-use std::collections::HashSet;
-
 use heaplens_snapshot::Snapshot;
+use rustc_hash::FxHashSet;
 
 use crate::ephemeron::EphemeronNames;
 use crate::kinds::{BitSet, EdgeKinds, NodeKinds};
@@ -38,42 +37,67 @@ pub(crate) struct DistanceFilter<'a> {
     nk: NodeKinds,
     ek: EdgeKinds,
     ephemerons: &'a EphemeronNames,
-    pending: HashSet<Box<str>>,
+    pending: FxHashSet<&'a str>,
     /// String indexes of `sloppy_function_map`, the native contexts' edge the filter refuses.
     sloppy_function_map: Vec<u32>,
-    /// Nodes whose edges the filter may refuse though they are not internal: native contexts
-    /// (hidden nodes) and map-descriptor arrays. Found in one pass, so the search tests a bit
-    /// per node instead of reading the node's kind and name at a random place.
-    guarded: BitSet,
+    /// String indexes of `system / NativeContext`, the name of the hidden nodes one of whose
+    /// edges the filter refuses (see [`Guard`]).
+    native_context: Vec<u32>,
+    /// String indexes of `(map descriptors)`, the name of the arrays some of whose edges the
+    /// filter refuses.
+    map_descriptors: Vec<u32>,
+    /// The nodes with an edge the filter may refuse or delay: those guarded ones, and the
+    /// holders of a WeakMap pair's halves. Found up front, so the search tests a bit per node
+    /// instead of reading the node's kind and name, and every internal edge's name, at random
+    /// places.
+    checked: BitSet,
 }
 
 impl<'a> DistanceFilter<'a> {
-    pub(crate) fn new(s: &'a Snapshot, nk: NodeKinds, ek: EdgeKinds, ephemerons: &'a EphemeronNames) -> Self {
-        let native_context = s.strings.indexes_of("system / NativeContext");
-        let map_descriptors = s.strings.indexes_of("(map descriptors)");
-        let mut guarded = BitSet::new(s.node_count());
-        for (node, &kind) in s.nodes.kind.iter().enumerate() {
-            let kind = u16::from(kind);
-            let names = if kind == nk.hidden {
-                &native_context
-            } else if kind == nk.array {
-                &map_descriptors
-            } else {
-                continue;
-            };
-            if names.contains(&s.nodes.name[node]) {
-                guarded.insert(node);
-            }
-        }
-        DistanceFilter {
+    /// The filter, new (no WeakMap half met yet). `weak_map_holders`: every node with an
+    /// internal edge named as a half of a WeakMap pair, as `essential_edges` finds them.
+    pub(crate) fn new(
+        s: &'a Snapshot,
+        nk: NodeKinds,
+        ek: EdgeKinds,
+        ephemerons: &'a EphemeronNames,
+        weak_map_holders: &[u32],
+    ) -> Self {
+        let mut filter = DistanceFilter {
             s,
             nk,
             ek,
             ephemerons,
-            pending: HashSet::new(),
+            pending: FxHashSet::default(),
             sloppy_function_map: s.strings.indexes_of("sloppy_function_map"),
-            guarded,
+            native_context: s.strings.indexes_of("system / NativeContext"),
+            map_descriptors: s.strings.indexes_of("(map descriptors)"),
+            checked: BitSet::new(0),
+        };
+        let mut checked = BitSet::new(s.node_count());
+        for (node, &kind) in s.nodes.kind.iter().enumerate() {
+            let kind = u16::from(kind);
+            // Only these kinds can be guarded: the others' names are not read.
+            if (kind == nk.hidden || kind == nk.array) && filter.guard(node as u32).is_some() {
+                checked.insert(node);
+            }
         }
+        weak_map_holders.iter().for_each(|&holder| checked.insert(holder as usize));
+        filter.checked = checked;
+        filter
+    }
+
+    /// What guards node `node`'s edges, if it is a native context or a map-descriptor array.
+    fn guard(&self, node: u32) -> Option<Guard> {
+        let kind = u16::from(self.s.nodes.kind[node as usize]);
+        let (names, guard) = if kind == self.nk.hidden {
+            (&self.native_context, Guard::NativeContext)
+        } else if kind == self.nk.array {
+            (&self.map_descriptors, Guard::MapDescriptors)
+        } else {
+            return None;
+        };
+        names.contains(&self.s.nodes.name[node as usize]).then_some(guard)
     }
 
     fn edge_name_string(&self, e: usize) -> std::borrow::Cow<'_, str> {
@@ -87,27 +111,29 @@ impl<'a> DistanceFilter<'a> {
     }
 
     /// How the search treats edge `e` of `node`, whatever the order it meets edges in.
-    pub(crate) fn role(&mut self, node: u32, e: usize) -> EdgeRole {
-        let s = self.s;
+    pub(crate) fn role(&self, node: u32, e: usize) -> EdgeRole<'a> {
+        let (s, ephemerons) = (self.s, self.ephemerons);
         let edge_kind = s.edges.kind(e);
         if u16::from(edge_kind) == self.ek.weak {
             return EdgeRole::Refused;
         }
-        if self.guarded.contains(node as usize) {
-            if u16::from(s.nodes.kind[node as usize]) == self.nk.hidden {
-                if self.ek.has_string_name(edge_kind) && self.sloppy_function_map.contains(&s.edges.name_or_index(e)) {
-                    return EdgeRole::Refused;
-                }
-            } else {
+        match self.guard(node) {
+            Some(Guard::NativeContext)
+                if self.ek.has_string_name(edge_kind) && self.sloppy_function_map.contains(&s.edges.name_or_index(e)) =>
+            {
+                return EdgeRole::Refused;
+            }
+            Some(Guard::MapDescriptors) => {
                 return match parse_int_prefix(&self.edge_name_string(e)) {
                     Some(index) if index >= 2 && index % 3 == 1 => EdgeRole::Refused,
                     _ => EdgeRole::Followed,
                 };
             }
+            _ => {}
         }
         if u16::from(edge_kind) == self.ek.internal {
-            if let Some(eph) = self.ephemerons.get(s.edges.name_or_index(e)) {
-                return EdgeRole::HalfOfPair(eph.pair.clone());
+            if let Some(eph) = ephemerons.get(s.edges.name_or_index(e)) {
+                return EdgeRole::HalfOfPair(&eph.pair);
             }
         }
         EdgeRole::Followed
@@ -130,8 +156,16 @@ impl<'a> DistanceFilter<'a> {
     }
 }
 
+/// The nodes some of whose edges DevTools' distance search refuses though they are not weak.
+enum Guard {
+    /// A native context: its `sloppy_function_map` edge.
+    NativeContext,
+    /// A map's descriptor array: the edges at indexes 4, 7, 10...
+    MapDescriptors,
+}
+
 /// How DevTools' distance search treats an edge.
-pub(crate) enum EdgeRole {
+pub(crate) enum EdgeRole<'a> {
     /// Never followed: weak, or a V8-internal link DevTools leaves out.
     Refused,
     /// Followed when the search meets it.
@@ -139,7 +173,7 @@ pub(crate) enum EdgeRole {
     /// One of the two edges that hold a WeakMap value (named by the pair): the value is entered
     /// through the second of them the search meets, so its distance is one more than the later
     /// of its two holders'.
-    HalfOfPair(Box<str>),
+    HalfOfPair(&'a str),
 }
 
 /// Every node's distance from the roots, in two bytes a node: user distances as they are,
@@ -211,7 +245,7 @@ impl Distances {
             let mut next = Frontier::List(Vec::new());
             let mut visit = |node: u32| {
                 self.set(node, level);
-                let guarded = filter.guarded.contains(node as usize);
+                let checked = filter.checked.contains(node as usize);
                 for e in s.edge_range(node) {
                     let kind = u16::from(s.edges.kind(e));
                     if kind == ek.weak {
@@ -221,9 +255,7 @@ impl Distances {
                     if seen.contains(child as usize) {
                         continue;
                     }
-                    let filtered =
-                        guarded || (kind == ek.internal && filter.ephemerons.may_be(s.edges.name_or_index(e)));
-                    if filtered && !filter.allows(node, e) {
+                    if checked && !filter.allows(node, e) {
                         continue;
                     }
                     seen.insert(child as usize);

@@ -127,24 +127,31 @@ impl BitSet {
 
     /// The set of the `i` in `0..len` that `member` accepts, asked on every core. The indexes go
     /// in chunks of whole words, each in ascending order with a state `start` makes from the
-    /// chunk's first index (a cursor, a cache).
-    pub(crate) fn par_from_fn<S>(
+    /// chunk's first index (a cursor, a cache, what the chunk found on the way); the chunks'
+    /// states come back with the set, in chunk order.
+    pub(crate) fn par_from_fn<S: Send>(
         len: usize,
         start: impl Fn(usize) -> S + Sync,
         member: impl Fn(&mut S, usize) -> bool + Sync,
-    ) -> BitSet {
+    ) -> (BitSet, Vec<S>) {
         const WORDS_PER_CHUNK: usize = 1 << 14;
         let mut set = BitSet::new(len);
-        set.words.par_chunks_mut(WORDS_PER_CHUNK).enumerate().for_each(|(chunk, words)| {
-            let first = chunk * WORDS_PER_CHUNK * 64;
-            let mut state = start(first);
-            for i in first..(first + words.len() * 64).min(len) {
-                if member(&mut state, i) {
-                    let bit = i - first;
-                    words[bit / 64] |= 1 << (bit % 64);
+        let states = set
+            .words
+            .par_chunks_mut(WORDS_PER_CHUNK)
+            .enumerate()
+            .map(|(chunk, words)| {
+                let first = chunk * WORDS_PER_CHUNK * 64;
+                let mut state = start(first);
+                for i in first..(first + words.len() * 64).min(len) {
+                    if member(&mut state, i) {
+                        let bit = i - first;
+                        words[bit / 64] |= 1 << (bit % 64);
+                    }
                 }
-            }
-        });
-        set
+                state
+            })
+            .collect();
+        (set, states)
     }
 }

@@ -96,6 +96,9 @@ pub struct HeapGraph {
     locations: Locations,
     /// Edges grouped by target, built on first use (the summary views do not need them).
     retainers: OnceLock<Retainers>,
+    /// The nodes with an internal edge named as a half of a WeakMap pair, ascending: the
+    /// distance searches ask the filter about their edges.
+    weak_map_holders: Vec<u32>,
 }
 
 /// Runs `f`, and prints how long it took and the process's memory after it (current and peak
@@ -162,7 +165,8 @@ impl HeapGraph {
         let locations = std::mem::take(&mut snapshot.locations);
         let s = &snapshot;
         let owned = timed("page-owned", || ownership::page_owned(s, &nk, &ek));
-        let essential = timed("essential edges", || ownership::essential_edges(s, &ek, &owned, &ephemerons));
+        let (essential, weak_map_holders) =
+            timed("essential edges", || ownership::essential_edges(s, &ek, &owned, &ephemerons));
         drop(owned);
         let (numbered, (partial_statistics, interfaces, locations, mut distance_filter)) = rayon::join(
             || {
@@ -181,7 +185,9 @@ impl HeapGraph {
                 let locations = timed("locations", || Locations::of(locations, s.node_count()));
                 // The distances' filter is set up here, where the numbering takes longer, rather
                 // than beside the dominators, where the distances take longer.
-                let filter = timed("distance filter", || distances::DistanceFilter::new(s, nk, ek, &ephemerons));
+                let filter = timed("distance filter", || {
+                    distances::DistanceFilter::new(s, nk, ek, &ephemerons, &weak_map_holders)
+                });
                 (statistics, interfaces, locations, filter)
             },
         );
@@ -237,6 +243,7 @@ impl HeapGraph {
             dominated,
             locations,
             retainers: OnceLock::new(),
+            weak_map_holders,
         }
     }
 

@@ -49,13 +49,19 @@ pub(crate) fn page_owned(s: &Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> BitSet
 /// The edges the dominator tree is built from (DevTools' "essential" edges): not weak, not a
 /// self loop, not the WeakMap table's half of an ephemeron pair, and — except from the root —
 /// not a shortcut and not from a non-page-owned node into a page-owned one. Sorted on every
-/// core, each chunk of edges with its own cache of ephemeron names.
-pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephemerons: &EphemeronNames) -> BitSet {
+/// core. Beside them, since the test of each internal edge's name finds them: the nodes that
+/// hold a half of a WeakMap pair (internal edges named as one), sorted.
+pub(crate) fn essential_edges(
+    s: &Snapshot,
+    ek: &EdgeKinds,
+    owned: &BitSet,
+    ephemerons: &EphemeronNames,
+) -> (BitSet, Vec<u32>) {
     let first_edge = &s.nodes.first_edge;
     // The node whose edges hold edge `e`: the last with `first_edge <= e` (nodes without edges
     // share their `first_edge` with the next node).
-    let source_of = |e: usize| first_edge.partition_point(|&f| f as usize <= e) - 1;
-    BitSet::par_from_fn(s.edge_count(), source_of, |node, e| {
+    let source_of = |e: usize| (first_edge.partition_point(|&f| f as usize <= e) - 1, Vec::new());
+    let (essential, holders) = BitSet::par_from_fn(s.edge_count(), source_of, |(node, holders), e| {
         while first_edge[*node + 1] as usize <= e {
             *node += 1;
         }
@@ -63,6 +69,9 @@ pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephe
         let kind = u16::from(s.edges.kind(e));
         if kind == ek.internal {
             if let Some(eph) = ephemerons.get(s.edges.name_or_index(e)) {
+                if holders.last() != Some(&node) {
+                    holders.push(node);
+                }
                 if eph.table_id == u64::from(s.nodes.id.get(node as usize)) {
                     return false;
                 }
@@ -74,7 +83,12 @@ pub(crate) fn essential_edges(s: &Snapshot, ek: &EdgeKinds, owned: &BitSet, ephe
         }
         let is_root = node == s.root;
         is_root || !(kind == ek.shortcut || (owned.contains(child as usize) && !owned.contains(node as usize)))
-    })
+    });
+    // Each chunk's list is ascending; a node whose edges two chunks share may end one and start
+    // the next.
+    let mut holders: Vec<u32> = holders.into_iter().flat_map(|(_, holders)| holders).collect();
+    holders.dedup();
+    (essential, holders)
 }
 
 /// Moves the self size of hidden and array nodes (and `system / ExternalStringData`) that have
