@@ -48,6 +48,14 @@ impl Offsets {
         }
     }
 
+    /// The last string starting at or before byte `at` of the table's bytes.
+    fn string_at(&self, at: usize) -> usize {
+        match self {
+            Offsets::Narrow(offsets) => offsets.partition_point(|&o| o as usize <= at) - 1,
+            Offsets::Wide(offsets) => offsets.partition_point(|&o| o as usize <= at) - 1,
+        }
+    }
+
     fn push(&mut self, offset: usize) {
         match self {
             Offsets::Narrow(offsets) => match u32::try_from(offset) {
@@ -203,14 +211,6 @@ impl StringTable {
     }
 
     /// The bytes of string `index` as stored: raw JSON for file strings, text for added ones.
-    fn stored_bytes(&self, index: usize) -> Cow<'_, [u8]> {
-        if index < self.file_len() {
-            self.raw(index).0
-        } else {
-            Cow::Borrowed(self.added[index - self.file_len()].as_bytes())
-        }
-    }
-
     /// Where string `index` stays in the file, when it does.
     fn span_in_file(&self, index: usize) -> Option<(u64, u32)> {
         match &self.in_file {
@@ -289,13 +289,25 @@ impl StringTable {
         (0..self.len() as u32).filter(|&i| self.eq(i, s)).collect()
     }
 
-    /// The indexes whose raw form contains `needle`, as a bit per string. Strings left in the
-    /// file are read back in large chunks, in file order.
+    /// The indexes whose raw form contains `needle`, as a bit per string. The strings kept in
+    /// memory lie end to end: one search runs over them all, a match counting for the string
+    /// it starts in when it ends there too. Strings left in the file are read back in large
+    /// chunks, in file order.
     pub fn containing(&self, needle: &[u8]) -> Vec<bool> {
+        if needle.is_empty() {
+            return vec![true; self.len()];
+        }
         let finder = memchr::memmem::Finder::new(needle);
-        let mut found: Vec<bool> = (0..self.len())
-            .map(|i| self.span_in_file(i).is_none() && finder.find(&self.stored_bytes(i)).is_some())
-            .collect();
+        let mut found = vec![false; self.len()];
+        for at in finder.find_iter(&self.bytes) {
+            let index = self.offsets.string_at(at);
+            if at + needle.len() <= self.offsets.get(index + 1) {
+                found[index] = true;
+            }
+        }
+        for (index, added) in self.added.iter().enumerate() {
+            found[self.file_len() + index] = finder.find(added.as_bytes()).is_some();
+        }
         let Some(in_file) = &self.in_file else { return found };
         let mut spans = in_file.spans.as_slice();
         while let Some(&(_, start, _)) = spans.first() {
@@ -425,6 +437,42 @@ mod tests {
         assert!(matches!(offsets, super::Offsets::Wide(_)));
         let read: Vec<usize> = (0..offsets.len()).map(|i| offsets.get(i)).collect();
         assert_eq!(read, [0, 7, 5 << 30, (5 << 30) + 1]);
+    }
+
+    #[test]
+    fn containing_finds_a_needle_only_within_one_string() {
+        let needle = b"pair in WeakMap";
+        let texts = [
+            "",
+            "pair in WeakMap",
+            "",
+            "",
+            "x pair in WeakMap (table @7)",
+            "pair in Weak",
+            "Map",
+            "pair in WeakMa",
+            "p",
+            r#"a \"pair in WeakMap\" b"#,
+            "pair in WeakMappair in WeakMap",
+            "no",
+        ];
+        let json = format!(
+            r#"{{"snapshot":{{"meta":{{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["hidden"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["element"],"string_or_number","node"]}},"node_count":1,"edge_count":0}},"nodes":[0,0,1,0,0],"edges":[],"strings":[{}]}}"#,
+            texts.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(",")
+        );
+        let mut strings = crate::read_bytes(json.as_bytes()).expect("a valid snapshot").strings;
+        strings.push("added pair in WeakMap".into());
+        strings.push("added".into());
+        let found = strings.containing(needle);
+        let one_by_one: Vec<bool> = (0..strings.len())
+            .map(|i| match i < strings.file_len() {
+                true => memchr::memmem::find(&strings.raw(i).0, needle).is_some(),
+                false => strings.get(i as u32).contains("pair in WeakMap"),
+            })
+            .collect();
+        assert_eq!(found, one_by_one);
+        assert_eq!(found.iter().filter(|&&f| f).count(), 5);
+        assert_eq!(strings.containing(b""), vec![true; strings.len()]);
     }
 
     use super::decode_json_string as d;
