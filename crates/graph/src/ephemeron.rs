@@ -28,6 +28,22 @@ pub(crate) struct EphemeronNames {
     parsed: Arc<HashMap<u32, Ephemeron>>,
 }
 
+impl Ephemeron {
+    /// What `name` says, if `pattern` (see [`pattern`]) matches it. Only whether it matches
+    /// needs the regular expression, which answers that far faster than it gives groups: a
+    /// match fixes both groups, the name after its leading digits (which end at its first
+    /// space) and the digits before its final ')' (after its last '@').
+    fn parse(name: &str, pattern: &Regex) -> Option<Ephemeron> {
+        if !pattern.is_match(name) {
+            return None;
+        }
+        let pair = &name[name.find(' ')?..];
+        let body = name.strip_suffix(')')?;
+        let table_id = body[body.rfind('@')? + 1..].parse().unwrap_or(u64::MAX);
+        Some(Ephemeron { pair: pair.into(), table_id })
+    }
+}
+
 impl EphemeronNames {
     pub(crate) fn new(strings: &StringTable) -> Self {
         use rayon::prelude::*;
@@ -36,12 +52,7 @@ impl EphemeronNames {
         let indexes: Vec<u32> = (0..candidate.len() as u32).filter(|&i| candidate[i as usize]).collect();
         let parsed = indexes
             .par_iter()
-            .filter_map(|&index| {
-                let name = strings.get(index);
-                let caps = pattern.captures(&name)?;
-                let table_id = caps[2].parse().unwrap_or(u64::MAX);
-                Some((index, Ephemeron { pair: caps[1].into(), table_id }))
-            })
+            .filter_map(|&index| Some((index, Ephemeron::parse(&strings.get(index), &pattern)?)))
             .collect();
         EphemeronNames { candidate, parsed: Arc::new(parsed) }
     }
@@ -74,6 +85,38 @@ fn pattern() -> Regex {
 
 #[cfg(test)]
 mod tests {
+    use super::{pattern, Ephemeron};
+
+    /// What DevTools' regular expression's groups say of `name`.
+    fn by_groups(name: &str) -> Option<Ephemeron> {
+        let caps = pattern().captures(name)?;
+        Some(Ephemeron { pair: caps[1].into(), table_id: caps[2].parse().unwrap_or(u64::MAX) })
+    }
+
+    #[test]
+    fn parses_names_as_the_regular_expression_groups_do() {
+        let names = [
+            "12 / part of key (Object @33) -> value (Foo @45) pair in WeakMap (table @77)",
+            "1 / part of key (a @1) -> value (b) -> value (c @2) pair in WeakMap (table @3)",
+            "1 / part of key (a @1) -> value (b @2) pair in WeakMap (table @3) pair in WeakMap (table @4)",
+            "1 / part of key ( @1 @2) -> value (@ @ @3) pair in WeakMap (table @99999999999999999999999)",
+            "1 / part of key (a\\n @1) -> value (b @2) pair in WeakMap (table @3)",
+            "1 / part of key (a\n @1) -> value (b @2) pair in WeakMap (table @3)",
+            "1 / part of key (a @1) -> value (b\r @2) pair in WeakMap (table @3)",
+            "1 / part of key (a @1) -> value (b\u{2028} @2) pair in WeakMap (table @3)",
+            "1 / part of key (a @) -> value (b @2) pair in WeakMap (table @3)",
+            "1 / part of key (a @1) -> value (b @2) pair in WeakMap (table @)",
+            " / part of key (a @1) -> value (b @2) pair in WeakMap (table @3)",
+            "1 / part of key (a @1) -> value (b @2) pair in WeakMap (table @3) ",
+            "1 / part of key (a @1)-> value (b @2) pair in WeakMap (table @3)",
+            "pair in WeakMap",
+        ];
+        for name in names {
+            assert_eq!(Ephemeron::parse(name, &pattern()), by_groups(name), "{name:?}");
+        }
+        assert_eq!(names.iter().filter(|name| by_groups(name).is_some()).count(), 5);
+    }
+
     #[test]
     fn recognises_ephemeron_names_only() {
         let pattern = super::pattern();

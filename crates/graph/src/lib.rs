@@ -159,7 +159,7 @@ impl HeapGraph {
         let nk = NodeKinds::of(&snapshot);
         let ek = EdgeKinds::of(&snapshot);
         let dom_state = timed("dom state", || dom_state::propagate(&mut snapshot, &nk, &ek));
-        let ephemerons = ephemeron::EphemeronNames::new(&snapshot.strings);
+        let ephemerons = timed("ephemeron names", || ephemeron::EphemeronNames::new(&snapshot.strings));
 
         let mut self_size = std::mem::take(&mut snapshot.nodes.self_size);
         let locations = std::mem::take(&mut snapshot.locations);
