@@ -158,25 +158,31 @@ impl From<&[u32]> for SizeColumn {
     }
 }
 
+/// Packs the ids on every core, a block at a time.
 impl From<&[u32]> for NodeIdColumn {
     fn from(ids: &[u32]) -> NodeIdColumn {
-        let mut column = NodeIdColumn {
-            bases: Vec::with_capacity(ids.len().div_ceil(Self::BLOCK)),
-            offsets: Vec::with_capacity(ids.len()),
-            wide: Vec::new(),
-        };
-        for (block, chunk) in ids.chunks(Self::BLOCK).enumerate() {
-            let base = chunk.iter().copied().min().unwrap_or(0);
-            if chunk.iter().all(|&id| id - base <= u32::from(u16::MAX)) && base != Self::WIDE {
-                column.bases.push(base);
-                column.offsets.extend(chunk.iter().map(|&id| (id - base) as u16));
-            } else {
-                column.bases.push(Self::WIDE);
-                column.offsets.extend(std::iter::repeat_n(0, chunk.len()));
-                column.wide.push((block as u32, chunk.into()));
-            }
-        }
-        column
+        use rayon::prelude::*;
+        let mut bases = vec![0u32; ids.len().div_ceil(Self::BLOCK)];
+        let mut offsets = vec![0u16; ids.len()];
+        let wide = ids
+            .par_chunks(Self::BLOCK)
+            .zip(offsets.par_chunks_mut(Self::BLOCK))
+            .zip(bases.par_iter_mut())
+            .enumerate()
+            .with_min_len(1 << 10)
+            .filter_map(|(block, ((chunk, offsets), base_out))| {
+                let base = chunk.iter().copied().min().unwrap_or(0);
+                if chunk.iter().all(|&id| id - base <= u32::from(u16::MAX)) && base != Self::WIDE {
+                    *base_out = base;
+                    offsets.iter_mut().zip(chunk).for_each(|(offset, &id)| *offset = (id - base) as u16);
+                    None
+                } else {
+                    *base_out = Self::WIDE;
+                    Some((block as u32, chunk.into()))
+                }
+            })
+            .collect();
+        NodeIdColumn { bases, offsets, wide }
     }
 }
 
