@@ -19,35 +19,28 @@ pub const DETACHED: u8 = 2;
 /// snapshot's `detachedness` list becomes the states (it is of no use once they are known):
 /// the nodes whose state is not [`UNKNOWN`], with it, by node — none in a heap without DOM
 /// nodes, as in Node.js.
+///
+/// Only the nodes the spread reaches are looked at, not every node: a heap with a handful of
+/// native nodes costs next to nothing.
 pub(crate) fn propagate(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<(u32, u8)> {
-    let state = states(s, nk, ek);
-    state.iter().enumerate().filter(|&(_, &d)| d != UNKNOWN).map(|(node, &d)| (node as u32, d)).collect()
-}
-
-fn states(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
     let n = s.node_count();
     let native = nk.native;
     let Some(known) = s.nodes.detachedness.take() else {
         // Old snapshots without the field: native nodes named `Detached ...` are detached.
         return (0..n)
-            .map(|i| {
-                let detached =
-                    u16::from(s.nodes.kind[i]) == native && s.strings.starts_with(s.nodes.name[i], "Detached ");
-                if detached {
-                    DETACHED
-                } else {
-                    UNKNOWN
-                }
-            })
+            .filter(|&i| u16::from(s.nodes.kind[i]) == native && s.strings.starts_with(s.nodes.name[i], "Detached "))
+            .map(|i| (i as u32, DETACHED))
             .collect();
     };
+    // UNKNOWN is 0: the array's pages are only touched where a state is set.
     let mut state = vec![UNKNOWN; n];
-    if known.is_empty() {
-        return state;
-    }
+    let mut seeds: Vec<u32> = known.iter().map(|&(node, _)| node).collect();
+    seeds.sort_unstable();
     for (node, d) in known {
         state[node as usize] = d & 3;
     }
+    // The nodes whose state the spread sets.
+    let mut reached: Vec<u32> = Vec::new();
     let mut visited = BitSet::new(n);
     let mut attached: Vec<u32> = Vec::new();
     let mut detached: Vec<u32> = Vec::new();
@@ -67,6 +60,7 @@ fn states(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
             return;
         }
         state[node] = new_state;
+        reached.push(node as u32);
         if new_state == ATTACHED {
             attached.push(node as u32);
         } else if new_state == DETACHED {
@@ -80,10 +74,10 @@ fn states(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
         }
     };
 
-    for node in 0..n {
-        if state[node] != UNKNOWN {
-            let known = state[node];
-            process(s, &mut state, node, known, &mut attached, &mut detached);
+    for &node in &seeds {
+        let known = state[node as usize];
+        if known != UNKNOWN {
+            process(s, &mut state, node as usize, known, &mut attached, &mut detached);
         }
     }
     let skipped = [ek.hidden, ek.weak];
@@ -108,5 +102,9 @@ fn states(s: &mut Snapshot, nk: &NodeKinds, ek: &EdgeKinds) -> Vec<u8> {
             process(s, &mut state, child, DETACHED, &mut attached, &mut detached);
         }
     }
-    state
+    let mut set = seeds;
+    set.append(&mut reached);
+    set.sort_unstable();
+    set.dedup();
+    set.into_iter().map(|node| (node, state[node as usize])).filter(|&(_, d)| d != UNKNOWN).collect()
 }
