@@ -16,7 +16,6 @@ use std::collections::BinaryHeap;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::distances::{self, DistanceFilter, EdgeRole, NO_DISTANCE, SYSTEM_DISTANCE};
-use crate::ephemeron::EphemeronNames;
 use crate::HeapGraph;
 
 /// Finding affected nodes one by one costs some 100 ns per edge looked at (a node's retainers
@@ -28,8 +27,7 @@ const EDGE_SHARE_LOOKED_AT: usize = 512;
 /// themselves keep their distances); equal to a new search with the nodes blocked.
 pub(crate) fn distances_ignoring(g: &HeapGraph, ignored: &[u32]) -> Vec<i32> {
     let s = &g.snapshot;
-    let ephemerons = EphemeronNames::new(&s.strings);
-    let mut filter = DistanceFilter::new(s, g.node_kinds, g.edge_kinds, &ephemerons, &g.weak_map_holders);
+    let mut filter = DistanceFilter::new(s, g.node_kinds, g.edge_kinds, &g.ephemerons, &g.weak_map_holders);
     let mut update = Update::new(g, ignored, &mut filter);
     if update.find_affected(s.edge_count() / EDGE_SHARE_LOOKED_AT) {
         return update.resettle();
@@ -232,10 +230,9 @@ mod tests {
             let mut sets: Vec<Vec<u32>> = reachable.iter().step_by(step).map(|&n| vec![n]).collect();
             sets.extend(reachable.chunks(step).take(40).map(|c| vec![c[0], c[c.len() / 2], *c.last().unwrap()]));
             // Holders of WeakMap values (keys, tables and others) on the Node fixtures.
-            let ephemerons = EphemeronNames::new(&g.snapshot.strings);
             let s = &g.snapshot;
             let mut holders: Vec<u32> = (0..s.edge_count())
-                .filter(|&e| ephemerons.get(s.edges.name_or_index(e)).is_some())
+                .filter(|&e| g.ephemerons.get(s.edges.name_or_index(e)).is_some())
                 .flat_map(|e| g.retainers().of(s.edges.to_node(e)).iter().map(|&r| s.edge_source(r)))
                 .collect();
             holders.sort_unstable();
@@ -244,11 +241,11 @@ mod tests {
             sets.extend(holders.iter().step_by((holders.len() / 60).max(1)).map(|&h| vec![h]));
             let mut widest = 0;
             for ignored in &sets {
-                let ephemerons = EphemeronNames::new(&g.snapshot.strings);
-                let mut filter = DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &ephemerons, &g.weak_map_holders);
+                let mut filter =
+                    DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &g.ephemerons, &g.weak_map_holders);
                 let searched = distances::distances(&mut filter, ignored).to_vec();
-                let ephemerons = EphemeronNames::new(&g.snapshot.strings);
-                let mut filter = DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &ephemerons, &g.weak_map_holders);
+                let mut filter =
+                    DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &g.ephemerons, &g.weak_map_holders);
                 let mut update = Update::new(&g, ignored, &mut filter);
                 assert!(update.find_affected(usize::MAX));
                 widest = widest.max(update.affected.len());

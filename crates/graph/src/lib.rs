@@ -96,6 +96,8 @@ pub struct HeapGraph {
     locations: Locations,
     /// Edges grouped by target, built on first use (the summary views do not need them).
     retainers: OnceLock<Retainers>,
+    /// The WeakMap pair names among the snapshot's strings.
+    ephemerons: ephemeron::EphemeronNames,
     /// The nodes with an internal edge named as a half of a WeakMap pair, ascending: the
     /// distance searches ask the filter about their edges.
     weak_map_holders: Vec<u32>,
@@ -243,6 +245,7 @@ impl HeapGraph {
             dominated,
             locations,
             retainers: OnceLock::new(),
+            ephemerons,
             weak_map_holders,
         }
     }
@@ -286,7 +289,11 @@ impl HeapGraph {
 
     /// The retainers index (built on first call).
     pub fn retainers(&self) -> &Retainers {
-        self.retainers.get_or_init(|| timed("retainers", || Retainers::build(&self.snapshot, self.edge_kinds.internal)))
+        self.retainers.get_or_init(|| {
+            timed("retainers", || {
+                Retainers::build(&self.snapshot, self.edge_kinds.internal, &self.ephemerons, &self.weak_map_holders)
+            })
+        })
     }
 
     /// How many edges point at `node`: from the retainers index when it is built, otherwise by

@@ -32,11 +32,16 @@ impl Retainers {
     /// Builds the index with a counting sort over the edges' targets, on every core: each core
     /// reads every edge but counts and places only those into its own range of targets, so
     /// no two cores write one place and each keeps DevTools' order (last edge first). The
-    /// WeakMap pairs are found meanwhile, filling the sort's serial steps.
-    pub fn build(s: &Snapshot, internal: u16) -> Retainers {
-        let (sorted, weak_map_halves) = rayon::join(|| by_target(s), || weak_map_halves(s, internal));
-        let (first, edges) = sorted;
-        Retainers { first, edges, weak_map_halves }
+    /// WeakMap pairs' halves are read from the edges of `weak_map_holders` (the nodes with an
+    /// internal edge `ephemerons` names as one, ascending).
+    pub(crate) fn build(
+        s: &Snapshot,
+        internal: u16,
+        ephemerons: &EphemeronNames,
+        weak_map_holders: &[u32],
+    ) -> Retainers {
+        let (first, edges) = by_target(s);
+        Retainers { first, edges, weak_map_halves: weak_map_halves(s, internal, ephemerons, weak_map_holders) }
     }
 
     /// Ordinals of the edges that point at `node`.
@@ -52,19 +57,36 @@ fn by_target(s: &Snapshot) -> (Vec<u32>, Vec<u32>) {
     let (n, m) = (s.node_count(), s.edge_count());
     let parts = rayon::current_num_threads().clamp(1, 8);
     let bounds: Vec<usize> = (0..=parts).map(|k| n * k / parts).collect();
-    let mut first = crate::memory::written_zeros(n + 1);
+    // Each core writes its own range's counts, then, once the ranges before it have said how
+    // many edges they hold, makes them offsets: every pass over the counts on every core.
+    let mut first = vec![0u32; n + 1];
     let counts = split_at_bounds(&mut first[1..], &bounds, |i| i);
-    counts.into_par_iter().enumerate().for_each(|(k, counts)| {
-        let base = bounds[k];
-        for to in s.edges.targets() {
-            if let Some(count) = counts.get_mut((to as usize).wrapping_sub(base)) {
-                *count += 1;
+    let mut totals: Vec<u32> = counts
+        .into_par_iter()
+        .enumerate()
+        .map(|(k, counts)| {
+            // Its pages written in order first, not at random by the counting.
+            counts.fill(0);
+            let base = bounds[k];
+            for to in s.edges.targets() {
+                if let Some(count) = counts.get_mut((to as usize).wrapping_sub(base)) {
+                    *count += 1;
+                }
             }
+            counts.iter().sum()
+        })
+        .collect();
+    let mut before = 0;
+    for total in &mut totals {
+        (*total, before) = (before, before + *total);
+    }
+    let offsets = split_at_bounds(&mut first[1..], &bounds, |i| i);
+    offsets.into_par_iter().zip(totals).for_each(|(offsets, mut sum)| {
+        for offset in offsets {
+            sum += *offset;
+            *offset = sum;
         }
     });
-    for i in 0..n {
-        first[i + 1] += first[i];
-    }
     let mut edges = vec![0u32; m];
     let slots = split_at_bounds(&mut edges, &bounds, |i| first[i] as usize);
     slots.into_par_iter().enumerate().for_each(|(k, slots)| {
@@ -95,19 +117,20 @@ fn split_at_bounds<'a>(values: &'a mut [u32], bounds: &[usize], at: impl Fn(usiz
     parts
 }
 
-/// The halves of the WeakMap pairs, in edge order, each pair numbered as first met. The
-/// candidates are found on every core; their names are read in order.
-fn weak_map_halves(s: &Snapshot, internal: u16) -> Vec<WeakMapHalf> {
-    let ephemerons = EphemeronNames::new(&s.strings);
-    let candidates =
-        s.edges_where(|_, e| u16::from(s.edges.kind(e)) == internal && ephemerons.may_be(s.edges.name_or_index(e)));
-    let mut pairs: HashMap<Box<str>, u32> = HashMap::new();
+/// The halves of the WeakMap pairs, in edge order, each pair numbered as first met.
+fn weak_map_halves(s: &Snapshot, internal: u16, ephemerons: &EphemeronNames, holders: &[u32]) -> Vec<WeakMapHalf> {
+    let mut pairs: HashMap<&str, u32> = HashMap::new();
     let mut halves = Vec::new();
-    for (holder, edge) in candidates {
-        if let Some(eph) = ephemerons.get(s.edges.name_or_index(edge as usize)) {
-            let next = pairs.len() as u32;
-            let pair = *pairs.entry(eph.pair.clone()).or_insert(next);
-            halves.push(WeakMapHalf { edge, holder, pair });
+    for &holder in holders {
+        for edge in s.edge_range(holder) {
+            if u16::from(s.edges.kind(edge)) != internal {
+                continue;
+            }
+            if let Some(eph) = ephemerons.get(s.edges.name_or_index(edge)) {
+                let next = pairs.len() as u32;
+                let pair = *pairs.entry(&eph.pair).or_insert(next);
+                halves.push(WeakMapHalf { edge: edge as u32, holder, pair });
+            }
         }
     }
     halves
@@ -285,4 +308,30 @@ fn weak_map_edges_left_alone(g: &HeapGraph, distances: &[i32]) -> HashSet<u32> {
     let cut: HashSet<u32> =
         halves.iter().filter(|half| distances[half.holder as usize] == NO_DISTANCE).map(|half| half.pair).collect();
     halves.iter().filter(|half| cut.contains(&half.pair)).map(|half| half.edge).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The halves read from the holders' edges are those a look at every edge finds, in edge
+    /// order, two edges sharing a pair number exactly when their names name one pair.
+    #[test]
+    fn weak_map_halves_are_those_a_look_at_every_edge_finds() {
+        for file in ["mixed-node20.heapsnapshot.gz", "mixed-node24.heapsnapshot.gz"] {
+            let g = crate::analyzed_fixture(file);
+            let s = &g.snapshot;
+            let pair_of = |e: u32| g.ephemerons.get(s.edges.name_or_index(e as usize)).map(|eph| &eph.pair);
+            let every: Vec<(u32, u32)> = (0..s.node_count() as u32)
+                .flat_map(|node| s.edge_range(node).map(move |e| (node, e as u32)))
+                .filter(|&(_, e)| u16::from(s.edges.kind(e as usize)) == g.edge_kinds.internal && pair_of(e).is_some())
+                .collect();
+            let halves = &g.retainers().weak_map_halves;
+            assert!(every.len() > 20, "{file}: few WeakMap halves");
+            assert_eq!(halves.iter().map(|h| (h.holder, h.edge)).collect::<Vec<_>>(), every, "{file}");
+            for a in halves {
+                for b in halves {
+                    assert_eq!(a.pair == b.pair, pair_of(a.edge) == pair_of(b.edge), "{file}: edges {} and {}", a.edge, b.edge);
+                }
+            }
+        }
+    }
 }
