@@ -659,8 +659,8 @@ impl Snapshot {
 /// snapshot were already there.
 #[derive(Debug, Clone, Default)]
 pub struct NodeIds {
-    ids: Vec<u32>,
-    shapes: Vec<u32>,
+    /// (id, shape) of each node, by id.
+    pairs: Vec<(u32, u32)>,
     /// Sum of the nodes' self sizes as written by V8 (before DevTools' ownership transfer).
     pub total_self_size: u64,
     /// Number of nodes.
@@ -690,18 +690,17 @@ impl NodeIds {
         // of one id in file order for the dedup.
         pairs.sort_by_key(|p| p.0);
         pairs.dedup_by_key(|p| p.0);
-        let (ids, shapes) = pairs.into_iter().unzip();
-        NodeIds { ids, shapes, total_self_size, node_count }
+        NodeIds { pairs, total_self_size, node_count }
     }
 
     /// The shape of the node with id `id`, if there is one.
     pub fn shape(&self, id: u32) -> Option<u32> {
-        self.ids.binary_search(&id).ok().map(|at| self.shapes[at])
+        self.pairs.binary_search_by_key(&id, |p| p.0).ok().map(|at| self.pairs[at].1)
     }
 
     /// Whether the snapshot has a node with V8 id `id`.
     pub fn contains(&self, id: u32) -> bool {
-        self.ids.binary_search(&id).is_ok()
+        self.pairs.binary_search_by_key(&id, |p| p.0).is_ok()
     }
 
     /// A cursor to look ids up one after the other: V8 writes most nodes in id order, so
@@ -712,14 +711,14 @@ impl NodeIds {
 
     /// The largest node id, 0 for an empty set.
     pub fn max_id(&self) -> u32 {
-        self.ids.last().copied().unwrap_or(0)
+        self.pairs.last().map_or(0, |p| p.0)
     }
 
     /// The largest odd id: V8 numbers JavaScript objects with odd ids in allocation order, so
     /// this grows from one snapshot of a process to the next (native objects' even ids come
     /// from addresses and do not).
     pub fn max_js_id(&self) -> u32 {
-        self.ids.iter().rev().copied().find(|id| id % 2 == 1).unwrap_or(0)
+        self.pairs.iter().rev().map(|p| p.0).find(|id| id % 2 == 1).unwrap_or(0)
     }
 }
 
@@ -732,7 +731,7 @@ pub struct IdCursor<'a> {
 impl IdCursor<'_> {
     /// The shape of the node with id `id`, if there is one.
     pub fn shape(&mut self, id: u32) -> Option<u32> {
-        self.find(id).map(|at| self.ids.shapes[at])
+        self.find(id).map(|at| self.ids.pairs[at].1)
     }
 
     /// Whether the snapshot has a node with id `id`.
@@ -743,25 +742,25 @@ impl IdCursor<'_> {
     /// Where `id` is among the sorted ids: searched in steps that double from the last place
     /// found, in the direction of `id`, then by halves within the last step.
     fn find(&mut self, id: u32) -> Option<usize> {
-        let ids = &self.ids.ids;
+        let ids = &self.ids.pairs;
         let (mut low, mut high) = (self.at.min(ids.len()), self.at.min(ids.len()));
         let mut step = 1;
-        if ids.get(low).is_some_and(|&at| at < id) {
-            while high < ids.len() && ids[high] < id {
+        if ids.get(low).is_some_and(|&(at, _)| at < id) {
+            while high < ids.len() && ids[high].0 < id {
                 low = high;
                 high = (high + step).min(ids.len());
                 step *= 2;
             }
         } else {
-            while low > 0 && ids[low - 1] >= id {
+            while low > 0 && ids[low - 1].0 >= id {
                 high = low;
                 low = low.saturating_sub(step);
                 step *= 2;
             }
         }
-        let at = low + ids[low..high].partition_point(|&i| i < id);
+        let at = low + ids[low..high].partition_point(|&(i, _)| i < id);
         self.at = at;
-        (ids.get(at) == Some(&id)).then_some(at)
+        (ids.get(at).map(|p| p.0) == Some(id)).then_some(at)
     }
 }
 
@@ -792,8 +791,7 @@ mod tests {
                 }
             }
             expected.sort_unstable();
-            prop_assert_eq!(&indexed.ids, &expected.iter().map(|p| p.0).collect::<Vec<_>>());
-            prop_assert_eq!(&indexed.shapes, &expected.iter().map(|p| p.1).collect::<Vec<_>>());
+            prop_assert_eq!(&indexed.pairs, &expected);
             prop_assert_eq!((indexed.node_count, indexed.total_self_size), (pairs.len(), 7));
         }
     }
