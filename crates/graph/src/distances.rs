@@ -119,7 +119,8 @@ impl<'a> DistanceFilter<'a> {
         }
         match self.guard(node) {
             Some(Guard::NativeContext)
-                if self.ek.has_string_name(edge_kind) && self.sloppy_function_map.contains(&s.edges.name_or_index(e)) =>
+                if self.ek.has_string_name(edge_kind)
+                    && self.sloppy_function_map.contains(&s.edges.name_or_index(e)) =>
             {
                 return EdgeRole::Refused;
             }

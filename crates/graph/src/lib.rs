@@ -196,9 +196,7 @@ impl HeapGraph {
         drop(essential);
         let ((d, spare), distances) = rayon::join(
             || timed("dominators", || numbered.dominators()),
-            || {
-                timed("distances", || distances::distances(&mut distance_filter, &[]))
-            },
+            || timed("distances", || distances::distances(&mut distance_filter, &[])),
         );
         snapshot.nodes.self_size = self_size;
 

@@ -329,7 +329,13 @@ mod tests {
             assert_eq!(halves.iter().map(|h| (h.holder, h.edge)).collect::<Vec<_>>(), every, "{file}");
             for a in halves {
                 for b in halves {
-                    assert_eq!(a.pair == b.pair, pair_of(a.edge) == pair_of(b.edge), "{file}: edges {} and {}", a.edge, b.edge);
+                    assert_eq!(
+                        a.pair == b.pair,
+                        pair_of(a.edge) == pair_of(b.edge),
+                        "{file}: edges {} and {}",
+                        a.edge,
+                        b.edge
+                    );
                 }
             }
         }
