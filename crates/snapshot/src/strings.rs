@@ -210,7 +210,6 @@ impl StringTable {
         (self.len() - 1) as u32
     }
 
-    /// The bytes of string `index` as stored: raw JSON for file strings, text for added ones.
     /// Where string `index` stays in the file, when it does.
     fn span_in_file(&self, index: usize) -> Option<(u64, u32)> {
         match &self.in_file {
@@ -465,9 +464,13 @@ mod tests {
         strings.push("added".into());
         let found = strings.containing(needle);
         let one_by_one: Vec<bool> = (0..strings.len())
-            .map(|i| match i < strings.file_len() {
-                true => memchr::memmem::find(&strings.raw(i).0, needle).is_some(),
-                false => strings.get(i as u32).contains("pair in WeakMap"),
+            .map(|i| {
+                let stored = if i < strings.file_len() {
+                    strings.raw(i).0
+                } else {
+                    strings.get(i as u32).into_owned().into_bytes().into()
+                };
+                memchr::memmem::find(&stored, needle).is_some()
             })
             .collect();
         assert_eq!(found, one_by_one);
