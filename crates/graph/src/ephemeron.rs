@@ -4,7 +4,6 @@
 //! two for distances; this module recognises those names, once per string.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use heaplens_snapshot::StringTable;
 use regex::Regex;
@@ -20,12 +19,11 @@ pub(crate) struct Ephemeron {
 
 /// The ephemeron names of a snapshot, each parsed once, up front and on every core: the
 /// strings that could be one are few (two per WeakMap entry), and the searches that ask meet
-/// each many times. Clones share them.
-#[derive(Clone)]
+/// each many times.
 pub(crate) struct EphemeronNames {
     /// Per string index: whether its raw text could be an ephemeron name at all.
-    candidate: Arc<[bool]>,
-    parsed: Arc<HashMap<u32, Ephemeron>>,
+    candidate: Vec<bool>,
+    parsed: HashMap<u32, Ephemeron>,
 }
 
 impl Ephemeron {
@@ -48,25 +46,20 @@ impl EphemeronNames {
     pub(crate) fn new(strings: &StringTable) -> Self {
         use rayon::prelude::*;
         let pattern = pattern();
-        let candidate: Arc<[bool]> = strings.containing(b"pair in WeakMap").into();
+        let candidate = strings.containing(b"pair in WeakMap");
         let indexes: Vec<u32> = (0..candidate.len() as u32).filter(|&i| candidate[i as usize]).collect();
         let parsed = indexes
             .par_iter()
             .filter_map(|&index| Some((index, Ephemeron::parse(&strings.get(index), &pattern)?)))
             .collect();
-        EphemeronNames { candidate, parsed: Arc::new(parsed) }
+        EphemeronNames { candidate, parsed }
     }
 
-    /// Whether the edge name `name_index` could be an ephemeron's (a cheap test to make before
-    /// [`EphemeronNames::get`]).
+    /// The ephemeron behind the edge name `name_index`, if it is one: most names are ruled out
+    /// by a flag per string before the map is asked.
     #[inline]
-    pub(crate) fn may_be(&self, name_index: u32) -> bool {
-        self.candidate.get(name_index as usize).copied().unwrap_or(false)
-    }
-
-    /// The ephemeron behind the edge name `name_index`, if it is one.
     pub(crate) fn get(&self, name_index: u32) -> Option<&Ephemeron> {
-        if !self.may_be(name_index) {
+        if !self.candidate.get(name_index as usize).copied().unwrap_or(false) {
             return None;
         }
         self.parsed.get(&name_index)
