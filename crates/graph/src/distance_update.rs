@@ -27,7 +27,7 @@ const EDGE_SHARE_LOOKED_AT: usize = 512;
 /// themselves keep their distances); equal to a new search with the nodes blocked.
 pub(crate) fn distances_ignoring(g: &HeapGraph, ignored: &[u32]) -> Vec<i32> {
     let s = &g.snapshot;
-    let mut filter = DistanceFilter::new(s, g.node_kinds, g.edge_kinds, &g.ephemerons, &g.weak_map_holders);
+    let mut filter = DistanceFilter::of_graph(g);
     let mut update = Update::new(g, ignored, &mut filter);
     if update.find_affected(s.edge_count() / EDGE_SHARE_LOOKED_AT) {
         return update.resettle();
@@ -241,11 +241,9 @@ mod tests {
             sets.extend(holders.iter().step_by((holders.len() / 60).max(1)).map(|&h| vec![h]));
             let mut widest = 0;
             for ignored in &sets {
-                let mut filter =
-                    DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &g.ephemerons, &g.weak_map_holders);
+                let mut filter = DistanceFilter::of_graph(&g);
                 let searched = distances::distances(&mut filter, ignored).to_vec();
-                let mut filter =
-                    DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &g.ephemerons, &g.weak_map_holders);
+                let mut filter = DistanceFilter::of_graph(&g);
                 let mut update = Update::new(&g, ignored, &mut filter);
                 assert!(update.find_affected(usize::MAX));
                 widest = widest.max(update.affected.len());

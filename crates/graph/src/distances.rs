@@ -9,6 +9,7 @@ use crate::ephemeron::EphemeronNames;
 use crate::kinds::{BitSet, EdgeKinds, NodeKinds};
 use crate::memory::prefetch;
 use crate::ownership::is_user_root;
+use crate::HeapGraph;
 
 /// Distance of a node no root reaches.
 pub const NO_DISTANCE: i32 = -5;
@@ -85,6 +86,11 @@ impl<'a> DistanceFilter<'a> {
         weak_map_holders.iter().for_each(|&holder| checked.insert(holder as usize));
         filter.checked = checked;
         filter
+    }
+
+    /// The filter, new, for the analysed graph `g`.
+    pub(crate) fn of_graph(g: &'a HeapGraph) -> Self {
+        DistanceFilter::new(&g.snapshot, g.node_kinds, g.edge_kinds, &g.ephemerons, &g.weak_map_holders)
     }
 
     /// What guards node `node`'s edges, if it is a native context or a map-descriptor array.

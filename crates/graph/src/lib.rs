@@ -287,11 +287,7 @@ impl HeapGraph {
 
     /// The retainers index (built on first call).
     pub fn retainers(&self) -> &Retainers {
-        self.retainers.get_or_init(|| {
-            timed("retainers", || {
-                Retainers::build(&self.snapshot, self.edge_kinds.internal, &self.ephemerons, &self.weak_map_holders)
-            })
-        })
+        self.retainers.get_or_init(|| timed("retainers", || Retainers::build(self)))
     }
 
     /// How many edges point at `node`: from the retainers index when it is built, otherwise by

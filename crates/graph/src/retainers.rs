@@ -10,7 +10,6 @@ use heaplens_snapshot::Snapshot;
 
 use crate::distance_update;
 use crate::distances::{NO_DISTANCE, SYSTEM_DISTANCE};
-use crate::ephemeron::EphemeronNames;
 use crate::HeapGraph;
 
 /// Distance the Retainers view gives a retainer that no root reaches (DevTools'
@@ -32,16 +31,11 @@ impl Retainers {
     /// Builds the index with a counting sort over the edges' targets, on every core: each core
     /// reads every edge but counts and places only those into its own range of targets, so
     /// no two cores write one place and each keeps DevTools' order (last edge first). The
-    /// WeakMap pairs' halves are read from the edges of `weak_map_holders` (the nodes with an
-    /// internal edge `ephemerons` names as one, ascending).
-    pub(crate) fn build(
-        s: &Snapshot,
-        internal: u16,
-        ephemerons: &EphemeronNames,
-        weak_map_holders: &[u32],
-    ) -> Retainers {
-        let (first, edges) = by_target(s);
-        Retainers { first, edges, weak_map_halves: weak_map_halves(s, internal, ephemerons, weak_map_holders) }
+    /// WeakMap pairs' halves are read from the edges of the nodes the analysis found holding
+    /// one.
+    pub(crate) fn build(g: &HeapGraph) -> Retainers {
+        let (first, edges) = by_target(&g.snapshot);
+        Retainers { first, edges, weak_map_halves: weak_map_halves(g) }
     }
 
     /// Ordinals of the edges that point at `node`.
@@ -118,15 +112,16 @@ fn split_at_bounds<'a>(values: &'a mut [u32], bounds: &[usize], at: impl Fn(usiz
 }
 
 /// The halves of the WeakMap pairs, in edge order, each pair numbered as first met.
-fn weak_map_halves(s: &Snapshot, internal: u16, ephemerons: &EphemeronNames, holders: &[u32]) -> Vec<WeakMapHalf> {
+fn weak_map_halves(g: &HeapGraph) -> Vec<WeakMapHalf> {
+    let s = &g.snapshot;
     let mut pairs: HashMap<&str, u32> = HashMap::new();
     let mut halves = Vec::new();
-    for &holder in holders {
+    for &holder in &g.weak_map_holders {
         for edge in s.edge_range(holder) {
-            if u16::from(s.edges.kind(edge)) != internal {
+            if u16::from(s.edges.kind(edge)) != g.edge_kinds.internal {
                 continue;
             }
-            if let Some(eph) = ephemerons.get(s.edges.name_or_index(edge)) {
+            if let Some(eph) = g.ephemerons.get(s.edges.name_or_index(edge)) {
                 let next = pairs.len() as u32;
                 let pair = *pairs.entry(&eph.pair).or_insert(next);
                 halves.push(WeakMapHalf { edge: edge as u32, holder, pair });
