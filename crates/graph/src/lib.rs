@@ -103,13 +103,15 @@ pub struct HeapGraph {
     weak_map_holders: Vec<u32>,
 }
 
-/// Runs `f`, and prints how long it took and the process's memory after it (current and peak
-/// resident set, from /proc) on stderr when `HEAPLENS_TIMINGS` is set.
+/// Runs `f`, and prints how long it took, the page faults the process took meanwhile (each a
+/// first touch of a page: on this kind of machine the cost that varies most between runs) and
+/// its memory after it (current and peak resident set, from /proc) on stderr when
+/// `HEAPLENS_TIMINGS` is set.
 pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
     if std::env::var_os("HEAPLENS_TIMINGS").is_none() {
         return f();
     }
-    let (start, cpu_start) = (std::time::Instant::now(), process_cpu_seconds());
+    let (start, cpu_start, faults_start) = (std::time::Instant::now(), process_cpu_seconds(), stat_field(7));
     let result = f();
     let wall = start.elapsed().as_secs_f64();
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -118,9 +120,10 @@ pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
         line.and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()).map_or(0, |kb| kb >> 10)
     };
     eprintln!(
-        "{name:>24}: {:>7.1} ms  cpu/wall {:>4.2}  RSS {:>5} MiB, peak {:>5} MiB",
+        "{name:>24}: {:>7.1} ms  cpu/wall {:>4.2}  faults {:>7}  RSS {:>5} MiB, peak {:>5} MiB",
         wall * 1e3,
         (process_cpu_seconds() - cpu_start) / wall.max(1e-9),
+        stat_field(7) - faults_start,
         memory("VmRSS:"),
         memory("VmHWM:")
     );
@@ -140,12 +143,16 @@ pub(crate) fn analyzed_fixture(file: &str) -> HeapGraph {
 /// cores say how busy the cores were, not what each step cost alone.
 fn process_cpu_seconds() -> f64 {
     const TICKS_PER_SECOND: f64 = 100.0;
+    (stat_field(11) + stat_field(12)) as f64 / TICKS_PER_SECOND
+}
+
+/// Field `i` of /proc/self/stat, counted from the 3rd (the first after the command name): 7 is
+/// the minor page faults, 11 and 12 the user and system clock ticks.
+fn stat_field(i: usize) -> u64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // The fields after the command name, which is in parentheses and may hold spaces.
-    let fields: Vec<&str> = stat.rsplit_once(')').map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are the 14th and 15th fields; the list starts at the 3rd.
-    (ticks(11) + ticks(12)) / TICKS_PER_SECOND
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    rest.split_whitespace().nth(i).and_then(|f| f.parse().ok()).unwrap_or(0)
 }
 
 impl HeapGraph {
