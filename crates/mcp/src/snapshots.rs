@@ -70,7 +70,14 @@ impl Toolbox {
     /// The leak report on `files` (in time order, at least 3) and its text, the last snapshot
     /// kept for follow-ups.
     pub fn leak_answer(&self, files: &[PathBuf], options: &Options) -> Result<Answer, ToolError> {
-        let (earlier, last) = load_series(files, |p| self.node_ids(p), |p| self.graph(p, true))?;
+        // The retainers index, which the leak search starts with, is built while the earlier
+        // snapshots' ids are still being read.
+        let analyze = |p: &Path| {
+            self.graph(p, true).inspect(|graph| {
+                read(graph).retainers();
+            })
+        };
+        let (earlier, last) = load_series(files, |p| self.node_ids(p), analyze)?;
         let earlier: Vec<NodeIds> = earlier.iter().map(|ids| NodeIds::clone(ids)).collect();
         let report = heaplens_views::leaks::find(files, &earlier, &read(&last), options)?;
         let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();

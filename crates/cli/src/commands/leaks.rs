@@ -2,7 +2,7 @@
 //! ids of the earlier snapshots on one thread while the last one is read and analysed.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
 use heaplens_leaks::LeakReport;
@@ -41,6 +41,13 @@ pub fn write_html(report: &LeakReport, files: &[PathBuf], path: &std::path::Path
 
 /// The leak finder's report on `files` (at least 3, in time order).
 pub fn find(files: &[PathBuf], options: heaplens_leaks::Options) -> Result<LeakReport> {
-    let (earlier, graph) = load_series(files, load::read_node_ids, load::analyze)?;
+    // The leak search starts with the retainers index, which needs the last snapshot alone:
+    // built here, it uses the time the earlier snapshots' ids are still being read.
+    let analyze = |path: &Path| {
+        load::analyze(path).inspect(|graph| {
+            graph.retainers();
+        })
+    };
+    let (earlier, graph) = load_series(files, load::read_node_ids, analyze)?;
     Ok(heaplens_views::leaks::find(files, &earlier, &graph, &options)?)
 }
