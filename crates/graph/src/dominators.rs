@@ -9,7 +9,7 @@
 //! all it holds at its peak.
 
 use crate::kinds::BitSet;
-use crate::memory::{prefetch, written_zeros};
+use crate::memory::{prefetch, written_zeros, zeros_in};
 
 /// A graph in compressed-sparse-row form: node `v`'s edges are `first_edge[v]..first_edge[v+1]`,
 /// edge `e` goes to `targets[e] & target_mask` (the snapshot's edges keep their type in the
@@ -63,10 +63,10 @@ struct Numbering {
 }
 
 impl Numbering {
-    fn new(len: usize, edges: usize) -> Numbering {
+    fn new(len: usize, edges: usize, spare: Vec<u32>) -> Numbering {
         let zeros = || vec![0u32; len];
         Numbering {
-            number: written_zeros(len),
+            number: zeros_in(spare, len),
             ancestor: zeros(),
             dom: zeros(),
             first: written_zeros(len + 1),
@@ -155,7 +155,7 @@ pub struct Dominators {
 /// Computes immediate dominators from `root` over the usable edges of `g`: the numbering, then
 /// the main loop (which the analysis runs as two steps, to pair each with other work).
 pub fn dominators(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Dominators {
-    number(g, node_count, root).dominators().0
+    number(g, node_count, root, Vec::new()).dominators().0
 }
 
 /// Arrays of node count + 1 entries that [`Numbered::dominators`] is done with, handed on
@@ -195,7 +195,8 @@ pub(crate) struct Numbered {
 }
 
 /// Numbers the nodes `root` reaches over the usable edges of `g`, then the others as DevTools
-/// does, and lists every vertex's later-numbered predecessors.
+/// does, and lists every vertex's later-numbered predecessors. `spare` is memory another step
+/// is done with, filled again when it has room for node count + 1 entries.
 ///
 /// The depth-first search numbers the nodes; everything after it works on those numbers, so the
 /// main loop walks its arrays in order and path compression stays among nearby entries. The
@@ -203,10 +204,10 @@ pub(crate) struct Numbered {
 /// only matters through that number, folded into the target's `dom` entry at once; the others
 /// (numbered later) are counted and marked, then listed in `later`, grouped by target, by a
 /// pass over the marked edges alone.
-pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32) -> Numbered {
+pub(crate) fn number(g: &FlowGraph<'_>, node_count: usize, root: u32, spare: Vec<u32>) -> Numbered {
     let n = node_count;
     let len = n + 1;
-    let mut numbering = Numbering::new(len, g.first_edge[n] as usize);
+    let mut numbering = Numbering::new(len, g.first_edge[n] as usize, spare);
     let r = root + 1;
     numbering.search(g, r, 0);
 

@@ -171,6 +171,7 @@ impl HeapGraph {
         let ephemerons = timed("ephemeron names", || ephemeron::EphemeronNames::new(&snapshot.strings));
 
         let mut self_size = std::mem::take(&mut snapshot.nodes.self_size);
+        let spare = std::mem::take(&mut snapshot.spare);
         let locations = std::mem::take(&mut snapshot.locations);
         let s = &snapshot;
         let owned = timed("page-owned", || ownership::page_owned(s, &nk, &ek));
@@ -185,7 +186,7 @@ impl HeapGraph {
                     target_mask: s.edges.target_mask(),
                     usable: &essential,
                 };
-                timed("dominator numbering", || dominators::number(&flow, s.node_count(), s.root))
+                timed("dominator numbering", || dominators::number(&flow, s.node_count(), s.root, spare))
             },
             || {
                 timed("shallow sizes", || ownership::transfer_shallow_sizes(s, &nk, &ek, &mut self_size));

@@ -15,6 +15,17 @@ pub(crate) fn refilled<T>(mut buffer: Vec<T>, values: impl IntoIterator<Item = T
     buffer
 }
 
+/// `n` zeros in `buffer`'s memory, whose pages another step has touched, when it has room for
+/// them; else in fresh memory, every page of it written.
+pub(crate) fn zeros_in<T: Copy + Default>(mut buffer: Vec<T>, n: usize) -> Vec<T> {
+    if buffer.capacity() < n {
+        return written_zeros(n);
+    }
+    buffer.clear();
+    buffer.resize(n, T::default());
+    buffer
+}
+
 /// `n` zeros, every page of them already written.
 pub(crate) fn written_zeros<T: Copy + Default>(n: usize) -> Vec<T> {
     // Opaque to the optimiser, which would otherwise merge the allocation and the fill below
@@ -34,4 +45,20 @@ pub(crate) fn prefetch<T>(value: &T) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = value;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zeros_in;
+
+    #[test]
+    fn zeros_go_in_the_buffer_given_when_it_has_room() {
+        let mut buffer = vec![7u32; 10];
+        buffer.truncate(4);
+        let memory = buffer.as_ptr();
+        let zeros = zeros_in(buffer, 10);
+        assert_eq!(zeros, vec![0; 10]);
+        assert_eq!(zeros.as_ptr(), memory, "the buffer's memory, not fresh memory");
+        assert_eq!(zeros_in(vec![7u32; 3], 5), vec![0; 5]);
+    }
 }

@@ -110,6 +110,8 @@ struct Builder {
     node_count: usize,
     edge_count: usize,
     nodes: Option<Nodes>,
+    /// The memory of the nodes' whole ids, done with once they are packed.
+    spare: Vec<u32>,
     /// What an ids-only read keeps of the nodes.
     node_ids: Option<NodeIds>,
     edges: Option<Edges>,
@@ -157,6 +159,7 @@ impl Builder {
             node_count,
             edge_count,
             nodes: None,
+            spare: Vec::new(),
             node_ids: None,
             edges: None,
             max_names: (0, 0),
@@ -272,8 +275,8 @@ impl Builder {
         if self.parts == Parts::NodeIds {
             self.node_ids = Some(sink.finish_ids(end, self.edge_count)?);
         } else {
-            let (nodes, max_name) = sink.finish(end, self.edge_count)?;
-            (self.nodes, self.max_names.0) = (Some(nodes), max_name);
+            let (nodes, max_name, spare) = sink.finish(end, self.edge_count)?;
+            (self.nodes, self.max_names.0, self.spare) = (Some(nodes), max_name, spare);
         }
         Ok(())
     }
@@ -471,6 +474,7 @@ impl Builder {
                 0
             },
             node_fields: self.header.meta.node_fields,
+            spare: self.spare,
         })
     }
 }

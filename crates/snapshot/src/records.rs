@@ -157,7 +157,8 @@ pub(crate) struct NodeSink {
     pairs: Vec<(u32, u32)>,
     /// `first_edge` holds each node's edge count until [`NodeSink::finish`] sums them up.
     nodes: Nodes,
-    /// The ids, whole until [`NodeSink::finish`] packs them into the column.
+    /// The ids, whole until [`NodeSink::finish`] packs them into the column, with room for one
+    /// more: the memory then becomes [`crate::Snapshot::spare`], of node count + 1 entries.
     ids: Vec<u32>,
     /// One per writer, each on a cache line of its own, as the writers themselves are.
     totals: [OwnLine<NodeTotals>; 2],
@@ -191,7 +192,11 @@ impl NodeSink {
             parts,
             pairs: zeroed(if parts == NodeParts::Ids { expected } else { 0 }, field)?,
             nodes,
-            ids: zeroed(n, field)?,
+            ids: {
+                let mut ids = zeroed(n + 1, field)?;
+                ids.pop();
+                ids
+            },
             totals: Default::default(),
             detached: Default::default(),
             large_sizes: Default::default(),
@@ -219,9 +224,9 @@ impl NodeSink {
         Ok(NodeIds::of_pairs(self.pairs, a.self_size + b.self_size))
     }
 
-    /// The columns and their largest name index, once the array has ended; checks the counts
-    /// against the header.
-    pub(crate) fn finish(mut self, end: ArrayEnd, edge_count: usize) -> Result<(Nodes, u32)> {
+    /// The columns, their largest name index and the memory of the whole ids, once the array
+    /// has ended; checks the counts against the header.
+    pub(crate) fn finish(mut self, end: ArrayEnd, edge_count: usize) -> Result<(Nodes, u32, Vec<u32>)> {
         self.check(end, edge_count)?;
         let [OwnLine(a), OwnLine(b)] = self.totals;
         if self.parts == NodeParts::All {
@@ -239,7 +244,7 @@ impl NodeSink {
             self.nodes.trace_node_id = Vec::new();
         }
         self.nodes.id = NodeIdColumn::from(&self.ids[..]);
-        Ok((self.nodes, a.max_name.max(b.max_name)))
+        Ok((self.nodes, a.max_name.max(b.max_name), self.ids))
     }
 }
 

@@ -27,6 +27,7 @@ fn the_tiny_snapshot_reads() {
     assert_eq!(s.strings.get(4), "a\u{FFFD}\n");
     assert_eq!(s.locations[0].node, 2);
     assert!(s.nodes.trace_node_id.is_empty(), "all-zero trace ids are dropped");
+    assert!(s.spare.capacity() > s.node_count(), "the spare memory holds node count + 1 entries");
 }
 
 #[test]
