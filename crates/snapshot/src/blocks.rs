@@ -134,12 +134,19 @@ pub(crate) fn parse_block(bytes: &[u8], at: usize, mut take: impl FnMut(usize, u
 #[inline(always)]
 pub(crate) fn count_block(bytes: &[u8], at: usize) -> (usize, usize) {
     let (ends, _, digit) = vouched(bytes, at);
-    // An end with digits at all of the 16 places before it ends a number of 17 or more.
-    let long = (1..=16).fold(ends, |long, k| long & digit << k);
-    if ends == 0 || long != 0 {
+    if ends == 0 || long_number_ends(ends, digit) != 0 {
         return (0, at);
     }
     (ends.count_ones() as usize, at + BLOCK - ends.leading_zeros() as usize)
+}
+
+/// The bits of `ends` (numbers' last digits) that end a number of 17 digits or more: those with
+/// digits at all of the 16 places before them. Bit k of `run` says whether bytes k-15..=k are
+/// all digits: runs of 2, 4, 8, then 16, each made of two of the last.
+#[inline(always)]
+fn long_number_ends(ends: u64, digit: u64) -> u64 {
+    let run = (0..4).fold(digit, |run, doubling| run & run << (1 << doubling));
+    ends & run << 1
 }
 
 /// The value of the `len` (1 to 16) digits at `bytes[start..]`, which holds 16 bytes from there.
@@ -243,6 +250,37 @@ mod tests {
         // A number that touches the block's end may continue after it.
         let text = format!("{},{}", " ".repeat(BLOCK - 6), "12345678");
         assert_eq!(parsed(&text).0, []);
+    }
+
+    proptest::proptest! {
+        /// The long numbers' ends are those with a digit at each of the 16 places before.
+        #[test]
+        fn long_numbers_end_after_sixteen_digits(ends: u64, digit: u64) {
+            let one_place_at_a_time = (1..=16).fold(ends, |long, k| long & digit << k);
+            proptest::prop_assert_eq!(long_number_ends(ends, digit), one_place_at_a_time);
+        }
+
+        /// Counting hands on what parsing would, when no number is longer than 16 digits.
+        #[test]
+        fn counting_agrees_with_parsing(
+            tokens in proptest::collection::vec((1usize..=16, 0usize..3, proptest::bool::ANY), 1..30),
+        ) {
+            let mut text = String::new();
+            for (digits, spaces, comma) in tokens {
+                // Without a comma, a space keeps two numbers apart (and the block's vouching
+                // stops there).
+                text.push_str(&" ".repeat(if comma { spaces } else { spaces.max(1) }));
+                if comma {
+                    text.push(',');
+                }
+                text.push_str(&"9".repeat(digits));
+            }
+            let (numbers, stop) = parsed(&text);
+            let mut bytes = text.into_bytes();
+            bytes.resize(BLOCK_READ.max(bytes.len()), b' ');
+            let counted = count_block(&bytes, 0);
+            proptest::prop_assert_eq!(counted, if numbers.is_empty() { (0, 0) } else { (numbers.len(), stop) });
+        }
     }
 
     #[test]
