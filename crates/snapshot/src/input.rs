@@ -150,17 +150,15 @@ impl Mapped {
     const WINDOW: usize = 16 << 20;
 }
 
-/// A read-only view of part of a file, listed as mapped while it lives, or nothing. The listing
-/// goes first when it is dropped: a window mapped later at the same addresses is never named by
-/// this one's entry.
+/// A read-only view of part of a file, listed as mapped while it lives, or nothing.
 #[derive(Default)]
-pub(crate) struct Window(Option<(Listed, memmap2::Mmap)>);
+pub(crate) struct Window(Option<(memmap2::Mmap, Listed)>);
 
 impl std::ops::Deref for Window {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
-        self.0.as_ref().map_or(&[], |(_, map)| map)
+        self.0.as_ref().map_or(&[], |(map, _)| map)
     }
 }
 
@@ -189,10 +187,7 @@ impl Source for Mapped {
         let map = unsafe { memmap2::MmapOptions::new().offset(from).len(length).map(&*self.file)? };
         let addresses = map.as_ptr() as usize..map.as_ptr() as usize + map.len();
         let listed = mapped_guard::list(addresses, &self.message);
-        let done = std::mem::replace(buf, Window(Some((listed, map))));
-        // Unmapping a window of 16 MB takes about a millisecond, which on this thread left both
-        // cores idle between two windows' parses: a thread of the pool does it, as it can.
-        rayon::spawn(move || drop(done));
+        *buf = Window(Some((map, listed)));
         self.window = (from, length);
         self.read.store(end, Ordering::Relaxed);
         Ok(0..length)
