@@ -253,20 +253,24 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The long numbers' ends are those with a digit at each of the 16 places before.
+        /// The long numbers' ends are those with a digit at each of the 16 places before. The
+        /// digit masks have a non-digit in one place of 16 on average, so that runs of 15, 16
+        /// and 17 digits are common.
         #[test]
-        fn long_numbers_end_after_sixteen_digits(ends: u64, digit: u64) {
+        fn long_numbers_end_after_sixteen_digits(ends: u64, masks: [u64; 4]) {
+            let digit = !(masks[0] & masks[1] & masks[2] & masks[3]);
             let one_place_at_a_time = (1..=16).fold(ends, |long, k| long & digit << k);
             proptest::prop_assert_eq!(long_number_ends(ends, digit), one_place_at_a_time);
         }
 
-        /// Counting hands on what parsing would, when no number is longer than 16 digits.
+        /// Counting hands on what parsing would, or nothing when the next number parsing would
+        /// meet is longer than 16 digits (both leave that to the byte parser).
         #[test]
         fn counting_agrees_with_parsing(
-            tokens in proptest::collection::vec((1usize..=16, 0usize..3, proptest::bool::ANY), 1..30),
+            tokens in proptest::collection::vec((1usize..=20, 0usize..3, proptest::bool::ANY), 1..30),
         ) {
             let mut text = String::new();
-            for (digits, spaces, comma) in tokens {
+            for &(digits, spaces, comma) in &tokens {
                 // Without a comma, a space keeps two numbers apart (and the block's vouching
                 // stops there).
                 text.push_str(&" ".repeat(if comma { spaces } else { spaces.max(1) }));
@@ -276,10 +280,12 @@ mod tests {
                 text.push_str(&"9".repeat(digits));
             }
             let (numbers, stop) = parsed(&text);
+            let long_next = tokens.get(numbers.len()).is_some_and(|&(digits, _, _)| digits > 16);
             let mut bytes = text.into_bytes();
             bytes.resize(BLOCK_READ.max(bytes.len()), b' ');
             let counted = count_block(&bytes, 0);
-            proptest::prop_assert_eq!(counted, if numbers.is_empty() { (0, 0) } else { (numbers.len(), stop) });
+            let parsed = if numbers.is_empty() { (0, 0) } else { (numbers.len(), stop) };
+            proptest::prop_assert!(counted == parsed || (counted == (0, 0) && long_next), "{counted:?} {parsed:?}");
         }
     }
 
