@@ -103,15 +103,15 @@ pub struct HeapGraph {
     weak_map_holders: Vec<u32>,
 }
 
-/// Runs `f`, and prints how long it took, the page faults the process took meanwhile (each a
-/// first touch of a page: on this kind of machine the cost that varies most between runs) and
-/// its memory after it (current and peak resident set, from /proc) on stderr when
-/// `HEAPLENS_TIMINGS` is set.
+/// Runs `f`, and prints how long it took, the minor page faults the process took meanwhile (each
+/// a first touch of a page: on virtual machines the cost that varies most between runs) and its
+/// memory after it (current and peak resident set, from /proc) on stderr when `HEAPLENS_TIMINGS`
+/// is set. Steps that run at once share their CPU and fault figures.
 pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
     if std::env::var_os("HEAPLENS_TIMINGS").is_none() {
         return f();
     }
-    let (start, cpu_start, faults_start) = (std::time::Instant::now(), process_cpu_seconds(), stat_field(7));
+    let (start, cpu_start, faults_start) = (std::time::Instant::now(), process_cpu_seconds(), stat_field(MINOR_FAULTS));
     let result = f();
     let wall = start.elapsed().as_secs_f64();
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -123,7 +123,7 @@ pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
         "{name:>24}: {:>7.1} ms  cpu/wall {:>4.2}  faults {:>7}  RSS {:>5} MiB, peak {:>5} MiB",
         wall * 1e3,
         (process_cpu_seconds() - cpu_start) / wall.max(1e-9),
-        stat_field(7) - faults_start,
+        stat_field(MINOR_FAULTS).saturating_sub(faults_start),
         memory("VmRSS:"),
         memory("VmHWM:")
     );
@@ -143,11 +143,16 @@ pub(crate) fn analyzed_fixture(file: &str) -> HeapGraph {
 /// cores say how busy the cores were, not what each step cost alone.
 fn process_cpu_seconds() -> f64 {
     const TICKS_PER_SECOND: f64 = 100.0;
-    (stat_field(11) + stat_field(12)) as f64 / TICKS_PER_SECOND
+    (stat_field(USER_TICKS) + stat_field(SYSTEM_TICKS)) as f64 / TICKS_PER_SECOND
 }
 
-/// Field `i` of /proc/self/stat, counted from the 3rd (the first after the command name): 7 is
-/// the minor page faults, 11 and 12 the user and system clock ticks.
+/// Fields of /proc/self/stat for [`stat_field`]: the 10th, 14th and 15th.
+const MINOR_FAULTS: usize = 7;
+const USER_TICKS: usize = 11;
+const SYSTEM_TICKS: usize = 12;
+
+/// Field `i + 3` of /proc/self/stat (counted from 1): `i` counts from the process state, the
+/// first field after the command name.
 fn stat_field(i: usize) -> u64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // The fields after the command name, which is in parentheses and may hold spaces.

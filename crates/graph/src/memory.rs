@@ -17,13 +17,11 @@ pub(crate) fn refilled<T>(mut buffer: Vec<T>, values: impl IntoIterator<Item = T
 
 /// `n` zeros in `buffer`'s memory, whose pages another step has touched, when it has room for
 /// them; else in fresh memory, every page of it written.
-pub(crate) fn zeros_in<T: Copy + Default>(mut buffer: Vec<T>, n: usize) -> Vec<T> {
+pub(crate) fn zeros_in<T: Copy + Default>(buffer: Vec<T>, n: usize) -> Vec<T> {
     if buffer.capacity() < n {
         return written_zeros(n);
     }
-    buffer.clear();
-    buffer.resize(n, T::default());
-    buffer
+    refilled(buffer, std::iter::repeat_n(T::default(), n))
 }
 
 /// `n` zeros, every page of them already written.

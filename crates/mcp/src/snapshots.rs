@@ -9,7 +9,7 @@ use heaplens_leaks::Options;
 use heaplens_snapshot::{Input, NodeIds};
 use heaplens_views::comparison::Comparison;
 use heaplens_views::input::class_filter;
-use heaplens_views::leaks::{load_series, snapshot_files, LeakText};
+use heaplens_views::leaks::{load_series, prepare_for_the_search, snapshot_files, LeakText};
 use heaplens_views::node::resolve_node;
 use heaplens_views::paths::Paths;
 use heaplens_views::retainers::{Retainers, RetainersOptions, DEFAULT_DEPTH, DEFAULT_WIDTH};
@@ -70,13 +70,7 @@ impl Toolbox {
     /// The leak report on `files` (in time order, at least 3) and its text, the last snapshot
     /// kept for follow-ups.
     pub fn leak_answer(&self, files: &[PathBuf], options: &Options) -> Result<Answer, ToolError> {
-        // The retainers index, which the leak search starts with, is built while the earlier
-        // snapshots' ids are still being read.
-        let analyze = |p: &Path| {
-            self.graph(p, true).inspect(|graph| {
-                read(graph).retainers();
-            })
-        };
+        let analyze = |p: &Path| self.graph(p, true).inspect(|graph| prepare_for_the_search(&read(graph)));
         let (earlier, last) = load_series(files, |p| self.node_ids(p), analyze)?;
         let earlier: Vec<NodeIds> = earlier.iter().map(|ids| NodeIds::clone(ids)).collect();
         let report = heaplens_views::leaks::find(files, &earlier, &read(&last), options)?;

@@ -591,9 +591,10 @@ pub struct Snapshot {
     pub extra_native_bytes: u64,
     /// The header's `node_fields`, as written.
     pub node_fields: Vec<String>,
-    /// Memory the read is done with, every page of it touched already: room for node count + 1
-    /// entries (it held the nodes' ids before they were packed). The analysis fills it again
-    /// rather than fresh memory, whose first touch of each page costs a fault. Empty once taken.
+    /// Memory the read is done with, all of its pages but perhaps the last touched already:
+    /// room for node count + 1 entries (it held the nodes' ids before they were packed). The
+    /// analysis fills it again rather than fresh memory, whose first touch of each page costs a
+    /// fault. Empty once taken.
     pub spare: Vec<u32>,
 }
 

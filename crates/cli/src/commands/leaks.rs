@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
 use heaplens_leaks::LeakReport;
-use heaplens_views::leaks::{load_series, snapshot_files, LeakText};
+use heaplens_views::leaks::{load_series, prepare_for_the_search, snapshot_files, LeakText};
 
 use super::print_json;
 use crate::args::{LeakFinderArgs, LeaksArgs};
@@ -41,13 +41,7 @@ pub fn write_html(report: &LeakReport, files: &[PathBuf], path: &std::path::Path
 
 /// The leak finder's report on `files` (at least 3, in time order).
 pub fn find(files: &[PathBuf], options: heaplens_leaks::Options) -> Result<LeakReport> {
-    // The leak search starts with the retainers index, which needs the last snapshot alone:
-    // built here, it uses the time the earlier snapshots' ids are still being read.
-    let analyze = |path: &Path| {
-        load::analyze(path).inspect(|graph| {
-            graph.retainers();
-        })
-    };
+    let analyze = |path: &Path| load::analyze(path).inspect(prepare_for_the_search);
     let (earlier, graph) = load_series(files, load::read_node_ids, analyze)?;
     Ok(heaplens_views::leaks::find(files, &earlier, &graph, &options)?)
 }
