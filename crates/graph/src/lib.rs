@@ -111,8 +111,9 @@ pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
     if std::env::var_os("HEAPLENS_TIMINGS").is_none() {
         return f();
     }
-    let (start, cpu_start, faults_start) = (std::time::Instant::now(), process_cpu_seconds(), stat_field(MINOR_FAULTS));
+    let (start, before) = (std::time::Instant::now(), ProcessCounters::now());
     let result = f();
+    let after = ProcessCounters::now();
     let wall = start.elapsed().as_secs_f64();
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let memory = |key: &str| {
@@ -122,8 +123,8 @@ pub fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
     eprintln!(
         "{name:>24}: {:>7.1} ms  cpu/wall {:>4.2}  faults {:>7}  RSS {:>5} MiB, peak {:>5} MiB",
         wall * 1e3,
-        (process_cpu_seconds() - cpu_start) / wall.max(1e-9),
-        stat_field(MINOR_FAULTS).saturating_sub(faults_start),
+        (after.cpu_seconds - before.cpu_seconds) / wall.max(1e-9),
+        after.minor_faults.saturating_sub(before.minor_faults),
         memory("VmRSS:"),
         memory("VmHWM:")
     );
@@ -138,26 +139,27 @@ pub(crate) fn analyzed_fixture(file: &str) -> HeapGraph {
     HeapGraph::analyze(heaplens_snapshot::read_path(&path).expect("fixture reads"))
 }
 
-/// CPU seconds the whole process has used so far, all threads (user and system), in the
-/// kernel's clock ticks of 10 ms: [`timed`]'s figures beside steps that run at once on both
-/// cores say how busy the cores were, not what each step cost alone.
-fn process_cpu_seconds() -> f64 {
-    const TICKS_PER_SECOND: f64 = 100.0;
-    (stat_field(USER_TICKS) + stat_field(SYSTEM_TICKS)) as f64 / TICKS_PER_SECOND
+/// What the whole process has used so far, all threads, from one read of /proc/self/stat:
+/// [`timed`]'s figures beside steps that run at once on both cores say how busy the cores
+/// were, not what each step cost alone.
+struct ProcessCounters {
+    /// CPU seconds (user and system), in the kernel's clock ticks of 10 ms.
+    cpu_seconds: f64,
+    /// Minor page faults.
+    minor_faults: u64,
 }
 
-/// Fields of /proc/self/stat for [`stat_field`]: the 10th, 14th and 15th.
-const MINOR_FAULTS: usize = 7;
-const USER_TICKS: usize = 11;
-const SYSTEM_TICKS: usize = 12;
-
-/// Field `i + 3` of /proc/self/stat (counted from 1): `i` counts from the process state, the
-/// first field after the command name.
-fn stat_field(i: usize) -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // The fields after the command name, which is in parentheses and may hold spaces.
-    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    rest.split_whitespace().nth(i).and_then(|f| f.parse().ok()).unwrap_or(0)
+impl ProcessCounters {
+    fn now() -> ProcessCounters {
+        const TICKS_PER_SECOND: f64 = 100.0;
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        // The fields after the command name, which is in parentheses and may hold spaces: the
+        // first of them (the state) is the 3rd field, so minflt (the 10th) is at 7, and utime
+        // and stime (the 14th and 15th) at 11 and 12.
+        let fields: Vec<&str> = stat.rsplit_once(')').map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+        ProcessCounters { cpu_seconds: (field(11) + field(12)) as f64 / TICKS_PER_SECOND, minor_faults: field(7) }
+    }
 }
 
 impl HeapGraph {
